@@ -1,0 +1,64 @@
+import Foundation
+
+/// Reads spec files of both formats and compiles them to stacks, collecting every diagnostic.
+/// Nothing is partially returned: callers must treat any error diagnostic as "nothing usable".
+public enum SpecLoader {
+    /// The result of loading one or more spec files.
+    public struct Result: Sendable {
+        /// Every stack defined by the files, in file order.
+        public var stacks: [StackSpec]
+        /// Every problem found, errors and warnings.
+        public var diagnostics: [Diagnostic]
+    }
+
+    /// Loads `paths`: `.yaml`/`.yml` files are stack files, `.service`/`.timer` files are fleet
+    /// units. A path `name@N.service` that does not exist is instantiated from `name@.service`
+    /// in the same directory, as fleetctl did. Stack names must be unique across all files.
+    public static func load(paths: [String]) -> Result {
+        var stacks: [StackSpec] = []
+        var diagnostics: [Diagnostic] = []
+        var seen: [String: SourceLocation] = [:]
+        for path in paths {
+            let loaded = loadOne(path: path)
+            diagnostics += loaded.diagnostics
+            for stack in loaded.stacks {
+                let here = stack.location ?? SourceLocation(file: path, line: 1, column: 1)
+                if let first = seen[stack.name] {
+                    diagnostics.append(.error(here, "stack '\(stack.name)' is already defined at \(first)"))
+                    continue
+                }
+                seen[stack.name] = here
+                stacks.append(stack)
+            }
+        }
+        return Result(stacks: stacks, diagnostics: diagnostics)
+    }
+
+    private static func loadOne(path: String) -> Result {
+        let start = SourceLocation(file: path, line: 1, column: 1)
+        let lower = path.lowercased()
+        if lower.hasSuffix(".yaml") || lower.hasSuffix(".yml") {
+            guard let text = read(path) else {
+                return Result(stacks: [], diagnostics: [.error(start, "cannot read file: \(readError(path))")])
+            }
+            return StackFile.parse(text: text, file: path)
+        }
+        if lower.hasSuffix(".service") || lower.hasSuffix(".timer") {
+            return FleetUnitFile.load(path: path)
+        }
+        return Result(stacks: [], diagnostics: [.error(start, "unknown spec file type; expected .yaml/.yml (stacks) or .service/.timer (fleet units)")])
+    }
+
+    static func read(_ path: String) -> String? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        return String(data: data, encoding: .utf8)
+    }
+
+    static func readError(_ path: String) -> String {
+        var isDirectory: ObjCBool = false
+        if !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) { return "no such file" }
+        if isDirectory.boolValue { return "is a directory" }
+        if FileManager.default.contents(atPath: path) == nil { return "permission denied" }
+        return "not valid UTF-8 text"
+    }
+}

@@ -1,0 +1,117 @@
+/// Units that always run together on one machine, with a count (or `global`) and placement
+/// rules. A fleet unit file submitted alone is a stack of one unit.
+public struct StackSpec: Sendable, Hashable, Codable, Identifiable {
+    /// Stack name: a YAML key like `lamp`, or a fleet unit name like `web@1.service`.
+    public var name: String
+    /// How many instances run.
+    public var scale: Scale
+    /// Spreading of instances over machines.
+    public var spread: Spread?
+    /// Hard placement rules shared by every instance.
+    public var placement: PlacementRules
+    /// The units, in the order they were written.
+    public var units: [UnitSpec]
+    /// How instances are named (see ``InstanceNaming``).
+    public var naming: InstanceNaming
+    /// Where the stack was defined, for messages.
+    public var location: SourceLocation?
+
+    /// Creates a stack.
+    public init(name: String, scale: Scale = .count(1), spread: Spread? = nil, placement: PlacementRules = PlacementRules(),
+                units: [UnitSpec], naming: InstanceNaming = .indexed, location: SourceLocation? = nil) {
+        self.name = name
+        self.scale = scale
+        self.spread = spread
+        self.placement = placement
+        self.units = units
+        self.naming = naming
+        self.location = location
+    }
+
+    /// The stack name.
+    public var id: String { name }
+
+    /// What one instance asks of its machine: the sum of its units' requests.
+    public var resources: Resources { units.reduce(.zero) { $0 + $1.resources } }
+
+    /// True when any unit is `exclusive` (fenced).
+    public var isExclusive: Bool { units.contains { $0.exclusive } }
+
+    /// True for `global` stacks.
+    public var isGlobal: Bool { if case .global = scale { true } else { false } }
+
+    /// The name of instance `index` (1-based) of a counted stack: `lamp@3`, or the stack name
+    /// itself for a fleet unit (``InstanceNaming/single``).
+    public func instanceName(index: Int) -> String {
+        naming == .single ? name : "\(name)@\(index)"
+    }
+
+    /// The name of a global stack's instance on `machineID`: `lamp@<machineID>`.
+    public func instanceName(machineID: String) -> String { "\(name)@\(machineID)" }
+}
+
+/// How many instances a stack runs.
+public enum Scale: Sendable, Hashable, Codable {
+    /// Exactly this many instances, placed by the scheduler.
+    case count(Int)
+    /// One instance on every eligible machine.
+    case global
+}
+
+/// How instances of one stack are spread over machines.
+public enum Spread: Sendable, Hashable, Codable {
+    /// At most one instance of the stack per machine (hard).
+    case machine
+    /// Balance instances over the values of a metadata key, e.g. `zone` (soft: preferred, not required).
+    case metadata(key: String)
+}
+
+/// How instance names are formed.
+public enum InstanceNaming: String, Sendable, Hashable, Codable {
+    /// `stack@N` (YAML stacks, and fleet templates instantiated with a count).
+    case indexed
+    /// The stack name itself (a fleet unit file is one unit, one instance).
+    case single
+}
+
+/// Hard placement rules (fleet's `[X-Fleet]` and YAML's `placement:`).
+public struct PlacementRules: Sendable, Hashable, Codable {
+    /// Required metadata: every key must be present on the machine with one of the listed
+    /// values (same key = OR, different keys = AND).
+    public var metadata: [String: [String]]
+    /// Run only on this machine (full ID, or fleet's 8-character short ID).
+    public var machineID: String?
+    /// Run on the machine of these instances (all of them). `%i` is replaced by the
+    /// instance index before matching.
+    public var machineOf: [String]
+    /// Never share a machine with an instance whose name (or stack name) matches one of these
+    /// globs; symmetric.
+    public var conflicts: [Glob]
+    /// fleet's `Replaces=`: when sharing a machine with a matching instance, that one moves away.
+    public var replaces: [Glob]
+
+    /// No rules.
+    public init(metadata: [String: [String]] = [:], machineID: String? = nil, machineOf: [String] = [],
+                conflicts: [Glob] = [], replaces: [Glob] = []) {
+        self.metadata = metadata
+        self.machineID = machineID
+        self.machineOf = machineOf
+        self.conflicts = conflicts
+        self.replaces = replaces
+    }
+
+    /// True when no rule is set.
+    public var isEmpty: Bool {
+        metadata.isEmpty && machineID == nil && machineOf.isEmpty && conflicts.isEmpty && replaces.isEmpty
+    }
+
+    /// True when `machine` carries every required metadata key with an allowed value.
+    public func metadataMatches(_ machine: Metadata) -> Bool {
+        metadata.allSatisfy { key, allowed in machine[key].contains { allowed.contains($0) } }
+    }
+
+    /// `disk=ssd region=eu|us`: the metadata requirement as shown in placement failures.
+    public var metadataSummary: String {
+        metadata.keys.sorted().map { "\($0)=\(metadata[$0]!.joined(separator: "|"))" }.joined(separator: " ")
+    }
+}

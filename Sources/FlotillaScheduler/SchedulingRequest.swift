@@ -1,0 +1,59 @@
+import FlotillaModel
+
+/// A machine as the scheduler sees it.
+public struct MachineState: Sendable, Hashable {
+    /// Identity, metadata and capacity.
+    public var machine: Machine
+    /// False once the machine's lease expired: nothing new goes there and its instances move.
+    public var alive: Bool
+    /// Resources used by things Flotilla does not place (the OS, other software).
+    public var reserved: Resources
+
+    /// Creates a machine state.
+    public init(machine: Machine, alive: Bool = true, reserved: Resources = .zero) {
+        self.machine = machine
+        self.alive = alive
+        self.reserved = reserved
+    }
+}
+
+/// Every machine of the cluster at one moment.
+public struct ClusterSnapshot: Sendable, Hashable {
+    /// The machines, in any order (the scheduler sorts by ID).
+    public var machines: [MachineState]
+
+    /// Creates a snapshot.
+    public init(machines: [MachineState]) { self.machines = machines }
+}
+
+/// How the scheduler ranks machines that fit.
+public enum ScoringStrategy: String, Sendable, Hashable, CaseIterable {
+    /// Prefer the fullest machine that fits (fewer machines used; Nomad's default).
+    case binpack
+    /// Prefer the emptiest machine (even load; Kubernetes' default).
+    case spread
+}
+
+/// Everything one scheduling pass needs. The pass is a pure function of this value.
+public struct SchedulingRequest: Sendable {
+    /// The machines.
+    public var cluster: ClusterSnapshot
+    /// Desired stacks.
+    public var stacks: [StackSpec]
+    /// Current assignments: instance name → machine ID.
+    public var assignments: [String: String]
+    /// Ranking of fitting machines.
+    public var strategy: ScoringStrategy
+    /// Seed of the random source; the same request and seed give the same plan.
+    public var seed: UInt64
+
+    /// Creates a request.
+    public init(cluster: ClusterSnapshot, stacks: [StackSpec], assignments: [String: String] = [:],
+                strategy: ScoringStrategy = .binpack, seed: UInt64 = 0) {
+        self.cluster = cluster
+        self.stacks = stacks
+        self.assignments = assignments
+        self.strategy = strategy
+        self.seed = seed
+    }
+}

@@ -1,0 +1,2 @@
+import FlotillaModel
+import FlotillaScheduler

@@ -22,6 +22,7 @@ let package = Package(
         .executableTarget(name: "flotilla", dependencies: [
             "FlotillaModel", "FlotillaScheduler",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Yams", package: "Yams"),
         ]),
         .executableTarget(name: "flotilla-bench", dependencies: [
             "FlotillaModel", "FlotillaScheduler", "FlotillaTesting",

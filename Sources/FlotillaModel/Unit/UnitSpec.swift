@@ -39,6 +39,10 @@ public struct UnitSpec: Sendable, Hashable, Codable {
     public var workingDirectory: String?
     /// `User=`.
     public var user: String?
+    /// `Group=`.
+    public var group: String?
+    /// `RemainAfterExit=`: a oneshot unit counts as active after its commands exited.
+    public var remainAfterExit: Bool
     /// What the unit asks of its machine.
     public var resources: Resources
     /// Units of the same stack this one starts after (`After=` / `after`).
@@ -73,6 +77,8 @@ public struct UnitSpec: Sendable, Hashable, Codable {
         self.environmentFromStore = []
         self.workingDirectory = nil
         self.user = nil
+        self.group = nil
+        self.remainAfterExit = false
         self.resources = .zero
         self.after = []
         self.health = nil
@@ -178,13 +184,20 @@ public struct TimerSpec: Sendable, Hashable, Codable {
     public var onBootSec: Double?
     /// The unit the timer starts (`Unit=`, default: the timer's own name with `.service`).
     public var unit: String?
+    /// systemd `Persistent=`: a run missed while the machine was down happens at the next start.
+    public var persistent: Bool
+    /// systemd `AccuracySec=` in seconds (nil: systemd's default of one minute).
+    public var accuracySec: Double?
 
     /// Creates timer settings.
-    public init(cron: String? = nil, onCalendar: [String] = [], onUnitActiveSec: Double? = nil, onBootSec: Double? = nil, unit: String? = nil) {
+    public init(cron: String? = nil, onCalendar: [String] = [], onUnitActiveSec: Double? = nil, onBootSec: Double? = nil, unit: String? = nil,
+                persistent: Bool = false, accuracySec: Double? = nil) {
         self.cron = cron
         self.onCalendar = onCalendar
         self.onUnitActiveSec = onUnitActiveSec
         self.onBootSec = onBootSec
         self.unit = unit
+        self.persistent = persistent
+        self.accuracySec = accuracySec
     }
 }

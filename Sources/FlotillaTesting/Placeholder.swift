@@ -1,2 +1,0 @@
-import FlotillaModel
-import FlotillaScheduler

@@ -1,0 +1,16 @@
+import ArgumentParser
+
+/// The `flotilla` command: one binary for every role and every verb.
+@main
+struct Flotilla: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "flotilla",
+        abstract: "Run services across a set of Linux machines as one cluster.",
+        discussion: """
+            Spec files are YAML stack files (.yaml, .yml; see docs/stack-format.md) or fleet unit \
+            files (.service, .timer; see docs/fleet-units.md).
+            """,
+        version: "0.1.0",
+        subcommands: [ValidateCommand.self, PlanCommand.self]
+    )
+}

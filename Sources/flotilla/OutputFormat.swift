@@ -1,0 +1,47 @@
+import ArgumentParser
+import Foundation
+import Yams
+
+/// How a command prints its result: a table for people, JSON or YAML for tools.
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case table, json, yaml
+
+    /// Prints `value` as JSON or YAML (sorted keys, stable output).
+    func print<T: Encodable>(_ value: T) throws {
+        switch self {
+        case .json:
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            Swift.print(String(decoding: try encoder.encode(value), as: UTF8.self))
+        case .yaml:
+            let encoder = YAMLEncoder()
+            encoder.options.sortKeys = true
+            Swift.print(try encoder.encode(value), terminator: "")
+        case .table:
+            preconditionFailure("tables are printed by each command")
+        }
+    }
+}
+
+/// Writes to standard error (diagnostics, progress).
+func printError(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
+/// Aligned columns separated by two spaces; the last column is not padded.
+struct Table {
+    var header: [String]
+    var rows: [[String]] = []
+
+    /// The table as lines of text.
+    func render() -> String {
+        let all = [header] + rows
+        var widths = [Int](repeating: 0, count: header.count)
+        for row in all { for (i, cell) in row.enumerated() where i < widths.count { widths[i] = max(widths[i], cell.count) } }
+        return all.map { row in
+            row.enumerated().map { i, cell in
+                i == row.count - 1 ? cell : cell.padding(toLength: widths[i], withPad: " ", startingAt: 0)
+            }.joined(separator: "  ")
+        }.joined(separator: "\n")
+    }
+}

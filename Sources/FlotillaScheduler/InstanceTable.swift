@@ -60,8 +60,12 @@ struct InstanceTable {
             }
             perStack.append(list)
         }
+        let total = perStack.reduce(0) { $0 + $1.count }
         var stackOfName: [String: Int32] = [:]
-        for (s, list) in perStack.enumerated() { for entry in list { stackOfName[entry.name] = Int32(s) } }
+        if stacks.stacks.contains(where: { !$0.spec.placement.machineOf.isEmpty }) {
+            stackOfName.reserveCapacity(total)
+            for (s, list) in perStack.enumerated() { for entry in list { stackOfName[entry.name] = Int32(s) } }
+        }
 
         // Dependencies between stacks, then the processing order.
         var targetNameIDs: [String: Int32] = [:]
@@ -84,6 +88,11 @@ struct InstanceTable {
 
         // Number the instances in processing order.
         ranges = Array(repeating: 0..<0, count: perStack.count)
+        idByName.reserveCapacity(total)
+        names.reserveCapacity(total)
+        stackOf.reserveCapacity(total)
+        fixedMachine.reserveCapacity(total)
+        targets.reserveCapacity(total)
         for s in order {
             let start = names.count
             // A name already taken by an earlier stack stays with that stack.

@@ -10,14 +10,14 @@ struct MachinesFileTests {
     @Test func exampleClusterExpandsCounts() throws {
         let loaded = MachinesFile.load(path: examplesDirectory() + "/machines.yaml")
         #expect(loaded.diagnostics.map(\.description) == [])
-        #expect(loaded.machines.map(\.machine.id) == ["db-1", "db-2", "db-3", "db-4", "edge-1", "edge-2"])
+        #expect(loaded.machines.map(\.machine.id) == ["db-1", "db-2", "db-3", "db-4", "db-5", "db-6", "edge-1", "edge-2"])
         let db3 = loaded.machines[2]
         #expect(db3.machine.capacity == Resources(cpu: 4000, memory: 8 << 30, disk: 200 << 30, ports: [22]))
         #expect(db3.reserved == Resources(cpu: 500, memory: 1 << 30))
         #expect(db3.machine.metadata == Metadata(["region": ["eu"], "zone": ["a"], "disk": ["ssd"]]))
         #expect(db3.alive)
         #expect(db3.running == [])
-        let edge2 = loaded.machines[5]
+        let edge2 = try #require(loaded.machines.first { $0.machine.id == "edge-2" })
         #expect(edge2.machine.metadata["role"] == ["edge"])
         #expect(edge2.running == ["lb@2"])
         #expect(edge2.reserved.memory == 512 << 20)

@@ -85,7 +85,7 @@ struct StackCompiler {
     private func checkAfter(_ units: [CompiledUnit], names: [String]) {
         for unit in units {
             for item in unit.after where !names.contains(item.text) {
-                reader.error(item.node, "unit '\(unit.spec.name)' is after '\(item.text)', which is not a unit of this stack\(Suggestion.hint(for: item.text, among: names))")
+                reader.error(item.node, "unit '\(unit.spec.name)' is after '\(item.text)', which is not a unit of this stack\(Suggestion.hint(for: item.text, among: names.filter { $0 != unit.spec.name }))")
             }
         }
         AfterOrder(units: units, reader: reader).reportCycles()

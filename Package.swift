@@ -11,16 +11,36 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.4.3"),
+        .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.2"),
+        .package(url: "https://github.com/grpc/grpc-swift-protobuf", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // Pure values, unit-file and YAML parsing, validation, diagnostics. No IO beyond reading spec files.
         .target(name: "FlotillaModel", dependencies: [.product(name: "Yams", package: "Yams")]),
         // Pure scheduler: (cluster snapshot, stacks, assignments, seed) -> Plan.
         .target(name: "FlotillaScheduler", dependencies: ["FlotillaModel"]),
-        // Test support shared by tests and benchmarks: seeded random clusters and stacks.
-        .target(name: "FlotillaTesting", dependencies: ["FlotillaModel", "FlotillaScheduler"]),
+        // The KeyValueStore protocol (etcd v3 semantics) and the in-memory reference store.
+        .target(name: "FlotillaStore"),
+        // The embedded store: SQLite (GRDB) underneath, MVCC history, leases, watch hub.
+        .target(name: "FlotillaStoreSQLite", dependencies: [
+            "FlotillaStore", .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        // etcd v3 gRPC: generated protocol code (scripts/generate-protos), client and server.
+        .target(name: "FlotillaEtcd", dependencies: [
+            "FlotillaStore",
+            .product(name: "GRPCCore", package: "grpc-swift-2"),
+            .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+            .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+            .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        ]),
+        // Test support shared by tests and benchmarks: seeded random clusters and stacks,
+        // the store conformance suite.
+        .target(name: "FlotillaTesting", dependencies: ["FlotillaModel", "FlotillaScheduler", "FlotillaStore"]),
         .executableTarget(name: "flotilla", dependencies: [
-            "FlotillaModel", "FlotillaScheduler",
+            "FlotillaModel", "FlotillaScheduler", "FlotillaStore", "FlotillaStoreSQLite", "FlotillaEtcd",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Yams", package: "Yams"),
         ]),
@@ -30,7 +50,8 @@ let package = Package(
         ]),
         .testTarget(name: "FlotillaModelTests", dependencies: ["FlotillaModel"], resources: [.copy("Fixtures")]),
         .testTarget(name: "FlotillaSchedulerTests", dependencies: ["FlotillaScheduler", "FlotillaTesting"]),
-        .testTarget(name: "FlotillaCLITests", dependencies: ["FlotillaModel"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "FlotillaStoreTests", dependencies: ["FlotillaStore", "FlotillaStoreSQLite", "FlotillaEtcd", "FlotillaTesting"]),
+        .testTarget(name: "FlotillaCLITests", dependencies: ["FlotillaModel", "FlotillaStore", "FlotillaEtcd"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -2,7 +2,7 @@ import ArgumentParser
 
 /// The `flotilla` command: one binary for every role and every verb.
 @main
-struct Flotilla: ParsableCommand {
+struct Flotilla: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "flotilla",
         abstract: "Run services across a set of Linux machines as one cluster.",
@@ -11,6 +11,6 @@ struct Flotilla: ParsableCommand {
             files (.service, .timer; see docs/fleet-units.md).
             """,
         version: "0.1.0",
-        subcommands: [ValidateCommand.self, PlanCommand.self]
+        subcommands: [ValidateCommand.self, PlanCommand.self, StoreCommand.self]
     )
 }

@@ -26,7 +26,7 @@ struct StackFileExampleTests {
         #expect(lamp.placement.conflicts == [Glob("legacy-*")])
         #expect(lamp.placement.machineID == nil)
         #expect(lamp.units.map(\.name) == ["mysql", "apache", "backup"])
-        #expect(lamp.location?.line == 6 && lamp.location?.column == 3)
+        #expect(lamp.location?.line == 5 && lamp.location?.column == 3)
         #expect(lamp.resources.cpu == 850)
         #expect(lamp.resources.memory == (512 + 256 + 64) << 20)
         #expect(lamp.resources.ports == [80, 3306])
@@ -49,7 +49,7 @@ struct StackFileExampleTests {
         #expect(mysql.workingDirectory == "/var/lib/mysql")
         #expect(mysql.type == .simple)
         #expect(mysql.timer == nil)
-        #expect(mysql.location?.line == 13 && mysql.location?.column == 7)
+        #expect(mysql.location?.line == 12 && mysql.location?.column == 7)
     }
 
     @Test func apacheAndBackupUnits() throws {

@@ -1,0 +1,95 @@
+import FlotillaStore
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import Synchronization
+
+/// The connections of an ``EtcdStore``: one gRPC client per endpoint, each with its own
+/// connection task, and the endpoint currently in use.
+///
+/// Failover policy: a call goes to the current endpoint. When it fails as *unavailable*
+/// (connection refused or lost, server shutting down), the store moves to the next endpoint.
+/// Idempotent calls (reads, lease time-to-live/list, status, watch creation, keep-alive)
+/// are then retried on each remaining endpoint once. Writes (Put, DeleteRange, Txn,
+/// Compact, LeaseGrant, LeaseRevoke) are never retried: the first server may have applied
+/// them before the connection broke, so the caller gets ``StoreError`` `unavailable` and
+/// decides (a Txn guarded by a mod-revision compare is safe to repeat).
+final class EtcdEndpoints: Sendable {
+    typealias Client = GRPCClient<HTTP2ClientTransport.Posix>
+
+    /// Endpoint texts, as configured.
+    let names: [String]
+    private let clients: [Client]
+    private let tasks: Mutex<[Task<Void, Never>]>
+    private let current = Mutex(0)
+
+    init(configuration: EtcdStore.Configuration) throws {
+        guard !configuration.endpoints.isEmpty else { throw StoreError.unavailable("etcd client: no endpoints") }
+        names = configuration.endpoints
+        var clients: [Client] = []
+        for endpoint in configuration.endpoints {
+            let (host, port) = try Self.parse(endpoint)
+            let transport = try HTTP2ClientTransport.Posix(
+                target: .dns(host: host, port: port), transportSecurity: configuration.transportSecurity,
+                config: .defaults { config in
+                    config.connection.keepalive = .init(time: configuration.keepaliveTime,
+                                                        timeout: configuration.keepaliveTimeout, allowWithoutCalls: false)
+                    config.backoff = .init(initial: .milliseconds(100), max: .seconds(5), multiplier: 1.6, jitter: 0.2)
+                })
+            clients.append(GRPCClient(transport: transport))
+        }
+        self.clients = clients
+        tasks = Mutex(clients.map { client in Task { try? await client.runConnections() } })
+    }
+
+    /// Splits `host:port`, `http://host:port` or `https://host:port`.
+    static func parse(_ endpoint: String) throws -> (String, Int) {
+        var text = Substring(endpoint)
+        for scheme in ["http://", "https://"] where text.hasPrefix(scheme) { text = text.dropFirst(scheme.count) }
+        if text.hasSuffix("/") { text = text.dropLast() }
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]) else {
+            throw StoreError(.invalidArgument, "etcd client: endpoint \(endpoint) is not host:port")
+        }
+        return (String(text[..<colon]), port)
+    }
+
+    /// Runs `body` against the current endpoint, failing over as the type comment describes.
+    /// Errors come out as ``StoreError``.
+    func call<T: Sendable>(idempotent: Bool, _ body: (Client) async throws -> T) async throws -> T {
+        let start = current.withLock { $0 }
+        let attempts = idempotent ? clients.count : 1
+        var lastError: StoreError = .unavailable("etcd client: no endpoint answered")
+        for attempt in 0..<attempts {
+            let index = (start + attempt) % clients.count
+            do {
+                return try await body(clients[index])
+            } catch {
+                let storeError = StoreError.from(error)
+                guard storeError.code == .unavailable, StoreError.knownErrors[storeError.message] == nil else { throw storeError }
+                lastError = storeError
+                current.withLock { if $0 == index { $0 = (index + 1) % clients.count } }
+            }
+        }
+        throw lastError
+    }
+
+    /// Call options: fail fast while an endpoint is down so failover can move on.
+    var options: CallOptions {
+        var options = CallOptions.defaults
+        options.waitForReady = false
+        return options
+    }
+
+    /// Shuts every connection down and waits for the connection tasks.
+    func close() async {
+        for client in clients { client.beginGracefulShutdown() }
+        let running = tasks.withLock { t -> [Task<Void, Never>] in defer { t = [] }; return t }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { for task in running { await task.value } }
+            group.addTask { try? await Task.sleep(for: .seconds(1)) }
+            await group.next()
+            for task in running { task.cancel() }
+            group.cancelAll()
+        }
+        for task in running { await task.value }
+    }
+}

@@ -1,0 +1,171 @@
+import FlotillaStore
+import GRPCCore
+import Synchronization
+
+/// etcd `Watch`: one bidirectional stream multiplexes many watches. Responses from all of them
+/// go through one queue to the single writer; the stream ends when the client closes its side
+/// or goes away, and every store watch it started is cancelled.
+struct WatchService: Etcdserverpb_Watch.SimpleServiceProtocol {
+    let store: any KeyValueStore
+    let stamp: HeaderStamp
+
+    func watch(request: RPCAsyncSequence<Etcdserverpb_WatchRequest, any Error>,
+               response: RPCWriter<Etcdserverpb_WatchResponse>, context: ServerContext) async throws {
+        let (outbound, queue) = AsyncStream<Etcdserverpb_WatchResponse>.makeStream()
+        let session = WatchSession(store: store, stamp: stamp, queue: queue)
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                do {
+                    for await message in outbound { try await response.write(message) }
+                } catch {
+                    session.close()   // the client went away: stop reading too
+                }
+            }
+            group.addTask {
+                do {
+                    for try await message in request { await session.handle(message) }
+                } catch {
+                    // Garbage or a reset stream: end this stream only.
+                }
+                session.close()
+            }
+            await group.next()
+            await group.next()
+        }
+        session.close()
+    }
+}
+
+/// The watches of one Watch stream: ID allocation (per stream, from 0, client-chosen IDs
+/// honoured), the running store watches, and the response queue.
+final class WatchSession: Sendable {
+    private struct State {
+        var nextID: Int64 = 0
+        var watches: [Int64: Running] = [:]
+        var closed = false
+    }
+    private struct Running {
+        var task: Task<Void, Never>?
+        var stream: WatchStream?
+    }
+
+    private let store: any KeyValueStore
+    private let stamp: HeaderStamp
+    private let queue: AsyncStream<Etcdserverpb_WatchResponse>.Continuation
+    private let state = Mutex(State())
+
+    init(store: any KeyValueStore, stamp: HeaderStamp, queue: AsyncStream<Etcdserverpb_WatchResponse>.Continuation) {
+        self.store = store
+        self.stamp = stamp
+        self.queue = queue
+    }
+
+    /// Handles one client request.
+    func handle(_ request: Etcdserverpb_WatchRequest) async {
+        switch request.requestUnion {
+        case .createRequest(let create): await self.create(create)
+        case .cancelRequest(let cancel): self.cancel(cancel.watchID)
+        case .progressRequest:
+            guard let revision = try? await currentRevision(store) else { return }
+            var reply = Etcdserverpb_WatchResponse()
+            reply.header = stamp.header(revision); reply.watchID = -1
+            queue.yield(reply)
+        case nil: break
+        }
+    }
+
+    private func create(_ create: Etcdserverpb_WatchCreateRequest) async {
+        let id: Int64? = state.withLock { s in
+            if s.closed { return nil }
+            var id = create.watchID
+            if id == 0 {
+                while s.watches[s.nextID] != nil { s.nextID += 1 }
+                id = s.nextID
+                s.nextID += 1
+            } else if s.watches[id] != nil {
+                return nil
+            }
+            s.watches[id] = Running()
+            return id
+        }
+        guard let id else {
+            var reply = Etcdserverpb_WatchResponse()
+            reply.header = stamp.header((try? await currentRevision(store)) ?? 0)
+            reply.watchID = -1; reply.created = true; reply.canceled = true
+            reply.cancelReason = "mvcc: duplicate watch ID provided on the WatchStream"
+            queue.yield(reply)
+            return
+        }
+        var request = WatchCreateRequest(proto: create)
+        let revision: Int64
+        do {
+            revision = try await currentRevision(store)
+        } catch {
+            finish(id, reason: StoreError.from(error).message)
+            return
+        }
+        // 0 means "after the revision the created response reports": pin it so no write
+        // between the reply and the store watch is lost.
+        if request.startRevision == 0 { request.startRevision = revision + 1 }
+        var created = Etcdserverpb_WatchResponse()
+        created.header = stamp.header(revision); created.watchID = id; created.created = true
+        queue.yield(created)
+        let task = Task { await self.run(id, request) }
+        state.withLock { s in
+            if s.watches[id] != nil { s.watches[id]?.task = task } else { task.cancel() }
+        }
+    }
+
+    private func run(_ id: Int64, _ request: WatchCreateRequest) async {
+        do {
+            let stream = try await store.watch(request)
+            let keep = state.withLock { s -> Bool in
+                guard s.watches[id] != nil else { return false }
+                s.watches[id]?.stream = stream
+                return true
+            }
+            guard keep else { stream.cancel(); return }
+            for try await batch in stream {
+                let live = state.withLock { $0.watches[id] != nil }
+                if !live { break }
+                queue.yield(Etcdserverpb_WatchResponse(batch, watchID: id, stamp: stamp))
+            }
+        } catch let error as StoreError where error.compactRevision != 0 {
+            var reply = Etcdserverpb_WatchResponse()
+            reply.header = stamp.header(0); reply.header.revision = 0
+            reply.watchID = id; reply.canceled = true; reply.compactRevision = error.compactRevision
+            if state.withLock({ $0.watches.removeValue(forKey: id) }) != nil { queue.yield(reply) }
+        } catch {
+            if Task.isCancelled { return }
+            finish(id, reason: StoreError.from(error).message)
+        }
+    }
+
+    /// Ends a watch from the server side, telling the client why.
+    private func finish(_ id: Int64, reason: String) {
+        guard state.withLock({ $0.watches.removeValue(forKey: id) }) != nil else { return }
+        var reply = Etcdserverpb_WatchResponse()
+        reply.header = stamp.header(0); reply.watchID = id; reply.canceled = true; reply.cancelReason = reason
+        queue.yield(reply)
+    }
+
+    /// Cancels a watch at the client's request (unknown IDs are ignored, as etcd does).
+    func cancel(_ id: Int64) {
+        guard let running = state.withLock({ $0.watches.removeValue(forKey: id) }) else { return }
+        running.task?.cancel(); running.stream?.cancel()
+        var reply = Etcdserverpb_WatchResponse()
+        reply.header = stamp.header(0); reply.watchID = id; reply.canceled = true
+        queue.yield(reply)
+    }
+
+    /// Stops every watch and ends the response queue.
+    func close() {
+        let all = state.withLock { s -> [Running] in
+            s.closed = true
+            defer { s.watches = [:] }
+            return Array(s.watches.values)
+        }
+        for running in all { running.task?.cancel(); running.stream?.cancel() }
+        queue.finish()
+    }
+}

@@ -1,0 +1,40 @@
+/// Keys and values are raw bytes, as in etcd.
+public typealias Bytes = [UInt8]
+
+extension Array where Element == UInt8 {
+    /// The UTF-8 bytes of `text`.
+    public init(utf8 text: String) { self = Array(text.utf8) }
+
+    /// The bytes as text (invalid UTF-8 is repaired), for messages and tests.
+    public var utf8String: String { String(decoding: self, as: UTF8.self) }
+}
+
+/// etcd's key-range conventions.
+public enum KeyRange {
+    /// `[0]`: as `range_end`, every key ≥ `key`; as both key and range end, every key.
+    public static let allFromKey: Bytes = [0]
+
+    /// The range end that selects every key starting with `prefix`: the prefix with its last
+    /// byte below 0xff incremented and the rest dropped (`/p/` → `/p0`); `[0]` when every byte
+    /// is 0xff (or the prefix is empty).
+    public static func prefixEnd(_ prefix: Bytes) -> Bytes {
+        var end = prefix
+        while let last = end.last {
+            if last < 0xff {
+                end[end.count - 1] = last + 1
+                return end
+            }
+            end.removeLast()
+        }
+        return [0]
+    }
+
+    /// True when `candidate` lies in the range selected by `key` and `rangeEnd` with etcd's
+    /// rules: empty `rangeEnd` = exactly `key`; `[0]` = every key ≥ `key` (every key when `key`
+    /// is `[0]` too); otherwise `key ≤ candidate < rangeEnd`.
+    public static func contains(_ candidate: Bytes, key: Bytes, rangeEnd: Bytes) -> Bool {
+        if rangeEnd.isEmpty { return candidate == key }
+        if rangeEnd == [0] { return key == [0] || !candidate.lexicographicallyPrecedes(key) }
+        return !candidate.lexicographicallyPrecedes(key) && candidate.lexicographicallyPrecedes(rangeEnd)
+    }
+}

@@ -1,0 +1,51 @@
+import FlotillaStore
+import GRDB
+
+extension SQLiteStore {
+    /// Starts a watch. `startRevision` 0 delivers changes after the current revision; an older
+    /// start replays history from SQLite and then switches to live events without gaps or
+    /// duplicates; a start below the compaction revision ends the stream with
+    /// ``StoreError/compacted(compactRevision:)``. Cancelling the stream or the consuming task
+    /// unregisters the watch.
+    public func watch(_ request: WatchCreateRequest) async throws -> WatchStream {
+        try checkOpen()
+        try RequestValidation.validate(request)
+        let (stream, continuation) = AsyncThrowingStream.makeStream(
+            of: WatchResponse.self, bufferingPolicy: .bufferingOldest(Watcher.bufferLimit))
+        guard let watcher = hub.register(request, continuation: continuation) else {
+            throw StoreError.unavailable("etcdserver: store is closed")
+        }
+        let hub = self.hub
+        if request.startRevision > 0 {
+            let replay = Task { [pool] in
+                do {
+                    let (compacted, current, history) = try await pool.read { db in
+                        let compacted = try StoreDatabase.meta(db, "compact_revision")
+                        let current = try StoreDatabase.meta(db, "revision")
+                        if request.startRevision < compacted { return (compacted, current, [Event]()) }
+                        let history = try RevisionLog.events(db, key: request.key, rangeEnd: request.rangeEnd,
+                                                             from: request.startRevision, through: current,
+                                                             withPrevious: request.prevKV)
+                        return (compacted, current, history)
+                    }
+                    if request.startRevision < compacted {
+                        continuation.finish(throwing: StoreError.compacted(compactRevision: compacted))
+                    } else if let error = watcher.finishReplay(history, through: current) {
+                        continuation.finish(throwing: error)
+                    }
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in
+                hub.remove(watcher.id)
+                replay.cancel()
+            }
+        } else {
+            continuation.onTermination = { _ in hub.remove(watcher.id) }
+        }
+        return WatchStream(responses: stream,
+                           requestProgress: { hub.requestProgress(watcher) },
+                           cancel: { continuation.finish() })
+    }
+}

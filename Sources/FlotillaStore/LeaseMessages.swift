@@ -1,11 +1,13 @@
 /// The result of granting a lease.
 public struct LeaseGrantResponse: Sendable, Hashable {
+    /// Header with the store revision.
     public var header: ResponseHeader
     /// The lease ID.
     public var id: Int64
     /// The granted TTL in seconds (at least the store's minimum).
     public var ttl: Int64
 
+    /// Creates a response.
     public init(header: ResponseHeader, id: Int64, ttl: Int64) {
         self.header = header
         self.id = id
@@ -15,12 +17,14 @@ public struct LeaseGrantResponse: Sendable, Hashable {
 
 /// The result of a keep-alive.
 public struct LeaseKeepAliveResponse: Sendable, Hashable {
+    /// Header with the store revision.
     public var header: ResponseHeader
     /// The lease ID.
     public var id: Int64
     /// The renewed TTL; 0 when the lease is unknown or expired.
     public var ttl: Int64
 
+    /// Creates a response.
     public init(header: ResponseHeader, id: Int64, ttl: Int64) {
         self.header = header
         self.id = id
@@ -30,6 +34,7 @@ public struct LeaseKeepAliveResponse: Sendable, Hashable {
 
 /// A lease's remaining life.
 public struct LeaseTimeToLiveResponse: Sendable, Hashable {
+    /// Header with the store revision.
     public var header: ResponseHeader
     /// The lease ID.
     public var id: Int64
@@ -40,6 +45,7 @@ public struct LeaseTimeToLiveResponse: Sendable, Hashable {
     /// Attached keys, when asked for.
     public var keys: [Bytes]
 
+    /// Creates a response.
     public init(header: ResponseHeader, id: Int64, ttl: Int64, grantedTTL: Int64, keys: [Bytes] = []) {
         self.header = header
         self.id = id
@@ -51,10 +57,12 @@ public struct LeaseTimeToLiveResponse: Sendable, Hashable {
 
 /// Every live lease.
 public struct LeaseLeasesResponse: Sendable, Hashable {
+    /// Header with the store revision.
     public var header: ResponseHeader
     /// Lease IDs.
     public var leases: [Int64]
 
+    /// Creates a response.
     public init(header: ResponseHeader, leases: [Int64]) {
         self.header = header
         self.leases = leases
@@ -63,6 +71,7 @@ public struct LeaseLeasesResponse: Sendable, Hashable {
 
 /// Store status (etcd `StatusResponse`, the fields that mean something here).
 public struct StoreStatus: Sendable, Hashable {
+    /// Header with the store revision.
     public var header: ResponseHeader
     /// Server version text (e.g. `3.4.23` for etcd; Flotilla's embedded store reports the etcd
     /// API version it implements).
@@ -74,6 +83,7 @@ public struct StoreStatus: Sendable, Hashable {
     /// Current compaction revision (0 before any compaction).
     public var compactRevision: Int64
 
+    /// Creates a response.
     public init(header: ResponseHeader, version: String, dbSize: Int64, dbSizeInUse: Int64, compactRevision: Int64 = 0) {
         self.header = header
         self.version = version

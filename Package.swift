@@ -16,6 +16,8 @@ let package = Package(
         .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.2"),
         .package(url: "https://github.com/grpc/grpc-swift-protobuf", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.0.0"..<"5.0.0"),
     ],
     targets: [
         // Pure values, unit-file and YAML parsing, validation, diagnostics. No IO beyond reading spec files.
@@ -35,23 +37,46 @@ let package = Package(
             .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
             .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
             .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        // One machine's side: membership under a lease, the supervisor and its drivers,
+        // per-unit journals, self-fencing, the assignment watch.
+        .target(name: "FlotillaAgent", dependencies: ["FlotillaModel", "FlotillaStore"]),
+        // The leader's side: election, the level-triggered reconcile loop over the pure
+        // scheduler, plan commits guarded by the leader key, events.
+        .target(name: "FlotillaController", dependencies: ["FlotillaModel", "FlotillaScheduler", "FlotillaStore"]),
+        // The HTTP/JSON API every agent serves (Hummingbird) and its client.
+        .target(name: "FlotillaAPI", dependencies: [
+            "FlotillaModel", "FlotillaScheduler", "FlotillaStore", "FlotillaAgent", "FlotillaController",
+            .product(name: "Hummingbird", package: "hummingbird"),
+        ]),
+        // One machine's whole agent wired together (store, membership, supervisor, controller,
+        // API): used by `flotilla agent`, `flotilla dev`, the cluster tests and benchmarks.
+        .target(name: "FlotillaNode", dependencies: [
+            "FlotillaModel", "FlotillaStore", "FlotillaStoreSQLite", "FlotillaEtcd",
+            "FlotillaAgent", "FlotillaController", "FlotillaAPI",
         ]),
         // Test support shared by tests and benchmarks: seeded random clusters and stacks,
         // the store conformance suite.
         .target(name: "FlotillaTesting", dependencies: ["FlotillaModel", "FlotillaScheduler", "FlotillaStore"]),
         .executableTarget(name: "flotilla", dependencies: [
             "FlotillaModel", "FlotillaScheduler", "FlotillaStore", "FlotillaStoreSQLite", "FlotillaEtcd",
+            "FlotillaAgent", "FlotillaController", "FlotillaAPI", "FlotillaNode",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Yams", package: "Yams"),
         ]),
         .executableTarget(name: "flotilla-bench", dependencies: [
-            "FlotillaModel", "FlotillaScheduler", "FlotillaTesting",
+            "FlotillaModel", "FlotillaScheduler", "FlotillaTesting", "FlotillaStore", "FlotillaEtcd",
+            "FlotillaStoreSQLite", "FlotillaAgent", "FlotillaNode",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "FlotillaModelTests", dependencies: ["FlotillaModel"], resources: [.copy("Fixtures")]),
         .testTarget(name: "FlotillaSchedulerTests", dependencies: ["FlotillaScheduler", "FlotillaTesting"]),
         .testTarget(name: "FlotillaStoreTests", dependencies: ["FlotillaStore", "FlotillaStoreSQLite", "FlotillaEtcd", "FlotillaTesting"]),
-        .testTarget(name: "FlotillaCLITests", dependencies: ["FlotillaModel", "FlotillaStore", "FlotillaEtcd"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "FlotillaAgentTests", dependencies: ["FlotillaAgent", "FlotillaModel", "FlotillaStore", "FlotillaTesting"]),
+        .testTarget(name: "FlotillaControllerTests", dependencies: ["FlotillaController", "FlotillaModel", "FlotillaScheduler", "FlotillaStore", "FlotillaTesting"]),
+        .testTarget(name: "FlotillaCLITests", dependencies: ["FlotillaModel", "FlotillaStore", "FlotillaEtcd", "FlotillaAPI"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "FlotillaAPITests", dependencies: ["FlotillaAPI", "FlotillaModel", "FlotillaStore", "FlotillaController", "FlotillaTesting"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -49,12 +49,42 @@ public enum SpecLoader {
         return Result(stacks: [], diagnostics: [.error(start, "unknown spec file type; expected .yaml/.yml (stacks) or .service/.timer (fleet units)")])
     }
 
+    /// Where spec files are read from while bound with `SpecLoader.$source.withValue(…)`: the
+    /// API server binds the texts a client sent, so they compile exactly as files on disk do.
+    /// nil (the default) reads the disk.
+    @TaskLocal public static var source: (any SpecSource)? = nil
+
     static func read(_ path: String) -> String? {
+        (source ?? DiskSpecSource()).text(atPath: path)
+    }
+
+    static func readError(_ path: String) -> String {
+        (source ?? DiskSpecSource()).problem(atPath: path)
+    }
+}
+
+/// A place spec files are read from (see ``SpecLoader/source``).
+public protocol SpecSource: Sendable {
+    /// The UTF-8 text of `path`, or nil when it cannot be read.
+    func text(atPath path: String) -> String?
+    /// Why `path` cannot be read: `no such file`, `is a directory`, `permission denied` or
+    /// `not valid UTF-8 text`.
+    func problem(atPath path: String) -> String
+}
+
+/// Spec files on the local disk: the default ``SpecSource``.
+public struct DiskSpecSource: SpecSource {
+    /// The local disk.
+    public init() {}
+
+    /// The file's text, or nil when it is missing, unreadable or not UTF-8.
+    public func text(atPath path: String) -> String? {
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
         return String(data: data, encoding: .utf8)
     }
 
-    static func readError(_ path: String) -> String {
+    /// Why the file cannot be read.
+    public func problem(atPath path: String) -> String {
         var isDirectory: ObjCBool = false
         if !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) { return "no such file" }
         if isDirectory.boolValue { return "is a directory" }

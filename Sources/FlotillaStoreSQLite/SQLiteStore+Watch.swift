@@ -16,6 +16,9 @@ extension SQLiteStore {
             throw StoreError.unavailable("etcdserver: store is closed")
         }
         let hub = self.hub
+        // Unregistering must not depend on the replay task below: it can end the stream
+        // (compacted, read error) before this function replaces the handler.
+        continuation.onTermination = { _ in hub.remove(watcher.id) }
         if request.startRevision > 0 {
             let replay = Task { [pool] in
                 do {
@@ -41,8 +44,6 @@ extension SQLiteStore {
                 hub.remove(watcher.id)
                 replay.cancel()
             }
-        } else {
-            continuation.onTermination = { _ in hub.remove(watcher.id) }
         }
         return WatchStream(responses: stream,
                            requestProgress: { hub.requestProgress(watcher) },

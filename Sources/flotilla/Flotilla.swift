@@ -11,6 +11,6 @@ struct Flotilla: AsyncParsableCommand {
             files (.service, .timer; see docs/fleet-units.md).
             """,
         version: "0.1.0",
-        subcommands: [ValidateCommand.self, PlanCommand.self, StoreCommand.self]
+        subcommands: [ValidateCommand.self, PlanCommand.self, StoreCommand.self, AgentCommand.self, DevCommand.self]
     )
 }

@@ -34,6 +34,8 @@ final class EtcdEndpoints: Sendable {
                     config.connection.keepalive = .init(time: configuration.keepaliveTime,
                                                         timeout: configuration.keepaliveTimeout, allowWithoutCalls: false)
                     config.backoff = .init(initial: .milliseconds(100), max: .seconds(5), multiplier: 1.6, jitter: 0.2)
+                    // etcd pings once per request; see ServerPingAnswering for why we answer them ourselves.
+                    config.channelDebuggingCallbacks.onCreateTCPConnection = { ServerPingAnswering.install(on: $0) }
                 })
             clients.append(GRPCClient(transport: transport))
         }

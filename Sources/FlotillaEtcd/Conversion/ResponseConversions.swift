@@ -27,6 +27,10 @@ package struct HeaderStamp: Sendable, Hashable {
 
     /// A protobuf header for a store header.
     package func header(_ h: ResponseHeader) -> Etcdserverpb_ResponseHeader { header(h.revision) }
+
+    /// The stamp of the responses inside a transaction: etcd fills in cluster, member and
+    /// term only on the top-level header, so inner headers carry just their revision.
+    package static let inner = HeaderStamp(clusterID: 0, memberID: 0, raftTerm: 0)
 }
 
 extension KeyValue {
@@ -127,14 +131,15 @@ extension ResponseOp {
 }
 
 extension Etcdserverpb_ResponseOp {
-    /// The protobuf form of a store operation response. Inner headers carry the stamp too.
+    /// The protobuf form of a store operation response (`stamp` is ``HeaderStamp/inner``
+    /// inside a transaction).
     package init(_ op: ResponseOp, stamp: HeaderStamp) {
         self.init()
         switch op {
         case .range(let r): response = .responseRange(.init(r, stamp: stamp))
         case .put(let r): response = .responsePut(.init(r, stamp: stamp))
         case .deleteRange(let r): response = .responseDeleteRange(.init(r, stamp: stamp))
-        case .txn(let r): response = .responseTxn(.init(r, stamp: stamp))
+        case .txn(let r): response = .responseTxn(.init(r, stamp: stamp, inner: r.responses))
         }
     }
 }
@@ -148,11 +153,18 @@ extension TxnResponse {
 }
 
 extension Etcdserverpb_TxnResponse {
-    /// The protobuf form of a store transaction response.
+    /// The protobuf form of a store transaction response. The operation responses get
+    /// etcd's inner headers: the revision each operation saw (``TxnRevisions``) and nothing
+    /// else; a nested transaction's header is empty.
     package init(_ r: TxnResponse, stamp: HeaderStamp) {
+        self.init(r, stamp: stamp, inner: TxnRevisions.stamped(r.responses, finalRevision: r.header.revision))
+    }
+
+    /// A transaction response whose operation responses are already stamped.
+    fileprivate init(_ r: TxnResponse, stamp: HeaderStamp, inner: [ResponseOp]) {
         self.init()
         header = stamp.header(r.header); succeeded = r.succeeded
-        responses = r.responses.map { Etcdserverpb_ResponseOp($0, stamp: stamp) }
+        responses = inner.map { Etcdserverpb_ResponseOp($0, stamp: .inner) }
     }
 }
 

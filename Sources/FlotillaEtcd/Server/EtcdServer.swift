@@ -4,10 +4,15 @@ import GRPCNIOTransportHTTP2
 import Synchronization
 
 /// Serves any ``KeyValueStore`` over the etcd v3 gRPC API (KV, Watch, Lease,
-/// Cluster.MemberList, Maintenance), so etcdctl and etcd clients can use it.
+/// Cluster.MemberList, Maintenance), so etcdctl and etcd clients can use it, plus the standard
+/// gRPC health service (`grpc.health.v1.Health`: "" and each etcd service name are SERVING
+/// while the server runs, NOT_SERVING once ``stop()`` begins).
 ///
-/// Not served: Auth, the member-changing Cluster RPCs, MoveLeader, Snapshot (Unimplemented),
-/// and the gRPC health service (grpc-swift-extras is not a dependency). Usage:
+/// Maintenance.Snapshot streams the store's own snapshot when the store is a
+/// ``SnapshotSource`` (the SQLite store: a SQLite file, not etcd's bbolt file, followed by its
+/// SHA-256 as etcd does) and is Unimplemented otherwise. Watches honour `progress_notify`
+/// (every ``Configuration/progressNotifyInterval``) and `fragment`.
+/// Not served: Auth, the member-changing Cluster RPCs, MoveLeader. Usage:
 ///
 /// ```swift
 /// let server = EtcdServer(store: store, configuration: .init(port: 0))
@@ -38,14 +43,21 @@ public final class EtcdServer: Sendable {
         /// How long ``EtcdServer/stop()`` lets open calls finish before cutting them
         /// (watch and keep-alive streams never finish by themselves).
         public var shutdownGrace: Duration
+        /// How often a watch created with `progress_notify` that saw no events gets an empty
+        /// response carrying the current revision (etcd's
+        /// `--experimental-watch-progress-notify-interval`, 10 minutes by default); up to a
+        /// tenth more is added at random so that watches do not all fire together.
+        public var progressNotifyInterval: Duration
 
         /// Creates a configuration.
         public init(host: String = "127.0.0.1", port: Int = 2379, name: String = "flotilla",
                     clusterID: UInt64 = 0, memberID: UInt64 = 0, version: String = "3.4.23",
-                    clientURLs: [String] = [], peerURLs: [String] = [], shutdownGrace: Duration = .milliseconds(500)) {
+                    clientURLs: [String] = [], peerURLs: [String] = [], shutdownGrace: Duration = .milliseconds(500),
+                    progressNotifyInterval: Duration = .seconds(600)) {
             self.host = host; self.port = port; self.name = name
             self.clusterID = clusterID; self.memberID = memberID; self.version = version
             self.clientURLs = clientURLs; self.peerURLs = peerURLs; self.shutdownGrace = shutdownGrace
+            self.progressNotifyInterval = progressNotifyInterval
         }
     }
 
@@ -53,6 +65,7 @@ public final class EtcdServer: Sendable {
         var server: GRPCServer<HTTP2ServerTransport.Posix>
         var task: Task<Void, any Error>
         var port: Int
+        var health: HealthStatus
     }
 
     private let store: any KeyValueStore
@@ -81,13 +94,16 @@ public final class EtcdServer: Sendable {
         let transport = HTTP2ServerTransport.Posix(
             address: .ipv4(host: configuration.host == "localhost" ? "127.0.0.1" : configuration.host, port: configuration.port),
             transportSecurity: .plaintext, config: Self.transportConfig())
-        let server = GRPCServer(transport: transport, services: services(port: { [weak self] in self?.port ?? 0 }))
+        let health = HealthStatus()
+        let etcdServices = services(port: { [weak self] in self?.port ?? 0 })
+        let server = GRPCServer(transport: transport, services: etcdServices + [HealthService(health: health)])
         let task = Task { try await server.serve() }
         guard let address = try await server.listeningAddress, let port = address.ipv4?.port ?? address.ipv6?.port else {
             task.cancel()
             throw StoreError.unavailable("etcd server: could not bind \(configuration.host):\(configuration.port)")
         }
-        running.withLock { $0 = Running(server: server, task: task, port: port) }
+        health.set(.serving, for: [""] + Self.servedNames)
+        running.withLock { $0 = Running(server: server, task: task, port: port, health: health) }
         return port
     }
 
@@ -95,6 +111,7 @@ public final class EtcdServer: Sendable {
     /// the rest (open watches and keep-alive streams), and returns when the server is down.
     public func stop() async {
         guard let current = running.withLock({ r -> Running? in defer { r = nil }; return r }) else { return }
+        current.health.shutDown()
         current.server.beginGracefulShutdown()
         let grace = configuration.shutdownGrace
         await withTaskGroup(of: Void.self) { group in
@@ -112,10 +129,15 @@ public final class EtcdServer: Sendable {
         let identity = ServerIdentity(stamp: stamp, name: configuration.name, version: configuration.version,
                                       peerURLs: configuration.peerURLs, configuredClientURLs: configuration.clientURLs,
                                       host: configuration.host, boundPort: port)
-        return [KVService(store: store, stamp: stamp), WatchService(store: store, stamp: stamp),
+        return [KVService(store: store, stamp: stamp),
+                WatchService(store: store, stamp: stamp, progressNotifyInterval: configuration.progressNotifyInterval),
                 LeaseService(store: store, stamp: stamp), ClusterService(store: store, identity: identity),
                 MaintenanceService(store: store, identity: identity)]
     }
+
+    /// The fully qualified names of the etcd services served, as health checks name them.
+    static let servedNames = [Etcdserverpb_KV.descriptor, Etcdserverpb_Watch.descriptor, Etcdserverpb_Lease.descriptor,
+                              Etcdserverpb_Cluster.descriptor, Etcdserverpb_Maintenance.descriptor].map(\.fullyQualifiedService)
 
     /// Transport settings: etcd's receive limit (1.5 MiB request + 512 KiB gRPC overhead),
     /// and a keepalive policy that never sends GOAWAY to clients pinging idle watch or lease

@@ -8,11 +8,13 @@ import Synchronization
 struct WatchService: Etcdserverpb_Watch.SimpleServiceProtocol {
     let store: any KeyValueStore
     let stamp: HeaderStamp
+    /// Time between progress notifications for `progress_notify` watches (see ``WatchDelivery``).
+    var progressNotifyInterval: Duration = .seconds(600)
 
     func watch(request: RPCAsyncSequence<Etcdserverpb_WatchRequest, any Error>,
                response: RPCWriter<Etcdserverpb_WatchResponse>, context: ServerContext) async throws {
         let (outbound, queue) = AsyncStream<Etcdserverpb_WatchResponse>.makeStream()
-        let session = WatchSession(store: store, stamp: stamp, queue: queue)
+        let session = WatchSession(store: store, stamp: stamp, queue: queue, progressNotifyInterval: progressNotifyInterval)
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 do {
@@ -53,11 +55,14 @@ final class WatchSession: Sendable {
     private let stamp: HeaderStamp
     private let queue: AsyncStream<Etcdserverpb_WatchResponse>.Continuation
     private let state = Mutex(State())
+    private let delivery: WatchDelivery
 
-    init(store: any KeyValueStore, stamp: HeaderStamp, queue: AsyncStream<Etcdserverpb_WatchResponse>.Continuation) {
+    init(store: any KeyValueStore, stamp: HeaderStamp, queue: AsyncStream<Etcdserverpb_WatchResponse>.Continuation,
+         progressNotifyInterval: Duration = .seconds(600)) {
         self.store = store
         self.stamp = stamp
         self.queue = queue
+        self.delivery = WatchDelivery(stamp: stamp, queue: queue, interval: progressNotifyInterval)
     }
 
     /// Handles one client request.
@@ -110,6 +115,7 @@ final class WatchSession: Sendable {
         var created = Etcdserverpb_WatchResponse()
         created.header = stamp.header(revision); created.watchID = id; created.created = true
         queue.yield(created)
+        delivery.add(id, fragment: create.fragment, progressNotify: create.progressNotify)
         let task = Task { await self.run(id, request) }
         state.withLock { s in
             if s.watches[id] != nil { s.watches[id]?.task = task } else { task.cancel() }
@@ -117,6 +123,7 @@ final class WatchSession: Sendable {
     }
 
     private func run(_ id: Int64, _ request: WatchCreateRequest) async {
+        defer { delivery.remove(id) }
         do {
             let stream = try await store.watch(request)
             let keep = state.withLock { s -> Bool in
@@ -125,10 +132,11 @@ final class WatchSession: Sendable {
                 return true
             }
             guard keep else { stream.cancel(); return }
+            delivery.attach(id, stream)
             for try await batch in stream {
                 let live = state.withLock { $0.watches[id] != nil }
                 if !live { break }
-                queue.yield(Etcdserverpb_WatchResponse(batch, watchID: id, stamp: stamp))
+                delivery.send(batch, id: id)
             }
         } catch let error as StoreError where error.compactRevision != 0 {
             var reply = Etcdserverpb_WatchResponse()
@@ -166,6 +174,7 @@ final class WatchSession: Sendable {
             return Array(s.watches.values)
         }
         for running in all { running.task?.cancel(); running.stream?.cancel() }
+        delivery.close()
         queue.finish()
     }
 }

@@ -1,0 +1,93 @@
+import FlotillaModel
+import Foundation
+
+/// One typed method per route.
+extension APIClient {
+    /// `GET /v1/health` (also when the agent answers 503: its store is unreachable).
+    public func health() async throws -> HealthReport {
+        try await send("GET", "/v1/health", as: HealthReport.self, acceptingErrorBody: true)
+    }
+
+    /// `POST /v1/apply`.
+    public func apply(_ request: ApplyRequest) async throws -> ApplyResponse {
+        try await send("POST", "/v1/apply", body: request, as: ApplyResponse.self)
+    }
+
+    /// `POST /v1/plan`.
+    public func plan(_ request: PlanRequest) async throws -> PlanResponse {
+        try await send("POST", "/v1/plan", body: request, as: PlanResponse.self)
+    }
+
+    /// `GET /v1/status[?stack=NAME]`.
+    public func status(stack: String? = nil) async throws -> StatusReport {
+        try await send("GET", "/v1/status", query: stack.map { [URLQueryItem(name: "stack", value: $0)] } ?? [], as: StatusReport.self)
+    }
+
+    /// `GET /v1/machines`.
+    public func machines() async throws -> MachinesReport {
+        try await send("GET", "/v1/machines", as: MachinesReport.self)
+    }
+
+    /// `GET /v1/logs/{instance}/{unit}?last=N`: the last lines of a unit's journal.
+    public func logs(instance: String, unit: String, last: Int) async throws -> LogChunk {
+        try await logs(instance: instance, unit: unit, last: last, forwarded: false)
+    }
+
+    /// `GET /v1/logs/{instance}/{unit}?offset=O`: the lines written since `offset`.
+    public func logs(instance: String, unit: String, offset: Int64) async throws -> LogChunk {
+        try await logs(instance: instance, unit: unit, offset: offset, forwarded: false)
+    }
+
+    func logs(instance: String, unit: String, last: Int, forwarded: Bool) async throws -> LogChunk {
+        try await send("GET", Self.logsPath(instance, unit), query: [URLQueryItem(name: "last", value: String(last))],
+                       headers: forwarded ? Self.forwardHeaders : [:], as: LogChunk.self)
+    }
+
+    func logs(instance: String, unit: String, offset: Int64, forwarded: Bool) async throws -> LogChunk {
+        try await send("GET", Self.logsPath(instance, unit), query: [URLQueryItem(name: "offset", value: String(offset))],
+                       headers: forwarded ? Self.forwardHeaders : [:], as: LogChunk.self)
+    }
+
+    /// `POST /v1/stacks/{name}/start`: desired `launched`.
+    public func start(stack: String) async throws -> StackChange {
+        try await send("POST", "/v1/stacks/\(Self.segment(stack))/start", as: StackChange.self)
+    }
+
+    /// `POST /v1/stacks/{name}/stop`: desired `loaded` (placed, not running).
+    public func stop(stack: String) async throws -> StackChange {
+        try await send("POST", "/v1/stacks/\(Self.segment(stack))/stop", as: StackChange.self)
+    }
+
+    /// `POST /v1/stacks/{name}/unload`: desired `inactive` (stored, not placed).
+    public func unload(stack: String) async throws -> StackChange {
+        try await send("POST", "/v1/stacks/\(Self.segment(stack))/unload", as: StackChange.self)
+    }
+
+    /// `DELETE /v1/stacks/{name}`.
+    public func destroy(stack: String) async throws -> StackChange {
+        try await send("DELETE", "/v1/stacks/\(Self.segment(stack))", as: StackChange.self)
+    }
+
+    /// `GET /v1/events?after=KEY&limit=N`: events after `after` (a key from an earlier page).
+    public func events(after: String? = nil, limit: Int = 100) async throws -> EventsPage {
+        var query = [URLQueryItem(name: "limit", value: String(limit))]
+        if let after { query.append(URLQueryItem(name: "after", value: after)) }
+        return try await send("GET", "/v1/events", query: query, as: EventsPage.self)
+    }
+
+    /// `GET /v1/events?last=N`: the newest `last` events, oldest first.
+    public func events(last: Int) async throws -> EventsPage {
+        try await send("GET", "/v1/events", query: [URLQueryItem(name: "last", value: String(last))], as: EventsPage.self)
+    }
+
+    /// `GET /v1/units/{stack}`: the stored stack (for a fleet unit, its file text).
+    public func stack(_ name: String) async throws -> StackReport {
+        try await send("GET", "/v1/units/\(Self.segment(name))", as: StackReport.self)
+    }
+
+    static let forwardHeaders = ["X-Flotilla-Forwarded": "1"]
+
+    static func logsPath(_ instance: String, _ unit: String) -> String {
+        "/v1/logs/\(segment(instance))/\(segment(unit))"
+    }
+}

@@ -1,0 +1,153 @@
+import FlotillaModel
+
+/// How far the instances of an apply (or a start) have come, judged from status reports.
+/// Pure: the CLI polls `GET /v1/status` and feeds every report to ``evaluate(_:)``.
+///
+/// Only records about the applied spec count: an assignment made from an older spec
+/// revision, a unit status from an older assignment (lower fencing token) and a placement
+/// failure recorded before the apply are ignored.
+public struct Rollout: Sendable {
+    /// Stacks applied.
+    public let stacks: Set<String>
+    /// Store revision of the apply (the stacks' spec revision).
+    public let revision: Int64
+    /// Instances the apply expected (more may appear, e.g. a global stack on a new machine).
+    public let instances: [String]
+    /// A unit restarting this many times counts as failed (crash loop).
+    public let crashLoopRestarts: Int
+
+    /// A rollout of `stacks` applied at `revision`.
+    public init(stacks: Set<String>, revision: Int64, instances: [String] = [], crashLoopRestarts: Int = 3) {
+        self.stacks = stacks; self.revision = revision; self.instances = instances; self.crashLoopRestarts = crashLoopRestarts
+    }
+
+    /// Where every instance is, and whether the rollout is over.
+    public func evaluate(_ report: StatusReport) -> RolloutState {
+        let relevant = report.instances.filter { stacks.contains($0.stack) && $0.expected }
+        var byName = Dictionary(relevant.map { ($0.instance, $0) }, uniquingKeysWith: { first, _ in first })
+        for name in instances where byName[name] == nil {
+            byName[name] = report.instances.first { $0.instance == name }
+        }
+        return RolloutState(instances: byName.keys.sorted().map { progress(of: byName[$0]!) })
+    }
+
+    private func progress(of report: InstanceReport) -> InstanceProgress {
+        var progress = InstanceProgress(instance: report.instance, stack: report.stack, machine: nil, phase: .scheduling)
+        let freshPending = report.pending.flatMap { $0.revision > revision ? $0 : nil }
+        guard report.placement == .placed || report.placement == .leaving, let specRevision = report.specRevision,
+              specRevision >= revision else {
+            if let freshPending {
+                progress.phase = .unplaced
+                progress.reason = freshPending.reason
+            }
+            return progress
+        }
+        progress.machine = report.machine
+        if report.desired != .launched {
+            progress.phase = report.desired == .loaded ? .loaded : .scheduling
+            return progress
+        }
+        var phases: [InstanceProgress.Phase] = []
+        for unit in report.units {
+            let phase = self.phase(of: unit)
+            if phase == .failed, let status = unit.status { progress.failedUnits.append(status) }
+            phases.append(phase)
+        }
+        progress.phase = phases.min(by: { $0.rank < $1.rank }) ?? .running
+        return progress
+    }
+
+    private func phase(of unit: UnitReport) -> InstanceProgress.Phase {
+        guard let status = unit.status, unit.current else { return .assigned }
+        switch status.state {
+        case .failed: return .failed
+        case .restarting: return status.restarts >= crashLoopRestarts ? .failed : .restarting
+        case .pending: return unit.isScheduled ? .running : .waiting
+        case .starting: return .starting
+        case .stopping: return .stopping
+        case .exited: return .running
+        case .running:
+            guard unit.hasHealthCheck else { return .running }
+            switch status.health {
+            case .healthy: return .running
+            case .unhealthy: return .unhealthy
+            case .unknown, nil: return .checkingHealth
+            }
+        }
+    }
+}
+
+/// The state of a rollout at one status report.
+public struct RolloutState: Sendable, Hashable {
+    /// How it ended, if it did.
+    public enum Outcome: Sendable, Hashable {
+        /// Every instance runs (healthy where checked), or is loaded when that is what was asked.
+        case ready
+        /// A unit failed to start or is crash-looping.
+        case unitFailed
+        /// An instance cannot be placed.
+        case unplaced
+    }
+
+    /// Every instance of the applied stacks, by name.
+    public var instances: [InstanceProgress]
+
+    /// Creates a state.
+    public init(instances: [InstanceProgress]) { self.instances = instances }
+
+    /// The outcome once decided: a failed unit first, then placement failures, then ready.
+    public var outcome: Outcome? {
+        if instances.contains(where: { $0.phase == .failed }) { return .unitFailed }
+        if instances.contains(where: { $0.phase == .unplaced }) { return .unplaced }
+        if instances.allSatisfy({ $0.phase == .running || $0.phase == .loaded }) { return .ready }
+        return nil
+    }
+}
+
+/// Where one instance of a rollout is.
+public struct InstanceProgress: Sendable, Hashable {
+    /// The phases, from least to most advanced (failed and unplaced are ends of their own).
+    public enum Phase: String, Sendable, Hashable, Codable {
+        case failed, unplaced = "cannot be placed", scheduling, assigned, waiting, stopping, starting, restarting
+        case unhealthy, checkingHealth = "checking health", loaded, running
+
+        /// Order when an instance's units are in different phases: the lowest shows.
+        var rank: Int {
+            switch self {
+            case .failed: 0
+            case .unplaced: 1
+            case .scheduling: 2
+            case .assigned: 3
+            case .waiting: 4
+            case .stopping: 5
+            case .starting: 6
+            case .restarting: 7
+            case .unhealthy: 8
+            case .checkingHealth: 9
+            case .loaded: 10
+            case .running: 11
+            }
+        }
+    }
+
+    /// Instance name.
+    public var instance: String
+    /// Its stack.
+    public var stack: String
+    /// Its machine, once assigned from the applied spec.
+    public var machine: String?
+    /// Where it is.
+    public var phase: Phase
+    /// Why it cannot be placed.
+    public var reason: String?
+    /// Units that failed, as last reported.
+    public var failedUnits: [UnitStatus] = []
+
+    /// Creates a progress value.
+    public init(instance: String, stack: String, machine: String?, phase: Phase, reason: String? = nil) {
+        self.instance = instance; self.stack = stack; self.machine = machine; self.phase = phase; self.reason = reason
+    }
+
+    /// `web@1 on m2` or `web@1`.
+    public var label: String { machine.map { "\(instance) on \($0)" } ?? instance }
+}

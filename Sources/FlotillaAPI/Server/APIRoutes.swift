@@ -1,0 +1,81 @@
+import FlotillaModel
+import FlotillaStore
+import Foundation
+import Hummingbird
+
+/// The route handlers, over the store and this machine's journals.
+struct APIRoutes: Sendable {
+    let store: any KeyValueStore
+    let layout: StoreLayout
+    let machineID: String
+    let logs: any LogSource
+
+    /// Largest request body accepted (etcd takes at most 1.5 MiB per request anyway).
+    static let maxBody = 8 << 20
+    /// Header set on a logs request forwarded from another agent, so it is never forwarded again.
+    static let forwardedHeader = "x-flotilla-forwarded"
+
+    func register(on router: Router<BasicRequestContext>) {
+        let v1 = router.group("v1")
+        v1.get("health") { _, _ in await health() }
+        v1.post("apply") { request, _ in try await answer { try await apply(body(request, ApplyRequest.self)) } }
+        v1.post("plan") { request, _ in try await answer { try await plan(body(request, PlanRequest.self)) } }
+        v1.get("status") { request, _ in
+            try await answer { try await status(stack: query(request)["stack"]) }
+        }
+        v1.get("machines") { _, _ in try await answer { try await machines() } }
+        v1.get("logs/:instance/:unit") { request, context in
+            try await answer {
+                try await logs(instance: parameter(context, "instance"), unit: parameter(context, "unit"),
+                               query: query(request),
+                               forwarded: request.headers.contains { $0.name.canonicalName == Self.forwardedHeader })
+            }
+        }
+        v1.post("stacks/:name/start") { _, context in try await answer { try await setDesired(parameter(context, "name"), .launched) } }
+        v1.post("stacks/:name/stop") { _, context in try await answer { try await setDesired(parameter(context, "name"), .loaded) } }
+        v1.post("stacks/:name/unload") { _, context in try await answer { try await setDesired(parameter(context, "name"), .inactive) } }
+        v1.delete("stacks/:name") { _, context in try await answer { try await destroy(parameter(context, "name")) } }
+        v1.get("events") { request, _ in
+            try await answer { try await events(query: query(request)) }
+        }
+        v1.get("units/:stack") { _, context in try await answer { try await stack(parameter(context, "stack")) } }
+    }
+
+    /// Runs a handler and turns its result into JSON, and any error into an error answer.
+    private func answer<Value: Encodable>(_ handler: () async throws -> Value) async throws -> Response {
+        do {
+            return JSONResponse.make(try await handler())
+        } catch {
+            throw APIError.wrapping(error)
+        }
+    }
+
+    /// The JSON body as `type`.
+    private func body<Body: Decodable>(_ request: Request, _ type: Body.Type) async throws -> Body {
+        var request = request
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.collectBody(upTo: Self.maxBody)
+        } catch {
+            throw APIError(.contentTooLarge, "the request body is larger than \(Self.maxBody >> 20) MiB; send fewer files at once")
+        }
+        do {
+            return try JSONDecoder().decode(type, from: Data(buffer.readableBytesView))
+        } catch {
+            throw APIError.badRequest("the request body is not a valid \(type) JSON document (\(error)); see docs for the /v1 API")
+        }
+    }
+
+    /// The query parameters (the last value of a repeated name wins).
+    private func query(_ request: Request) -> [String: String] {
+        var result: [String: String] = [:]
+        for (key, value) in request.uri.queryParameters { result[String(key)] = String(value) }
+        return result
+    }
+
+    /// A path parameter, percent-decoded.
+    private func parameter(_ context: BasicRequestContext, _ name: String) throws -> String {
+        guard let raw = context.parameters.get(name) else { throw APIError.badRequest("the path needs a \(name)") }
+        return raw.removingPercentEncoding ?? raw
+    }
+}

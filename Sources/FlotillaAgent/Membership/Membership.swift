@@ -1,0 +1,122 @@
+import Foundation
+import FlotillaModel
+import FlotillaStore
+
+/// Keeps this machine registered: a lease (TTL default 5 s) with `machines/<id>` and
+/// `usage/<id>` attached, renewed every TTL/3, usage reported every few seconds.
+///
+/// Self-fencing (DESIGN.md §6): when the lease has not been renewed for TTL minus the fencing
+/// margin, ``Membership/run(onLeaseChange:onFence:)`` calls `onFence` — the agent stops its
+/// exclusive units then, before the lease can expire and the controller can place them
+/// elsewhere. When the lease is found gone, the machine registers again with a new lease.
+public struct Membership: Sendable {
+    /// Tuning.
+    public struct Settings: Sendable, Hashable {
+        /// Lease TTL in seconds.
+        public var ttl: Int64
+        /// Fence when this much of the TTL is left without a renewal.
+        public var fencingMargin: Duration
+        /// How often usage is reported.
+        public var usageInterval: Duration
+
+        /// Creates settings; the margin defaults to 40% of the TTL, at least 1 s.
+        public init(ttl: Int64 = 5, fencingMargin: Duration? = nil, usageInterval: Duration = .seconds(3)) {
+            self.ttl = ttl
+            self.fencingMargin = fencingMargin ?? max(.seconds(1), .milliseconds(ttl * 400))
+            self.usageInterval = usageInterval
+        }
+    }
+
+    /// The store.
+    public let store: any KeyValueStore
+    /// Where records live.
+    public let layout: StoreLayout
+    /// What is registered.
+    public let record: MachineRecord
+    /// Tuning.
+    public let settings: Settings
+    /// Units running now, for usage reports.
+    public let unitsRunning: @Sendable () async -> Int
+
+    /// Creates the membership of `record`'s machine.
+    public init(store: any KeyValueStore, layout: StoreLayout, record: MachineRecord, settings: Settings = Settings(),
+                unitsRunning: @escaping @Sendable () async -> Int = { 0 }) {
+        self.store = store; self.layout = layout; self.record = record; self.settings = settings
+        self.unitsRunning = unitsRunning
+    }
+
+    /// Registers and stays registered until cancelled.
+    ///
+    /// - `onLeaseChange(lease, revision)` gets every new lease and the revision of the
+    ///   registration (records under the machine's lease must be written again with it).
+    /// - `onFence()` is called once per lapse, when renewals have failed for TTL minus the
+    ///   margin, or the lease is found gone.
+    /// - `onRecover()` is called when a renewal of the same lease succeeds after `onFence`: the
+    ///   lease never expired, so nothing can have been moved.
+    ///
+    /// Store errors are retried, never thrown: the agent keeps running its units while the
+    /// store is away.
+    public func run(onLeaseChange: @escaping @Sendable (Int64, Int64) async -> Void,
+                    onFence: @escaping @Sendable () async -> Void,
+                    onRecover: @escaping @Sendable () async -> Void) async {
+        var probe = UsageProbe(directory: NSTemporaryDirectory())
+        var lease: Int64 = 0
+        var lastRenewal = ContinuousClock.now
+        var lastUsage = ContinuousClock.now - settings.usageInterval
+        var fenced = false
+        let renewEvery = Duration.milliseconds(settings.ttl * 1000 / 3)
+        let ttl = Duration.seconds(settings.ttl)
+        while !Task.isCancelled {
+            do {
+                if lease == 0 {
+                    let (granted, revision) = try await register()
+                    lease = granted
+                    lastRenewal = .now
+                    fenced = false
+                    await onLeaseChange(lease, revision)
+                } else if try await renew(lease) <= 0 {
+                    lease = 0 // expired: the controller may already have moved our instances
+                    if !fenced { fenced = true; await onFence() }
+                    continue
+                } else {
+                    lastRenewal = .now
+                    if fenced { fenced = false; await onRecover() }
+                }
+                if ContinuousClock.now - lastUsage >= settings.usageInterval {
+                    lastUsage = .now
+                    let usage = probe.read(unitsRunning: await unitsRunning(), now: Date().timeIntervalSince1970)
+                    _ = try await store.put(PutRequest(key: Bytes(utf8: layout.usage(record.id)),
+                                                       value: RecordCodec.encode(usage), lease: lease))
+                }
+            } catch {
+                if ContinuousClock.now - lastRenewal >= ttl - settings.fencingMargin, !fenced {
+                    fenced = true
+                    await onFence()
+                }
+                if ContinuousClock.now - lastRenewal >= ttl { lease = 0 }
+            }
+            try? await Task.sleep(for: fenced ? .milliseconds(200) : min(renewEvery, .milliseconds(500)))
+        }
+    }
+
+    /// Grants a fresh lease and writes the machine record under it; returns the lease and
+    /// the registration's revision.
+    private func register() async throws -> (Int64, Int64) {
+        let limit = Duration.seconds(settings.ttl)
+        let lease = try await withDeadline(limit, "lease grant") { [store, settings] in
+            try await store.leaseGrant(ttl: settings.ttl, id: 0).id
+        }
+        let key = Bytes(utf8: layout.machine(record.id)), value = RecordCodec.encode(record)
+        let put = try await withDeadline(limit, "machine registration") { [store] in
+            try await store.put(PutRequest(key: key, value: value, lease: lease))
+        }
+        return (lease, put.header.revision)
+    }
+
+    /// One keep-alive, cut off after a third of the TTL so fencing is checked in time.
+    private func renew(_ lease: Int64) async throws -> Int64 {
+        try await withDeadline(.milliseconds(settings.ttl * 1000 / 3), "lease keep-alive") { [store] in
+            try await store.leaseKeepAlive(id: lease).ttl
+        }
+    }
+}

@@ -1,0 +1,104 @@
+import FlotillaModel
+
+/// Health checks: while a unit with `health:` is running it is probed every interval (the
+/// first probe after at most one second); `status.health` is `unknown` until the first
+/// verdict, then `healthy` or `unhealthy`, and nil when the unit is not running. The verdict
+/// is reported, not acted on (no restart on unhealthy). `exec` probes run through the driver
+/// with the unit's environment and journal, and are killed at their timeout; `tcp`/`http`
+/// probes connect to 127.0.0.1 on a dispatch queue.
+extension Supervisor {
+    /// Starts or ends probing to match each unit's state.
+    func updateHealth(now: Double) {
+        for name in instances.keys {
+            for unit in instances[name]!.order {
+                guard var run = instances[name]!.units[unit], let check = run.spec.health else { continue }
+                let running = run.lifecycle.state == .running
+                if running && run.health == nil {
+                    run.health = .unknown
+                    run.nextProbe = now + min(1, check.interval)
+                } else if !running && run.health != nil {
+                    if let probe = run.probe { driver.signal(probe, SignalNumbers.kill) }
+                    run.health = nil
+                    run.nextProbe = nil
+                    run.probeDeadline = nil
+                    run.probe = nil
+                    run.probeSerial += 1
+                } else {
+                    continue
+                }
+                instances[name]!.units[unit] = run
+            }
+        }
+    }
+
+    /// Starts due probes and kills `exec` probes past their timeout.
+    func runDueProbes(now: Double) {
+        for name in instances.keys {
+            for unit in instances[name]!.order {
+                guard var run = instances[name]!.units[unit], let check = run.spec.health else { continue }
+                if let deadline = run.probeDeadline, deadline <= now {
+                    run.probeDeadline = nil
+                    if let probe = run.probe { driver.signal(probe, SignalNumbers.kill) } // its exit reports unhealthy
+                }
+                if let next = run.nextProbe, next <= now {
+                    run.nextProbe = nil
+                    run.probeSerial += 1
+                    startProbe(check, for: &run, instance: name, now: now)
+                }
+                instances[name]!.units[unit] = run
+            }
+        }
+    }
+
+    private func startProbe(_ check: HealthCheck, for run: inout UnitRun, instance: String, now: Double) {
+        let sink = inboxSink
+        let (unit, serial) = (run.spec.name, run.probeSerial)
+        let report: @Sendable (Bool) -> Void = { sink.yield(.probed(instance: instance, unit: unit, serial: serial, healthy: $0)) }
+        switch check {
+        case .tcp(let port, _, let timeout):
+            NetworkProbe.run(port: port, httpPath: nil, timeout: timeout, done: report)
+        case .http(let port, let path, _, let timeout):
+            NetworkProbe.run(port: port, httpPath: path, timeout: timeout, done: report)
+        case .exec(let arguments, _, let timeout):
+            do throws(SpawnFailure) {
+                let request = try launch.request(ExecCommand(arguments: arguments), spec: run.spec, instance: instance,
+                                                 mainPID: run.lifecycle.main, outputPath: journal.path(instance: instance, unit: unit),
+                                                 cgroup: run.cgroup)
+                run.probe = try driver.spawn(request) { _, status in report(status.isSuccess) }
+                run.probeDeadline = now + timeout
+            } catch {
+                journal.note("health check: \(error)", instance: instance, unit: unit)
+                report(false)
+            }
+        }
+    }
+
+    /// A probe's verdict arrived.
+    func probeFinished(instance: String, unit: String, serial: Int, healthy: Bool, now: Double) {
+        guard var run = instances[instance]?.units[unit], run.probeSerial == serial, run.health != nil,
+              let check = run.spec.health else { return }
+        let verdict: HealthState = healthy ? .healthy : .unhealthy
+        if verdict != run.health && run.health != .unknown || verdict == .unhealthy && run.health == .unknown {
+            journal.note("health check: \(verdict.rawValue)", instance: instance, unit: unit)
+        }
+        run.health = verdict
+        run.probe = nil
+        run.probeDeadline = nil
+        run.nextProbe = now + check.interval
+        instances[instance]!.units[unit] = run
+    }
+
+    /// The earliest probe time or probe timeout, if any.
+    var nextHealthDeadline: Double? {
+        instances.values.flatMap { $0.units.values.flatMap { [$0.nextProbe, $0.probeDeadline].compactMap { $0 } } }.min()
+    }
+}
+
+extension HealthCheck {
+    /// Seconds between probes (at least 0.1).
+    var interval: Double {
+        switch self {
+        case .tcp(_, let interval, _), .http(_, _, let interval, _), .exec(_, let interval, _): max(0.1, interval)
+        }
+    }
+}

@@ -1,0 +1,76 @@
+import FlotillaModel
+
+/// One instance on this machine: the assignment it runs and its units.
+struct InstanceRun: Sendable {
+    /// What the instance should be doing.
+    enum Target: Sendable, Hashable {
+        /// Run its units (`desired: launched`).
+        case run
+        /// Keep it placed with its units stopped (`desired: loaded`).
+        case hold
+        /// Stop its units, then forget it (no longer assigned here).
+        case remove
+        /// Stop its units, then run this assignment instead (new spec revision or desired state).
+        case replace(Assignment)
+    }
+
+    var assignment: Assignment
+    var target: Target
+    /// Units by name.
+    var units: [String: UnitRun]
+    /// Unit names in spec order.
+    var order: [String]
+    /// Distinguishes this run's cgroups from those of an earlier run of the same instance
+    /// that may still be waiting for removal.
+    var serial: String
+
+    /// A fresh run of `assignment`: every unit pending.
+    init(_ assignment: Assignment, now: Double) {
+        self.assignment = assignment
+        self.target = assignment.desired == .launched ? .run : .hold
+        self.order = assignment.units.map(\.name)
+        self.serial = String(Int64(now * 1000), radix: 36)
+        self.units = Dictionary(assignment.units.map { ($0.name, UnitRun(spec: $0, now: now)) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// True when no unit has a process and none waits to restart.
+    var isDown: Bool { units.values.allSatisfy(\.isDown) }
+}
+
+/// One unit of an instance: its lifecycle and the handles of its processes.
+struct UnitRun: Sendable {
+    var lifecycle: UnitLifecycle
+    /// The last main process started or adopted (kept after it ended, to sweep its group).
+    var main: ProcessHandle?
+    /// The last control process started.
+    var control: ProcessHandle?
+    var cgroup: CgroupPlacement?
+    /// Stopped by ``Supervisor/fence()``; stays down until the fence is lifted.
+    var fencedOut = false
+    /// What was last published, to publish changes only.
+    var published: UnitStatus?
+    /// The health verdict while running with a check (see `Supervisor+Health`).
+    var health: HealthState?
+    /// When the next probe starts.
+    var nextProbe: Double?
+    /// When a running `exec` probe is killed.
+    var probeDeadline: Double?
+    /// The running `exec` probe.
+    var probe: ProcessHandle?
+    /// Tells the current probe's verdict from stale ones.
+    var probeSerial = 0
+
+    init(spec: UnitSpec, now: Double) {
+        lifecycle = UnitLifecycle(spec: spec, now: now)
+    }
+
+    var spec: UnitSpec { lifecycle.spec }
+
+    /// Down: no process, not waiting to restart.
+    var isDown: Bool {
+        !lifecycle.hasProcesses && [.pending, .exited, .failed].contains(lifecycle.state)
+    }
+
+    /// Up or on its way: what units listed in `after` wait for.
+    var hasStarted: Bool { lifecycle.state == .running || lifecycle.state == .exited }
+}

@@ -1,0 +1,109 @@
+import FlotillaModel
+
+extension Supervisor {
+    /// Makes the machine run exactly `assignments` (every current assignment of this
+    /// machine; level-triggered, so calling it again with the same list changes nothing).
+    ///
+    /// New instances start (a unit waits for the units it lists in `after` to be running, or
+    /// exited for a oneshot); instances no longer listed are stopped and forgotten, units in
+    /// reverse `after` order; a new spec revision or desired state stops the instance and
+    /// then runs the new assignment; a new fencing token alone is taken over in place.
+    package func apply(_ assignments: [Assignment]) {
+        let now = Self.now()
+        applied = true
+        let wanted = Dictionary(assignments.map { ($0.instance, $0) }, uniquingKeysWith: { _, last in last })
+        for name in instances.keys where wanted[name] == nil { instances[name]!.target = .remove }
+        for (name, assignment) in wanted.sorted(by: { $0.key < $1.key }) {
+            guard let current = instances[name] else {
+                instances[name] = InstanceRun(assignment, now: now)
+                continue
+            }
+            let sameRun = current.assignment.specRevision == assignment.specRevision && current.assignment.desired == assignment.desired
+            switch current.target {
+            case .run, .hold:
+                if sameRun { instances[name]!.assignment = assignment } else { instances[name]!.target = .replace(assignment) }
+            case .remove, .replace:
+                instances[name]!.target = .replace(assignment)
+            }
+        }
+        settle(now: now)
+    }
+
+    /// Reconciles until nothing more changes, then publishes, re-arms the timer and wakes
+    /// ``fence()`` callers whose units are gone.
+    func settle(now: Double) {
+        for _ in 0..<64 where reconcile(now: now) {}
+        updateHealth(now: now)
+        publishAll(now: now)
+        scheduleTimer(now: now)
+        resumeFenceWaiters()
+    }
+
+    /// One pass over every instance; true when it changed something.
+    private func reconcile(now: Double) -> Bool {
+        var changed = false
+        for name in instances.keys.sorted() {
+            guard let run = instances[name] else { continue }
+            switch run.target {
+            case .run:
+                guard applied else { continue }
+                if releaseFenced(in: name, now: now) { changed = true }
+                for unit in run.order where canStart(unit, in: instances[name]!) {
+                    deliver(.start, to: name, unit, now: now)
+                    changed = true
+                }
+            case .hold, .remove, .replace:
+                for unit in run.order where canStop(unit, in: run) {
+                    deliver(.stop, to: name, unit, now: now)
+                    changed = true
+                }
+                guard instances[name]!.isDown else { continue }
+                switch run.target {
+                case .remove:
+                    forget(name)
+                    changed = true
+                case .replace(let next):
+                    forget(name, keepingStatus: Set(next.units.map(\.name)))
+                    instances[name] = InstanceRun(next, now: now)
+                    changed = true
+                default:
+                    break
+                }
+            }
+        }
+        return changed
+    }
+
+    /// A pending unit starts once every unit it lists in `after` is up (and, for an exclusive
+    /// unit, no fence holds it back).
+    private func canStart(_ unit: String, in run: InstanceRun) -> Bool {
+        guard let candidate = run.units[unit], candidate.lifecycle.state == .pending, !candidate.fencedOut else { return false }
+        if candidate.spec.exclusive, let fenceToken, run.assignment.fencingToken <= fenceToken { return false }
+        return candidate.spec.after.allSatisfy { run.units[$0]?.hasStarted ?? true }
+    }
+
+    /// A unit stops once no unit that lists it in `after` is still up.
+    private func canStop(_ unit: String, in run: InstanceRun) -> Bool {
+        guard let candidate = run.units[unit], !candidate.isDown, !isStopping(candidate) else { return false }
+        return run.units.values.allSatisfy { other in !other.spec.after.contains(unit) || other.isDown }
+    }
+
+    private func isStopping(_ run: UnitRun) -> Bool {
+        switch run.lifecycle.phase {
+        case .stop, .stopSignal, .stopKill, .stopPost: true
+        default: false
+        }
+    }
+
+    /// Drops a stopped instance: records, cgroups (retried later while busy), and the status
+    /// keys (and, when the instance leaves the machine, the journals) of units not in `kept`.
+    private func forget(_ name: String, keepingStatus kept: Set<String> = []) {
+        guard let run = instances.removeValue(forKey: name) else { return }
+        records.remove(instance: name)
+        for unit in run.units.values {
+            if let cgroup = unit.cgroup, !cgroup.paths.isEmpty, !driver.removeCgroup(cgroup) { leftoverCgroups.append(cgroup) }
+        }
+        if kept.isEmpty { journal.remove(instance: name) }
+        for unit in run.order where !kept.contains(unit) { changeSink.yield(.removed(instance: name, unit: unit)) }
+    }
+}

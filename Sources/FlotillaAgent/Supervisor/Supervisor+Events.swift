@@ -1,0 +1,109 @@
+import FlotillaModel
+
+extension Supervisor {
+    /// Feeds `event` to one unit's lifecycle and executes what it asks, answering spawns at
+    /// once (the lifecycle's ordering contract).
+    func deliver(_ event: UnitEvent, to instance: String, _ unit: String, now: Double) {
+        var queue = [event]
+        while !queue.isEmpty {
+            let next = queue.removeFirst()
+            guard var run = instances[instance]?.units[unit] else { return }
+            let actions = run.lifecycle.handle(next, now: now)
+            instances[instance]!.units[unit] = run
+            for action in actions {
+                if let answer = execute(action, instance: instance, unit: unit) { queue.append(answer) }
+            }
+        }
+    }
+
+    private func execute(_ action: UnitAction, instance: String, unit: String) -> UnitEvent? {
+        guard let run = instances[instance]?.units[unit] else { return nil }
+        switch action {
+        case .note(let text):
+            journal.note(text, instance: instance, unit: unit)
+        case .signal(let target, let signal):
+            if target != .control, let main = run.main { driver.signal(main, signal) }
+            if target != .main, let control = run.control { driver.signal(control, signal) }
+            if target == .unit, let cgroup = run.cgroup, !cgroup.paths.isEmpty { driver.signal(cgroup: cgroup, signal) }
+        case .spawn(let role, let command, _):
+            return spawn(role, command, instance: instance, unit: unit)
+        }
+        return nil
+    }
+
+    private func spawn(_ role: ProcessRole, _ command: ExecCommand, instance: String, unit: String) -> UnitEvent {
+        var run = instances[instance]!.units[unit]!
+        if run.cgroup == nil {
+            let placement = driver.makeCgroup(name: Self.cgroupName(instance, unit, instances[instance]!.serial), limits: run.spec.resources)
+            run.cgroup = placement
+            if let warning = placement.warning { journal.note(warning, instance: instance, unit: unit) }
+        }
+        journal.prepare(instance: instance)
+        do throws(SpawnFailure) {
+            let request = try launch.request(command, spec: run.spec, instance: instance,
+                                             mainPID: role == .control ? run.lifecycle.main : nil,
+                                             outputPath: journal.path(instance: instance, unit: unit), cgroup: run.cgroup)
+            let sink = inboxSink
+            let handle = try driver.spawn(request) { process, status in
+                sink.yield(.exited(instance: instance, unit: unit, process: process, status))
+            }
+            if role == .main { run.main = handle } else { run.control = handle }
+            instances[instance]!.units[unit] = run
+            saveRecord(instance: instance, unit: unit)
+            return .spawned(role, pid: handle.pid)
+        } catch {
+            instances[instance]!.units[unit] = run
+            return .spawnFailed(role, reason: error.description) // the lifecycle notes it
+        }
+    }
+
+    /// The cgroup directory name of a unit run: `<instance>_<unit>_<serial>` without `/`.
+    static func cgroupName(_ instance: String, _ unit: String, _ serial: String) -> String {
+        "\(instance)_\(unit)_\(serial)".replacingOccurrences(of: "/", with: "_")
+    }
+
+    /// The unit's status as published.
+    func status(of run: UnitRun, in instance: String) -> UnitStatus {
+        let owner = instances[instance]!
+        var state = run.lifecycle.state
+        if state == .pending, owner.target == .hold || run.fencedOut { state = .exited }
+        var exitCode: Int32?
+        var exitSignal: Int32?
+        switch run.lifecycle.lastExit {
+        case .exited(let code): exitCode = code
+        case .signaled(let signal): exitSignal = signal
+        case .unknown, nil: break
+        }
+        return UnitStatus(instance: instance, unit: run.spec.name, machine: configuration.machine, state: state,
+                          pid: run.lifecycle.main, exitCode: exitCode, exitSignal: exitSignal, restarts: run.lifecycle.restarts,
+                          health: run.health,
+                          lastError: run.lifecycle.lastError, warning: run.cgroup?.warning, since: run.lifecycle.since,
+                          fencingToken: owner.assignment.fencingToken)
+    }
+
+    /// Publishes every status that changed since it was last published; each unit's record
+    /// is written first.
+    func publishAll(now: Double) {
+        for name in instances.keys.sorted() {
+            for unit in instances[name]!.order {
+                guard let run = instances[name]!.units[unit] else { continue }
+                let current = status(of: run, in: name)
+                guard current != run.published else { continue }
+                instances[name]!.units[unit]!.published = current
+                saveRecord(instance: name, unit: unit)
+                changeSink.yield(.updated(current))
+            }
+        }
+    }
+
+    /// Writes one unit's run record. It names the last main and control processes even
+    /// after they ended: recovery checks pid and start time before acting on them.
+    func saveRecord(instance: String, unit: String) {
+        guard let owner = instances[instance], let run = owner.units[unit] else { return }
+        let alive = run.lifecycle
+        records.save(UnitRunRecord(instance: instance, stack: owner.assignment.stack, specRevision: owner.assignment.specRevision,
+                                   fencingToken: owner.assignment.fencingToken, desired: owner.assignment.desired, spec: run.spec,
+                                   state: alive.state, main: run.main, control: run.control, cgroup: run.cgroup,
+                                   restarts: alive.restarts, lastError: alive.lastError, since: alive.since))
+    }
+}

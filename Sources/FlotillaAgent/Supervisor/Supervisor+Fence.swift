@@ -1,0 +1,57 @@
+import FlotillaModel
+
+extension Supervisor {
+    /// Stops every exclusive unit at once — SIGKILL to its process groups and cgroup, no
+    /// `ExecStop`, no `ExecStopPost` — and returns when their processes are gone.
+    ///
+    /// For an agent that cannot renew its lease: call it early enough that the units are
+    /// dead before the lease can expire, so a replacement elsewhere never overlaps (DESIGN
+    /// §6). Units that are not exclusive keep running. Afterwards exclusive units stay down
+    /// until ``unfence()``, or until an assignment newer than every one known now (a higher
+    /// fencing token) asks for them. Needs ``run()`` to be running.
+    package func fence() async {
+        let now = Self.now()
+        fenceToken = max(fenceToken ?? 0, instances.values.map(\.assignment.fencingToken).max() ?? 0)
+        for name in instances.keys.sorted() {
+            for unit in instances[name]!.order where instances[name]!.units[unit]!.spec.exclusive {
+                if !instances[name]!.units[unit]!.isDown { instances[name]!.units[unit]!.fencedOut = true }
+                deliver(.fence, to: name, unit, now: now)
+            }
+        }
+        settle(now: now)
+        if exclusiveUnitsAlive { await withCheckedContinuation { fenceWaiters.append($0) } }
+    }
+
+    /// Lifts the fence: the lease was renewed before it could expire, so no replacement can
+    /// have started; fenced exclusive units start again.
+    package func unfence() {
+        fenceToken = nil
+        settle(now: Self.now())
+    }
+
+    /// Gives fenced units a fresh lifecycle once the fence no longer covers their
+    /// assignment; true when it did.
+    func releaseFenced(in name: String, now: Double) -> Bool {
+        guard let run = instances[name], run.target == .run else { return false }
+        if let fenceToken, run.assignment.fencingToken <= fenceToken { return false }
+        var released = false
+        for unit in run.order where run.units[unit]?.fencedOut == true && run.units[unit]!.isDown {
+            var fresh = UnitRun(spec: run.units[unit]!.spec, now: now)
+            fresh.cgroup = run.units[unit]!.cgroup
+            fresh.published = run.units[unit]!.published
+            instances[name]!.units[unit] = fresh
+            released = true
+        }
+        return released
+    }
+
+    var exclusiveUnitsAlive: Bool {
+        instances.values.contains { $0.units.values.contains { $0.spec.exclusive && $0.lifecycle.hasProcesses } }
+    }
+
+    func resumeFenceWaiters() {
+        guard !fenceWaiters.isEmpty, !exclusiveUnitsAlive else { return }
+        for waiter in fenceWaiters { waiter.resume() }
+        fenceWaiters = []
+    }
+}

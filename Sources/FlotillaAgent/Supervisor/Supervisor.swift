@@ -1,0 +1,142 @@
+import FlotillaModel
+import Foundation
+
+/// Runs the units assigned to this machine, with systemd semantics (``UnitLifecycle``),
+/// through a ``UnitDriver``.
+///
+/// - ``apply(_:)`` is level-triggered: give it every current assignment of this machine.
+/// - ``run()`` must be running for process ends and timers to be handled (it is the
+///   supervisor's service loop; cancelling it leaves the units running for the next agent
+///   run to adopt).
+/// - ``changes`` publishes every status change, in order, for `status/<instance>/<unit>`.
+/// - Timers use the wall clock (seconds since 1970) and one dispatch timer for all units;
+///   the lifecycle itself is pure and tested with a manual clock.
+package actor Supervisor {
+    let configuration: SupervisorConfiguration
+    let driver: any UnitDriver
+    let journal: Journal
+    let records: RunRecordStore
+    let launch: UnitLaunch
+    var instances: [String: InstanceRun]
+    /// False until the first ``apply(_:)``: adopted units are watched but nothing starts.
+    var applied = false
+    /// Set by ``fence()``: exclusive units only start for assignments newer than this token.
+    var fenceToken: Int64?
+    var fenceWaiters: [CheckedContinuation<Void, Never>] = []
+    var leftoverCgroups: [CgroupPlacement] = []
+    var nextHousekeeping: Double
+    let timer: TickTimer
+    var timerDeadline: Double?
+    /// Things the run loop handles.
+    enum Message: Sendable {
+        case exited(instance: String, unit: String, process: ProcessHandle, ProcessExit)
+        case probed(instance: String, unit: String, serial: Int, healthy: Bool)
+        case tick
+    }
+    let inbox: AsyncStream<Message>
+    let inboxSink: AsyncStream<Message>.Continuation
+    let changeSink: AsyncStream<UnitStatusChange>.Continuation
+
+    /// Every status change, oldest first. A reader that falls more than 4 096 changes behind
+    /// loses the oldest; ``statuses()`` gives the whole current picture to resync from.
+    package nonisolated let changes: AsyncStream<UnitStatusChange>
+
+    /// A supervisor over `configuration.stateDirectory`. Units that an earlier agent run left
+    /// running are adopted at once (by pid and start time, never started twice); those whose
+    /// process died are reset. Nothing new starts before the first ``apply(_:)``, which also
+    /// stops adopted units that are no longer assigned here.
+    package init(configuration: SupervisorConfiguration, driver: any UnitDriver) {
+        self.configuration = configuration
+        self.driver = driver
+        journal = Journal(directory: configuration.journalDirectory, settings: configuration.journal)
+        records = RunRecordStore(directory: configuration.recordDirectory)
+        launch = UnitLaunch(facts: ExecExpansion.MachineFacts(machineID: configuration.machine,
+                                                               hostname: configuration.hostname, bootID: configuration.bootID))
+        (inbox, inboxSink) = AsyncStream.makeStream(of: Message.self)
+        let sink = inboxSink
+        timer = TickTimer { sink.yield(.tick) }
+        (changes, changeSink) = AsyncStream.makeStream(of: UnitStatusChange.self, bufferingPolicy: .bufferingNewest(4_096))
+        let now = Date().timeIntervalSince1970
+        nextHousekeeping = now + configuration.housekeepingInterval
+        instances = Recovery(driver: driver, records: records, sink: inboxSink, now: now).adopt()
+    }
+
+    deinit {
+        timer.cancel()
+        inboxSink.finish()
+        changeSink.finish()
+    }
+
+    /// The service loop: handles process ends and timers until the task is cancelled.
+    package func run() async {
+        publishAll(now: Self.now())
+        scheduleTimer(now: Self.now())
+        for await message in inbox {
+            let now = Self.now()
+            switch message {
+            case .exited(let instance, let unit, let process, let status):
+                guard let run = instances[instance]?.units[unit], run.main == process || run.control == process else { continue }
+                deliver(.exited(pid: process.pid, status), to: instance, unit, now: now)
+            case .probed(let instance, let unit, let serial, let healthy):
+                probeFinished(instance: instance, unit: unit, serial: serial, healthy: healthy, now: now)
+            case .tick:
+                tick(now: now)
+            }
+            settle(now: now)
+        }
+    }
+
+    /// The status of every unit on this machine, by instance then unit.
+    package func statuses() -> [UnitStatus] {
+        instances.keys.sorted().flatMap { name in
+            instances[name]!.order.compactMap { instances[name]!.units[$0].map { status(of: $0, in: name) } }
+        }
+    }
+
+    /// One unit's status.
+    package func status(instance: String, unit: String) -> UnitStatus? {
+        instances[instance]?.units[unit].map { status(of: $0, in: instance) }
+    }
+
+    /// A reader for one unit's journal.
+    package nonisolated func journalReader(instance: String, unit: String) -> JournalReader {
+        Journal(directory: configuration.journalDirectory, settings: configuration.journal).reader(instance: instance, unit: unit)
+    }
+
+    /// Wall-clock seconds since 1970.
+    static func now() -> Double { Date().timeIntervalSince1970 }
+
+    /// Delivers due ticks and runs housekeeping when it is time.
+    private func tick(now: Double) {
+        timerDeadline = nil
+        for name in instances.keys.sorted() {
+            for unit in instances[name]!.order where (instances[name]!.units[unit]?.lifecycle.deadline ?? .infinity) <= now {
+                deliver(.tick, to: name, unit, now: now)
+            }
+        }
+        runDueProbes(now: now)
+        if now >= nextHousekeeping {
+            nextHousekeeping = now + configuration.housekeepingInterval
+            housekeeping()
+        }
+    }
+
+    /// Rotates journals and retries removing cgroups that still had processes.
+    func housekeeping() {
+        for (name, run) in instances {
+            for unit in run.order { Journal.rotateIfNeeded(journal.path(instance: name, unit: unit), settings: journal.settings) }
+        }
+        leftoverCgroups.removeAll { driver.removeCgroup($0) }
+    }
+
+    /// Arms the timer for the earliest lifecycle deadline or housekeeping.
+    func scheduleTimer(now: Double) {
+        var next = min(nextHousekeeping, nextHealthDeadline ?? .infinity)
+        for run in instances.values {
+            for unit in run.units.values { if let deadline = unit.lifecycle.deadline { next = min(next, deadline) } }
+        }
+        guard next != timerDeadline else { return }
+        timerDeadline = next
+        timer.arm(in: next - now)
+    }
+}

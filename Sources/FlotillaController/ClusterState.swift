@@ -1,0 +1,47 @@
+import FlotillaModel
+
+/// Everything the controller reads before it decides, all from one store revision.
+public struct ClusterState: Sendable, Hashable {
+    /// A stack record with the mod revision of its key (the spec revision).
+    public struct StoredStack: Sendable, Hashable {
+        /// The record.
+        public var record: StackRecord
+        /// Mod revision of `stacks/<name>`.
+        public var revision: Int64
+        /// Creates a stored stack.
+        public init(record: StackRecord, revision: Int64) { self.record = record; self.revision = revision }
+    }
+
+    /// An assignment with the mod revision of its key (its fencing token).
+    public struct StoredAssignment: Sendable, Hashable {
+        /// The record (``Assignment/fencingToken`` already filled in from `revision`).
+        public var assignment: Assignment
+        /// Mod revision of `assign/<machine>/<instance>`.
+        public var revision: Int64
+        /// Creates a stored assignment; sets the record's fencing token to `revision`.
+        public init(assignment: Assignment, revision: Int64) {
+            var filled = assignment
+            filled.fencingToken = revision
+            self.assignment = filled
+            self.revision = revision
+        }
+    }
+
+    /// Registered machines: those whose lease is alive (their key exists).
+    public var machines: [MachineRecord]
+    /// Stacks by name.
+    public var stacks: [String: StoredStack]
+    /// Assignments by instance. An instance has at most one (the controller keeps it so).
+    public var assignments: [String: StoredAssignment]
+    /// Placement failures by instance, as last written.
+    public var pendings: [String: PendingRecord]
+    /// The store revision the state was read at.
+    public var revision: Int64
+
+    /// Creates a state.
+    public init(machines: [MachineRecord] = [], stacks: [String: StoredStack] = [:],
+                assignments: [String: StoredAssignment] = [:], pendings: [String: PendingRecord] = [:], revision: Int64 = 0) {
+        self.machines = machines; self.stacks = stacks; self.assignments = assignments
+        self.pendings = pendings; self.revision = revision
+    }
+}

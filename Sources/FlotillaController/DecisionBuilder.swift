@@ -1,0 +1,98 @@
+import FlotillaModel
+import FlotillaScheduler
+
+/// Accumulates the writes and events of one reconcile pass (see ``Reconciler``).
+struct DecisionBuilder {
+    let state: ClusterState
+    let options: Reconciler.Options
+    private var removals: [ControllerWrite] = []
+    private var additions: [ControllerWrite] = []
+    private var bookkeeping: [ControllerWrite] = []
+    private var events: [EventRecord] = []
+    private var unplaced: [String: String] = [:]
+
+    init(state: ClusterState, options: Reconciler.Options) {
+        self.state = state
+        self.options = options
+    }
+
+    /// Removals first, so an instance is never assigned to two machines, even between
+    /// two transactions of a chunked commit.
+    var decision: Decision {
+        let live = Set(state.machines.map(\.id))
+        var dead = Set<String>()
+        for case .unassign(let machine, _) in removals where !live.contains(machine) { dead.insert(machine) }
+        return Decision(writes: removals + additions + bookkeeping, events: events, unplaced: unplaced, deadMachines: dead)
+    }
+
+    mutating func apply(_ action: PlanAction) {
+        switch action {
+        case .place(let instance, let stack, let machine):
+            guard let assignment = assignment(instance, stack, machine) else { return }
+            additions.append(.assign(assignment))
+            event("placed", stack, instance, machine, "placed \(instance) on \(machine)")
+        case .keep(let instance, let stack, let machine):
+            guard let wanted = assignment(instance, stack, machine) else { return }
+            guard let current = state.assignments[instance]?.assignment else {
+                additions.append(.assign(wanted))
+                return
+            }
+            var comparable = current
+            comparable.fencingToken = 0
+            if comparable != wanted {
+                additions.append(.assign(wanted))
+                if current.desired != wanted.desired {
+                    event(wanted.desired == .launched ? "started" : "stopped", stack, instance, machine,
+                          "\(instance) on \(machine): desired state \(current.desired.rawValue) → \(wanted.desired.rawValue)")
+                } else {
+                    event("updated", stack, instance, machine, "\(instance) on \(machine) updated to spec revision \(wanted.specRevision)")
+                }
+            }
+        case .stop(let instance, let stack, let machine, let reason):
+            removals.append(.unassign(machine: machine, instance: instance))
+            event("stopped", stack, instance, machine, "stopped \(instance) on \(machine): \(reason)")
+        case .move(let instance, let stack, let from, let to, let reason):
+            removals.append(.unassign(machine: from, instance: instance))
+            guard let assignment = assignment(instance, stack, to) else { return }
+            additions.append(.assign(assignment))
+            event("moved", stack, instance, to, "moved \(instance) from \(from) to \(to): \(reason)")
+        }
+    }
+
+    /// Records why `failure.instance` is not placed; drops an assignment it still has on a
+    /// machine that is gone (the scheduler found no other home for it).
+    mutating func record(_ failure: PlacementFailure) {
+        let reason = failure.description
+        unplaced[failure.instance] = reason
+        if let stored = state.assignments[failure.instance]?.assignment,
+           !state.machines.contains(where: { $0.id == stored.machine }),
+           !removals.contains(.unassign(machine: stored.machine, instance: failure.instance)) {
+            removals.append(.unassign(machine: stored.machine, instance: failure.instance))
+            event("stopped", failure.stack, failure.instance, stored.machine,
+                  "\(failure.instance) lost machine \(stored.machine) and cannot be placed elsewhere")
+        }
+        if state.pendings[failure.instance]?.reason != reason {
+            bookkeeping.append(.pending(PendingRecord(instance: failure.instance, stack: failure.stack,
+                                                      reason: reason, at: options.now)))
+            event("unplaced", failure.stack, failure.instance, nil, reason)
+        }
+    }
+
+    /// Clears placement failures of instances that are now placed or no longer wanted.
+    mutating func clearStalePendings() {
+        for instance in state.pendings.keys.sorted() where unplaced[instance] == nil {
+            bookkeeping.append(.clearPending(instance: instance))
+        }
+    }
+
+    private func assignment(_ instance: String, _ stack: String, _ machine: String) -> Assignment? {
+        guard let stored = state.stacks[stack] else { return nil }
+        return Assignment(instance: instance, stack: stack, machine: machine, units: stored.record.spec.units,
+                          specRevision: stored.revision, fencingToken: 0, desired: stored.record.desired)
+    }
+
+    private mutating func event(_ kind: String, _ stack: String?, _ instance: String?, _ machine: String?, _ message: String) {
+        events.append(EventRecord(at: options.now, kind: kind, stack: stack, instance: instance, machine: machine,
+                                  message: message, source: options.leader))
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+import FlotillaModel
+import FlotillaScheduler
+import FlotillaStore
+
+/// The leader's level-triggered loop: watches machines, stacks and assignments; on any change
+/// (debounced) or every resync interval, re-reads the cluster, reconciles and commits the
+/// decision under the leader key.
+public struct ReconcileLoop: Sendable {
+    /// Tuning.
+    public struct Settings: Sendable, Hashable {
+        /// Wait after a change before reading, so bursts coalesce into one pass.
+        public var debounce: Duration
+        /// Reconcile at least this often even without changes.
+        public var resync: Duration
+        /// How the scheduler ranks machines.
+        public var strategy: ScoringStrategy
+        /// TTL of the lease events are written under (old events age out).
+        public var eventTTL: Int64
+
+        /// Creates settings.
+        public init(debounce: Duration = .milliseconds(10), resync: Duration = .seconds(5),
+                    strategy: ScoringStrategy = .binpack, eventTTL: Int64 = 3600) {
+            self.debounce = debounce; self.resync = resync; self.strategy = strategy; self.eventTTL = eventTTL
+        }
+    }
+
+    /// The store.
+    public let store: any KeyValueStore
+    /// Where records live.
+    public let layout: StoreLayout
+    /// The leader's machine ID.
+    public let machineID: String
+    /// Tuning.
+    public let settings: Settings
+
+    /// Creates a loop.
+    public init(store: any KeyValueStore, layout: StoreLayout, machineID: String, settings: Settings = Settings()) {
+        self.store = store; self.layout = layout; self.machineID = machineID; self.settings = settings
+    }
+
+    /// Runs while `leader` holds. Returns when a guarded write fails (leadership lost); throws
+    /// on store errors; ends on cancellation.
+    public func run(as leader: LeaderGuard) async throws {
+        let reader = ClusterReader(store: store, layout: layout)
+        let commit = PlanCommit(store: store, layout: layout)
+        var eventLease = try await store.leaseGrant(ttl: settings.eventTTL, id: 0).id
+        var eventLeaseGranted = ContinuousClock.now
+        var sequence: UInt64 = 0
+        let (signal, trigger) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for prefix in [layout.machines, layout.stacks, layout.assignments] {
+                let watch = try await store.watch(WatchCreateRequest(key: Bytes(utf8: prefix), rangeEnd: KeyRange.prefixEnd(Bytes(utf8: prefix))))
+                group.addTask {
+                    defer { watch.cancel() }
+                    for try await response in watch where !response.events.isEmpty { trigger.yield() }
+                }
+            }
+            group.addTask {
+                while !Task.isCancelled {
+                    try await Task.sleep(for: settings.resync)
+                    trigger.yield()
+                }
+            }
+            trigger.yield()
+            var pass: UInt64 = 0
+            for await _ in signal {
+                try await Task.sleep(for: settings.debounce)
+                pass += 1
+                let state = try await reader.read()
+                let options = Reconciler.Options(leader: machineID, now: Date().timeIntervalSince1970,
+                                                 strategy: settings.strategy, seed: UInt64(state.revision) &+ pass)
+                let decision = Reconciler.reconcile(state, options: options)
+                if decision.isEmpty && decision.events.isEmpty { continue }
+                // Events live under a lease so they age out; a new lease every half TTL keeps
+                // the newest events alive for at least half the TTL.
+                if ContinuousClock.now - eventLeaseGranted > .seconds(settings.eventTTL / 2) {
+                    eventLease = try await store.leaseGrant(ttl: settings.eventTTL, id: 0).id
+                    eventLeaseGranted = ContinuousClock.now
+                }
+                switch try await commit.commit(decision, leader: leader) {
+                case .lostLeadership: group.cancelAll(); return
+                case .conflict: trigger.yield(); continue
+                case .committed: break
+                }
+                guard try await commit.record(decision.events, lease: eventLease, leader: leader, sequence: &sequence) else { break }
+            }
+            group.cancelAll()
+        }
+    }
+}

@@ -1,0 +1,52 @@
+import FlotillaModel
+import FlotillaScheduler
+
+/// The controller's pure core: from the cluster as stored to the writes that carry out the
+/// scheduler's plan, with an event for each decision.
+///
+/// Level-triggered: it looks only at the state it is given, so running it again on the state
+/// its writes produced decides nothing. Time and randomness come in as arguments.
+public enum Reconciler {
+    /// Inputs besides the state.
+    public struct Options: Sendable, Hashable {
+        /// The leader's machine ID, recorded as the source of events.
+        public var leader: String
+        /// Now, seconds since 1970 (event and pending times).
+        public var now: Double
+        /// How the scheduler ranks machines.
+        public var strategy: ScoringStrategy
+        /// Seed for the scheduler's sampling.
+        public var seed: UInt64
+
+        /// Creates options.
+        public init(leader: String, now: Double, strategy: ScoringStrategy = .binpack, seed: UInt64 = 0) {
+            self.leader = leader; self.now = now; self.strategy = strategy; self.seed = seed
+        }
+    }
+
+    /// Decides what to write so the store matches a fresh plan for `state`.
+    public static func reconcile(_ state: ClusterState, options: Options) -> Decision {
+        let plan = Scheduler.plan(request(for: state, options: options))
+        var builder = DecisionBuilder(state: state, options: options)
+        for action in plan.actions { builder.apply(action) }
+        for failure in plan.failures { builder.record(failure) }
+        builder.clearStalePendings()
+        return builder.decision
+    }
+
+    /// The scheduling request for `state`: live machines, plus the machines that still hold
+    /// assignments but whose lease is gone (marked dead, so their instances move).
+    public static func request(for state: ClusterState, options: Options) -> SchedulingRequest {
+        var machines = state.machines.map { MachineState(machine: $0.machine) }
+        let live = Set(state.machines.map(\.id))
+        let orphaned = Set(state.assignments.values.map(\.assignment.machine)).subtracting(live)
+        for id in orphaned.sorted() {
+            machines.append(MachineState(machine: Machine(id: id, capacity: .zero), alive: false))
+        }
+        let stacks = state.stacks.values.filter { $0.record.desired != .inactive }
+            .map(\.record.spec).sorted { $0.name < $1.name }
+        let assignments = state.assignments.mapValues(\.assignment.machine)
+        return SchedulingRequest(cluster: ClusterSnapshot(machines: machines), stacks: stacks,
+                                 assignments: assignments, strategy: options.strategy, seed: options.seed)
+    }
+}

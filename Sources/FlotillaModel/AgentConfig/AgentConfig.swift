@@ -1,0 +1,87 @@
+import Yams
+
+/// An agent's settings, from its YAML config file (our cloud-config) and/or flags. Every
+/// field is optional here; the agent fills in defaults. See docs/agent-config.md.
+public struct AgentConfig: Sendable, Hashable {
+    /// State directory (machine ID, unit journals, the embedded store).
+    public var stateDirectory: String?
+    /// Machine ID to use when none is stored yet.
+    public var machineID: String?
+    /// Placement labels.
+    public var metadata: Metadata = Metadata()
+    /// Capacity overrides per dimension (nil: measure it).
+    public var cpu: Int64?
+    /// Memory override, bytes.
+    public var memory: Int64?
+    /// Disk override, bytes.
+    public var disk: Int64?
+    /// etcd endpoints (`http://h1:2379`); empty means serve the embedded store.
+    public var store: [String] = []
+    /// Where the embedded store listens (`127.0.0.1:2379`).
+    public var storeListen: String?
+    /// Where the HTTP API listens (`127.0.0.1:4880`).
+    public var listen: String?
+    /// The API URL other machines use to reach this one.
+    public var advertise: String?
+    /// Membership lease TTL, seconds.
+    public var ttl: Int64?
+    /// Key prefix in the store.
+    public var prefix: String?
+
+    /// An empty config.
+    public init() {}
+
+    /// The keys a config file may hold.
+    public static let keys = ["state_dir", "machine_id", "metadata", "capacity", "store", "store_listen",
+                              "listen", "advertise", "ttl", "prefix"]
+
+    /// Parses a config file; `file` names it in diagnostics. With any error, the config is nil.
+    public static func parse(text: String, file: String) -> (config: AgentConfig?, diagnostics: [Diagnostic]) {
+        let reader = YAMLReader(file: file)
+        var config = AgentConfig()
+        if let root = YAMLDocument.compose(text, reader: reader), !root.isNull,
+           let entries = reader.entries(root, of: "the file", context: "in the agent config", known: keys) {
+            for entry in entries { config.read(entry, reader) }
+        }
+        let diagnostics = reader.diagnostics
+        return (diagnostics.hasErrors ? nil : config, diagnostics)
+    }
+
+    /// Reads and parses the config file at `path`.
+    public static func load(path: String) -> (config: AgentConfig?, diagnostics: [Diagnostic]) {
+        guard let text = SpecLoader.read(path) else {
+            return (nil, [.error(SourceLocation(file: path, line: 1, column: 1), "cannot read file: \(SpecLoader.readError(path))")])
+        }
+        return parse(text: text, file: path)
+    }
+
+    private mutating func read(_ entry: YAMLReader.Entry, _ reader: YAMLReader) {
+        let value = entry.value
+        switch entry.key {
+        case "state_dir": stateDirectory = reader.string(value, "state_dir")
+        case "machine_id": machineID = reader.string(value, "machine_id")
+        case "metadata": metadata = Metadata(reader.metadata(value, of: "metadata"))
+        case "capacity":
+            if let parsed = reader.resources(value, of: "capacity", context: "in capacity") {
+                var keys = Set<String>()
+                if case .mapping(let mapping) = value { for key in mapping.keys { if let k = key.scalarText { keys.insert(k) } } }
+                if keys.contains("cpu") { cpu = parsed.resources.cpu }
+                if keys.contains("memory") { memory = parsed.resources.memory }
+                if keys.contains("disk") { disk = parsed.resources.disk }
+            }
+        case "store":
+            if case .scalar = value, let one = reader.string(value, "store") { store = [one] }
+            else { store = (reader.stringList(value, "store") ?? []).map(\.text) }
+        case "store_listen": storeListen = reader.string(value, "store_listen")
+        case "listen": listen = reader.string(value, "listen")
+        case "advertise": advertise = reader.string(value, "advertise")
+        case "ttl":
+            if let seconds = reader.integer(value, "ttl") {
+                if seconds < 2 { reader.error(value, "ttl must be at least 2 seconds (etcd's minimum lease), found \(seconds)") }
+                ttl = Int64(seconds)
+            }
+        case "prefix": prefix = reader.string(value, "prefix")
+        default: break
+        }
+    }
+}

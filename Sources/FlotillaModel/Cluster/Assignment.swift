@@ -1,0 +1,43 @@
+/// The controller's decision that one instance runs on one machine, stored at
+/// `assign/<machine>/<instance>`.
+///
+/// It carries everything the agent needs to run the instance, so an agent watches only its
+/// own `assign/<machine>/` prefix and never reads the rest of the cluster.
+public struct Assignment: Sendable, Hashable, Codable {
+    /// Record schema; readers ignore fields they don't know.
+    public var schema: Int = 1
+    /// The instance, e.g. `lamp@3`.
+    public var instance: String
+    /// The stack it belongs to.
+    public var stack: String
+    /// The machine that runs it.
+    public var machine: String
+    /// The units to run, with instance specifiers already expanded.
+    public var units: [UnitSpec]
+    /// Revision of the stack record this assignment was made from.
+    public var specRevision: Int64
+    /// The fencing token: the store revision of the transaction that wrote the assignment
+    /// (its key's mod revision). The controller cannot know it before committing, so it
+    /// stores 0 and readers fill it in from the key's mod revision. A unit run with an older
+    /// token than the current assignment's is stale and must not act.
+    public var fencingToken: Int64
+    /// `launched` runs the units; `loaded` keeps them placed but stopped.
+    public var desired: DesiredState
+
+    /// Creates an assignment.
+    public init(instance: String, stack: String, machine: String, units: [UnitSpec], specRevision: Int64,
+                fencingToken: Int64, desired: DesiredState = .launched) {
+        self.instance = instance; self.stack = stack; self.machine = machine; self.units = units
+        self.specRevision = specRevision; self.fencingToken = fencingToken; self.desired = desired
+    }
+}
+
+/// What the user wants of a stack (fleet's words).
+public enum DesiredState: String, Sendable, Hashable, Codable, CaseIterable {
+    /// Placed and running.
+    case launched
+    /// Placed, not running.
+    case loaded
+    /// Stored, not placed.
+    case inactive
+}

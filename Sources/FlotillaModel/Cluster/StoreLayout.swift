@@ -1,0 +1,71 @@
+/// Where each cluster record lives in the store (DESIGN.md §5), under a prefix (default
+/// `/flotilla/`). Keys are strings here; the store speaks bytes (`Array(key.utf8)`).
+///
+/// | key | record | lease |
+/// |---|---|---|
+/// | `machines/<id>` | ``MachineRecord`` | the machine's |
+/// | `usage/<id>` | ``MachineUsage`` | the machine's |
+/// | `stacks/<name>` | ``StackRecord`` | — |
+/// | `assign/<machine>/<instance>` | ``Assignment`` | — |
+/// | `status/<instance>/<unit>` | ``UnitStatus`` | the machine's |
+/// | `pending/<instance>` | ``PendingRecord`` (why it is not placed) | — |
+/// | `events/<time>-<seq>` | ``EventRecord`` | the events lease |
+/// | `leader/<lease>` | election candidates; lowest create revision leads | the candidate's |
+///
+/// Usage lives outside `machines/` so a watch on machines sees joins and leaves only.
+public struct StoreLayout: Sendable, Hashable {
+    /// The prefix every key starts with; ends with `/`.
+    public let prefix: String
+
+    /// A layout under `prefix` (a trailing `/` is added when missing).
+    public init(prefix: String = "/flotilla/") {
+        self.prefix = prefix.hasSuffix("/") ? prefix : prefix + "/"
+    }
+
+    /// Prefix of every machine record.
+    public var machines: String { prefix + "machines/" }
+    /// One machine's record.
+    public func machine(_ id: String) -> String { machines + id }
+    /// Prefix of every usage report.
+    public var usages: String { prefix + "usage/" }
+    /// One machine's usage report.
+    public func usage(_ id: String) -> String { usages + id }
+    /// Prefix of every stack record.
+    public var stacks: String { prefix + "stacks/" }
+    /// One stack's record.
+    public func stack(_ name: String) -> String { stacks + name }
+    /// Prefix of every assignment.
+    public var assignments: String { prefix + "assign/" }
+    /// Prefix of one machine's assignments: the only thing its agent watches.
+    public func assignments(of machine: String) -> String { assignments + machine + "/" }
+    /// One assignment.
+    public func assignment(machine: String, instance: String) -> String { assignments(of: machine) + instance }
+    /// Prefix of every unit status.
+    public var statuses: String { prefix + "status/" }
+    /// Prefix of one instance's unit statuses.
+    public func statuses(of instance: String) -> String { statuses + instance + "/" }
+    /// One unit's status.
+    public func status(instance: String, unit: String) -> String { statuses(of: instance) + unit }
+    /// Prefix of every placement failure.
+    public var pendings: String { prefix + "pending/" }
+    /// One instance's placement failure.
+    public func pending(_ instance: String) -> String { pendings + instance }
+    /// Prefix of every event.
+    public var events: String { prefix + "events/" }
+    /// An event key that sorts by time: `events/<unix nanoseconds, 20 digits>-<sequence>`.
+    public func event(unixNanoseconds: UInt64, sequence: UInt64) -> String {
+        events + Self.padded(unixNanoseconds, 20) + "-" + Self.padded(sequence, 8)
+    }
+    /// Election prefix for the controller's leader.
+    public var leader: String { prefix + "leader" }
+
+    /// The part of `key` after `base`, or nil when `key` is not under it.
+    public func suffix(of key: String, under base: String) -> String? {
+        key.hasPrefix(base) ? String(key.dropFirst(base.count)) : nil
+    }
+
+    private static func padded(_ value: UInt64, _ width: Int) -> String {
+        let digits = String(value)
+        return String(repeating: "0", count: max(0, width - digits.count)) + digits
+    }
+}

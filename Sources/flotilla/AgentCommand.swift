@@ -1,0 +1,111 @@
+import ArgumentParser
+import FlotillaModel
+import FlotillaNode
+import Foundation
+
+/// `flotilla agent`: the process every machine runs.
+struct AgentCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "agent",
+        abstract: "Run this machine's agent: membership, supervisor, controller, HTTP API.",
+        discussion: """
+            With no --store, the agent serves the embedded store (SQLite, etcd v3 API on \
+            --store-listen) and other agents join with --store http://THIS-HOST:2379. Settings come \
+            from --config FILE (YAML, see docs/agent-config.md) and flags; flags win. \
+            Stop with Ctrl-C or SIGTERM; units keep running and the next agent start adopts them.
+            """
+    )
+
+    @OptionGroup var options: AgentOptions
+
+    func run() async throws {
+        setvbuf(stdout, nil, _IOLBF, 0) // progress lines show at once, also through a pipe
+        let node = Node(configuration: try options.nodeConfiguration())
+        let endpoints = try await node.start()
+        print("flotilla agent: machine \(endpoints.machineID) ready; API \(endpoints.api)"
+              + (endpoints.store.map { ", store \($0)" } ?? ""))
+        await StoreServeCommand.waitForTermination()
+        printError("flotilla agent: stopping (units keep running)")
+        await node.stop()
+    }
+}
+
+/// The settings an agent takes as flags (each overrides the config file).
+struct AgentOptions: ParsableArguments {
+    @Option(name: .long, help: "YAML config file (keys as in docs/agent-config.md).")
+    var config: String?
+
+    @Option(name: .customLong("state-dir"), help: "State directory (default /var/lib/flotilla).")
+    var stateDirectory: String?
+
+    @Option(name: .customLong("machine-id"), help: "Machine ID to use when none is stored yet.")
+    var machineID: String?
+
+    @Option(name: .long, help: "Metadata label KEY=VALUE (repeatable; repeated keys add values).")
+    var metadata: [String] = []
+
+    @Option(name: .long, help: "CPU capacity override, e.g. 2 or 1500m.")
+    var cpu: String?
+
+    @Option(name: .long, help: "Memory capacity override, e.g. 4Gi.")
+    var memory: String?
+
+    @Option(name: .long, help: "Disk capacity override, e.g. 100Gi.")
+    var disk: String?
+
+    @Option(name: .long, help: "etcd endpoint(s), comma-separated (http://h1:2379,http://h2:2379). Default: embedded store.")
+    var store: String?
+
+    @Option(name: .customLong("store-listen"), help: "Embedded store address HOST:PORT (default 127.0.0.1:2379).")
+    var storeListen: String?
+
+    @Option(name: .long, help: "HTTP API address HOST:PORT (default 127.0.0.1:4880).")
+    var listen: String?
+
+    @Option(name: .long, help: "API URL other machines use to reach this one.")
+    var advertise: String?
+
+    @Option(name: .long, help: "Membership lease TTL in seconds (default 5).")
+    var ttl: Int64?
+
+    /// The config file merged with the flags.
+    func agentConfig() throws -> AgentConfig {
+        var config = AgentConfig()
+        if let path = self.config {
+            let (loaded, diagnostics) = AgentConfig.load(path: path)
+            guard let loaded else {
+                throw ValidationError(diagnostics.map(\.description).joined(separator: "\n"))
+            }
+            config = loaded
+        }
+        if let stateDirectory { config.stateDirectory = stateDirectory }
+        if let machineID { config.machineID = machineID }
+        for label in metadata {
+            let parts = label.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, !parts[0].isEmpty else {
+                throw ValidationError("--metadata \(label): expected KEY=VALUE, for example --metadata region=eu")
+            }
+            config.metadata.add(parts[0], parts[1])
+        }
+        do {
+            if let cpu { config.cpu = try Quantity.parseCPU(cpu) }
+            if let memory { config.memory = try Quantity.parseBytes(memory) }
+            if let disk { config.disk = try Quantity.parseBytes(disk) }
+        } catch {
+            throw ValidationError("capacity override: \(error)")
+        }
+        if let store { config.store = store.split(separator: ",").map(String.init) }
+        if let storeListen { config.storeListen = storeListen }
+        if let listen { config.listen = listen }
+        if let advertise { config.advertise = advertise }
+        if let ttl {
+            guard ttl >= 2 else { throw ValidationError("--ttl must be at least 2 seconds (etcd's minimum lease), got \(ttl)") }
+            config.ttl = ttl
+        }
+        return config
+    }
+
+    func nodeConfiguration() throws -> NodeConfiguration {
+        NodeConfiguration(try agentConfig())
+    }
+}

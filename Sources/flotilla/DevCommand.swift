@@ -1,0 +1,107 @@
+import ArgumentParser
+import FlotillaAPI
+import FlotillaModel
+import FlotillaNode
+import Foundation
+
+/// `flotilla dev [FILE...] [--machines N]`: a whole cluster on this host, in the foreground.
+struct DevCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dev",
+        abstract: "Run a complete cluster on this machine in the foreground and apply FILE.",
+        discussion: """
+            Machine 1 serves the embedded store (etcd v3 API on --store-port) and the API on \
+            --api-port; machines 2…N join it with their own state directories, API ports, machine \
+            IDs and metadata machine=K. Ctrl-C stops the units and the agents. Example: \
+            flotilla dev examples/hello.yaml --machines 3
+            """
+    )
+
+    @Argument(help: "Spec files to apply once the cluster is up (YAML stacks or fleet unit files).")
+    var files: [String] = []
+
+    @Option(name: .long, help: "Machines (agents) to run on this host.")
+    var machines: Int = 1
+
+    @Option(name: .customLong("state-dir"), help: "Where the agents keep their state (default: \\(DevCommand.defaultStateDirectory)).")
+    var stateDirectory: String = DevCommand.defaultStateDirectory
+
+    @Option(name: .customLong("api-port"), help: "API port of machine 1; machine K uses this + K - 1.")
+    var apiPort: Int = NodeConfiguration.defaultAPIPort
+
+    @Option(name: .customLong("store-port"), help: "Port of the embedded store (etcd v3 API).")
+    var storePort: Int = NodeConfiguration.defaultStorePort
+
+    @Option(name: .long, help: "Membership lease TTL in seconds.")
+    var ttl: Int64 = 5
+
+    static var defaultStateDirectory: String { NSTemporaryDirectory() + "flotilla-dev" }
+
+    func validate() throws {
+        guard (1...64).contains(machines) else { throw ValidationError("--machines must be from 1 to 64, got \(machines)") }
+        guard ttl >= 2 else { throw ValidationError("--ttl must be at least 2 seconds, got \(ttl)") }
+        let bundle = SpecBundle.read(paths: files)
+        if bundle.diagnostics.hasErrors {
+            throw ValidationError("the spec files have errors; nothing was started:\n"
+                                  + bundle.diagnostics.map(\.description).joined(separator: "\n"))
+        }
+    }
+
+    func run() async throws {
+        setvbuf(stdout, nil, _IOLBF, 0) // progress lines show at once, also through a pipe
+        var nodes: [Node] = []
+        var endpoints: [Node.Endpoints] = []
+        do {
+            for k in 1...machines {
+                var config = AgentConfig()
+                config.stateDirectory = "\(stateDirectory)/machine-\(k)"
+                config.metadata = ["machine": String(k)]
+                config.listen = "127.0.0.1:\(apiPort + k - 1)"
+                config.ttl = ttl
+                if k == 1 { config.storeListen = "127.0.0.1:\(storePort)" } else { config.store = ["127.0.0.1:\(storePort)"] }
+                let node = Node(configuration: NodeConfiguration(config))
+                endpoints.append(try await node.start())
+                nodes.append(node)
+            }
+        } catch {
+            for node in nodes.reversed() { await node.stop(stoppingUnits: true) }
+            throw ValidationError("could not start the dev cluster: \(error)")
+        }
+        let client = try APIClient(endpoint: endpoints[0].api)
+        try await waitForMachines(client, count: machines)
+        if !files.isEmpty {
+            let applied = try await client.apply(SpecBundle.read(paths: files).applyRequest())
+            print("applied \(applied.stacks.joined(separator: ", ")) (revision \(applied.revision)): \(applied.instances.count) instance(s)")
+        }
+        printWhereToLook(endpoints)
+        await StoreServeCommand.waitForTermination()
+        printError("flotilla dev: stopping units and agents")
+        for node in nodes.reversed() { await node.stop(stoppingUnits: true) }
+    }
+
+    private func waitForMachines(_ client: APIClient, count: Int) async throws {
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            if let report = try? await client.machines(), report.machines.filter({ $0.state == "alive" }).count >= count { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw ValidationError("the \(count) machine(s) did not register within 30 s; see the log lines above")
+    }
+
+    private func printWhereToLook(_ endpoints: [Node.Endpoints]) {
+        let api = endpoints[0].api
+        var lines = ["", "Flotilla dev cluster: \(endpoints.count) machine(s), state in \(stateDirectory)"]
+        for (k, e) in endpoints.enumerated() {
+            lines.append("  machine=\(k + 1)  \(e.machineID)  API \(e.api)" + (e.store.map { "  store \($0)" } ?? ""))
+        }
+        let endpoint = api == "http://127.0.0.1:\(NodeConfiguration.defaultAPIPort)" ? "" : " --endpoint \(api)"
+        lines += ["", "Look at it:",
+                  "  flotilla status\(endpoint)            instances, machines, states, why pending",
+                  "  flotilla machines\(endpoint)          machines, metadata, capacity, usage",
+                  "  flotilla logs\(endpoint) -f INSTANCE/UNIT   a unit's output (e.g. hello@1/greeter)",
+                  "  flotilla events\(endpoint) -f         what the controller decided and why",
+                  "  ETCDCTL_API=3 etcdctl --endpoints \(endpoints[0].store ?? "") get --prefix /flotilla/ --keys-only",
+                  "", "Ctrl-C stops everything."]
+        print(lines.joined(separator: "\n"))
+    }
+}

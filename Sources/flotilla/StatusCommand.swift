@@ -1,0 +1,72 @@
+import ArgumentParser
+import FlotillaAPI
+import FlotillaModel
+
+/// `flotilla status [STACK]`: every instance, its machine and its units' states.
+struct StatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Show where every instance runs and what its units are doing, and why anything is not placed."
+    )
+
+    @Argument(help: "Only this stack.")
+    var stack: String?
+
+    @Option(name: .shortAndLong, help: "Output format: table, json or yaml.")
+    var output: OutputFormat = .table
+
+    @OptionGroup var api: EndpointOptions
+
+    func run() async throws {
+        let client = try api.client()
+        let report = try await calling { try await client.status(stack: stack) }
+        guard output == .table else { return try output.print(report) }
+        print(Self.text(report))
+    }
+
+    /// The table, a WHY line under every instance that cannot be placed, and stacks without instances.
+    static func text(_ report: StatusReport) -> String {
+        var table = Table(header: ["INSTANCE", "UNIT", "MACHINE", "STATE", "RESTARTS", "LAST-EXIT", "SINCE"])
+        var why: [Int: String] = [:]
+        for instance in report.instances {
+            if instance.units.isEmpty {
+                let state = instance.placement == .unplaced ? "pending" : instance.placement.rawValue
+                table.rows.append([instance.instance, "-", instance.machine ?? "-", state, "-", "-",
+                                   instance.pending.map { ago($0.at) } ?? "-"])
+                if let reason = instance.pending?.reason { why[table.rows.count] = reason }
+                continue
+            }
+            for unit in instance.units {
+                table.rows.append([instance.instance, unit.name, instance.machine ?? "-", state(of: unit, in: instance),
+                                   unit.status.map { String($0.restarts) } ?? "-", lastExit(unit.status),
+                                   unit.status.map { ago($0.since) } ?? "-"])
+            }
+        }
+        var lines: [String] = []
+        let rendered = table.render().split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        for (index, line) in rendered.enumerated() {
+            lines.append(line)
+            if let reason = why[index] { lines.append("  WHY: \(reason)") }
+        }
+        if report.instances.isEmpty { lines = ["no instances"] }
+        for stack in report.stacks where stack.expected == 0 || stack.desired != .launched {
+            let meaning = switch stack.desired {
+            case .launched: "no instance wanted (count 0, or no eligible machine for a global stack)"
+            case .loaded: "placed, not running (flotilla start \(stack.name) runs it)"
+            case .inactive: "stored, not placed"
+            }
+            lines.append("stack \(stack.name): \(stack.desired.rawValue), \(meaning)")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// A unit's state as shown: the agent's report, `assigned` before the first one,
+    /// `updating` while the report is from before the current assignment.
+    static func state(of unit: UnitReport, in instance: InstanceReport) -> String {
+        guard let status = unit.status else { return instance.placement == .leaving ? "leaving" : "assigned" }
+        var text = unit.current ? status.state.rawValue : "updating"
+        if unit.current, status.state == .running, let health = status.health, unit.hasHealthCheck { text += " (\(health.rawValue))" }
+        if instance.placement == .leaving { text = "leaving (\(text))" }
+        return text
+    }
+}

@@ -1,0 +1,112 @@
+import FlotillaAPI
+import FlotillaModel
+import FlotillaStore
+import Foundation
+import Testing
+
+@Suite("API status, machines, health, events")
+struct APIStatusTests {
+    @Test("status shows each instance's machine and unit states, WHY for unplaced ones, and scheduling for the rest")
+    func statusStates() async throws {
+        let store = InMemoryStore()
+        try await register(store, [machine("m1"), machine("m2")])
+        try await withAPIServer(store: store) { client, _ in
+            let applied = try await client.apply(ApplyRequest(files: [SpecText(path: "web.yaml", text: stackFile("web", count: 3))]))
+            let token = try await assign(store, "web@1", stack: "web", to: "m2")
+            try await put(store, layout.status(instance: "web@1", unit: "main"),
+                          unitStatus("web@1", "main", on: "m2", .running, token: token, restarts: 1))
+            try await put(store, layout.pending("web@2"),
+                          PendingRecord(instance: "web@2", stack: "web", reason: "0/2 machines fit web@2: 2 memory exhausted", at: 1))
+            let report = try await client.status(stack: "web")
+            #expect(report.stacks.map(\.name) == ["web"])
+            #expect(report.stacks.first?.revision == applied.revision)
+            #expect(report.instances.map(\.instance) == ["web@1", "web@2", "web@3"])
+            let first = report.instances[0]
+            #expect(first.placement == .placed && first.machine == "m2" && first.fencingToken == token)
+            #expect(first.units.map(\.name) == ["main"])
+            #expect(first.units.first?.status?.state == .running && first.units.first?.current == true)
+            #expect(report.instances[1].placement == .unplaced)
+            #expect(report.instances[1].pending?.reason == "0/2 machines fit web@2: 2 memory exhausted")
+            #expect(report.instances[2].placement == .scheduling && report.instances[2].units.isEmpty)
+
+            do {
+                _ = try await client.status(stack: "wbe")
+                Issue.record("status of an unknown stack answered")
+            } catch {
+                let rejected = rejection(error)
+                #expect(rejected.status == 404)
+                #expect(rejected.message.contains("no stack named 'wbe'; did you mean 'web'?"))
+            }
+        }
+    }
+
+    @Test("machines lists records, usage, assigned instances and machines that are down but still hold assignments")
+    func machinesReport() async throws {
+        let store = InMemoryStore()
+        try await register(store, [machine("m1", metadata: ["disk": "ssd"])])
+        try await put(store, layout.usage("m1"), MachineUsage(load1: 0.5, cpuBusy: 0.25, memoryUsed: 1 << 30, memoryTotal: 4 << 30,
+                                                              diskUsed: 0, diskTotal: 0, unitsRunning: 1, at: 0))
+        try await withAPIServer(store: store) { client, _ in
+            _ = try await client.apply(ApplyRequest(files: [SpecText(path: "web.yaml", text: stackFile("web", count: 2))]))
+            try await assign(store, "web@1", stack: "web", to: "m1")
+            try await assign(store, "web@2", stack: "web", to: "gone")
+            let report = try await client.machines()
+            #expect(report.machines.map(\.id) == ["gone", "m1"])
+            let alive = report.machines[1]
+            #expect(alive.state == "alive" && alive.instances == 1 && alive.units == 1)
+            #expect(alive.record?.metadata.has("disk", "ssd") == true)
+            #expect(alive.usage?.load1 == 0.5)
+            #expect(report.machines[0].state == "down" && report.machines[0].record == nil && report.machines[0].instances == 1)
+        }
+    }
+
+    @Test("health names this machine and the leader: the candidate key with the lowest create revision")
+    func healthLeader() async throws {
+        let store = InMemoryStore()
+        try await withAPIServer(store: store, machineID: "m7") { client, _ in
+            var health = try await client.health()
+            #expect(health.machine == "m7" && health.storeReachable && health.leader == nil)
+            _ = try await store.put(PutRequest(key: Bytes(utf8: layout.leader + "/00ff"), value: Bytes(utf8: "m3")))
+            _ = try await store.put(PutRequest(key: Bytes(utf8: layout.leader + "/0001"), value: Bytes(utf8: "m4")))
+            health = try await client.health()
+            #expect(health.leader == "m3")
+        }
+    }
+
+    @Test("events come in key order, page with after and limit, and last gives the newest")
+    func eventsOrder() async throws {
+        let store = InMemoryStore()
+        for (time, sequence) in [(30, 3), (10, 1), (20, 2)] as [(UInt64, UInt64)] {
+            let key = layout.event(unixNanoseconds: time, sequence: sequence)
+            try await put(store, key, EventRecord(at: Double(time), kind: "placed", message: "event \(time)", source: "m1"))
+        }
+        try await withAPIServer(store: store) { client, _ in
+            let first = try await client.events(limit: 2)
+            #expect(first.events.map(\.event.message) == ["event 10", "event 20"])
+            #expect(first.more)
+            let rest = try await client.events(after: first.events.last!.key, limit: 2)
+            #expect(rest.events.map(\.event.message) == ["event 30"])
+            #expect(!rest.more)
+            let none = try await client.events(after: rest.events.last!.key)
+            #expect(none.events.isEmpty)
+            let newest = try await client.events(last: 2)
+            #expect(newest.events.map(\.event.message) == ["event 20", "event 30"])
+        }
+    }
+
+    @Test("a client that finds no agent says so and names --endpoint and FLOTILLA_ENDPOINT")
+    func unreachable() async throws {
+        let client = try APIClient(endpoint: "127.0.0.1:1")
+        do {
+            _ = try await client.status()
+            Issue.record("a request to port 1 succeeded")
+        } catch let error as APIClientError {
+            #expect(error.description.contains("cannot reach the Flotilla API at http://127.0.0.1:1"))
+            #expect(error.description.contains("--endpoint"))
+            #expect(error.description.contains("FLOTILLA_ENDPOINT"))
+        }
+        #expect(APIClient.endpoint(nil, environment: ["FLOTILLA_ENDPOINT": "http://h:1"]) == "http://h:1")
+        #expect(APIClient.endpoint("http://x:2", environment: ["FLOTILLA_ENDPOINT": "http://h:1"]) == "http://x:2")
+        #expect(APIClient.endpoint(nil, environment: [:]) == "http://127.0.0.1:4880")
+    }
+}

@@ -1,0 +1,69 @@
+import FlotillaAPI
+import FlotillaModel
+import Testing
+
+/// A placed instance of `web` with one unit reporting `state`.
+private func placed(_ instance: String, specRevision: Int64 = 10, token: Int64 = 11, status: UnitStatus?,
+                    health: Bool = false) -> InstanceReport {
+    InstanceReport(instance: instance, stack: "web", desired: .launched, placement: .placed, expected: true, machine: "m1",
+                   specRevision: specRevision, fencingToken: token,
+                   units: [UnitReport(name: "main", hasHealthCheck: health, isScheduled: false, status: status,
+                                      current: (status?.fencingToken ?? -1) >= token)])
+}
+
+private func report(_ instances: InstanceReport...) -> StatusReport {
+    StatusReport(revision: 20, stacks: [], instances: instances)
+}
+
+@Suite("Rollout")
+struct RolloutTests {
+    let rollout = Rollout(stacks: ["web"], revision: 10)
+
+    @Test("ready once every unit of the applied spec runs, and healthy where it has a check")
+    func ready() {
+        let running = unitStatus("web@1", "main", on: "m1", .running, token: 11)
+        #expect(rollout.evaluate(report(placed("web@1", status: running))).outcome == .ready)
+        let unchecked = rollout.evaluate(report(placed("web@1", status: running, health: true)))
+        #expect(unchecked.outcome == nil && unchecked.instances.first?.phase == .checkingHealth)
+        let healthy = unitStatus("web@1", "main", on: "m1", .running, token: 11, health: .healthy)
+        #expect(rollout.evaluate(report(placed("web@1", status: healthy, health: true))).outcome == .ready)
+    }
+
+    @Test("records from before the apply do not count: older spec, older fencing token, older placement failure")
+    func staleRecords() {
+        let running = unitStatus("web@1", "main", on: "m1", .running, token: 11)
+        let oldSpec = rollout.evaluate(report(placed("web@1", specRevision: 9, status: running)))
+        #expect(oldSpec.outcome == nil && oldSpec.instances.first?.phase == .scheduling)
+        let oldToken = rollout.evaluate(report(placed("web@1", token: 12, status: running)))
+        #expect(oldToken.instances.first?.phase == .assigned)
+        var unplaced = InstanceReport(instance: "web@2", stack: "web", desired: .launched, placement: .unplaced, expected: true,
+                                      pending: PendingInfo(reason: "old", at: 0, revision: 9))
+        #expect(rollout.evaluate(report(unplaced)).instances.first?.phase == .scheduling)
+        unplaced.pending = PendingInfo(reason: "0/1 machines fit web@2", at: 0, revision: 12)
+        let fresh = rollout.evaluate(report(unplaced))
+        #expect(fresh.outcome == .unplaced && fresh.instances.first?.reason == "0/1 machines fit web@2")
+    }
+
+    @Test("a failed unit or a crash loop (3 restarts) fails the rollout; fewer restarts keep waiting")
+    func failures() {
+        let failed = unitStatus("web@1", "main", on: "m1", .failed, token: 11, exitCode: 3)
+        let state = rollout.evaluate(report(placed("web@1", status: failed)))
+        #expect(state.outcome == .unitFailed && state.instances.first?.failedUnits.first?.exitCode == 3)
+        let looping = unitStatus("web@1", "main", on: "m1", .restarting, token: 11, restarts: 3)
+        #expect(rollout.evaluate(report(placed("web@1", status: looping))).outcome == .unitFailed)
+        let retrying = unitStatus("web@1", "main", on: "m1", .restarting, token: 11, restarts: 2)
+        #expect(rollout.evaluate(report(placed("web@1", status: retrying))).outcome == nil)
+    }
+
+    @Test("a failed unit wins over a placement failure, and one instance still starting keeps the rollout open")
+    func mixed() {
+        let failed = unitStatus("web@1", "main", on: "m1", .failed, token: 11)
+        let starting = unitStatus("web@3", "main", on: "m1", .starting, token: 11)
+        let unplaced = InstanceReport(instance: "web@2", stack: "web", desired: .launched, placement: .unplaced, expected: true,
+                                      pending: PendingInfo(reason: "no room", at: 0, revision: 15))
+        #expect(rollout.evaluate(report(placed("web@1", status: failed), unplaced)).outcome == .unitFailed)
+        let open = rollout.evaluate(report(placed("web@3", status: starting), placed("web@4", status: unitStatus("web@4", "main", on: "m1", .running, token: 11))))
+        #expect(open.outcome == nil)
+        #expect(open.instances.map(\.phase) == [.starting, .running])
+    }
+}

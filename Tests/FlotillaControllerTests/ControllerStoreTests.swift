@@ -1,0 +1,89 @@
+import FlotillaController
+import FlotillaModel
+import FlotillaStore
+import Foundation
+import Testing
+
+private let layout = StoreLayout()
+
+private func register(_ store: InMemoryStore, _ id: String, ttl: Int64 = 60) async throws -> Int64 {
+    let lease = try await store.leaseGrant(ttl: ttl, id: 0).id
+    _ = try await store.put(PutRequest(key: Bytes(utf8: layout.machine(id)), value: RecordCodec.encode(machineRecord(id)), lease: lease))
+    return lease
+}
+
+private func assignments(_ store: InMemoryStore) async throws -> [String: String] {
+    let kvs = try await store.range(.prefix(Bytes(utf8: layout.assignments))).kvs
+    var result: [String: String] = [:]
+    for kv in kvs {
+        let a = try RecordCodec.decode(Assignment.self, from: kv.value, key: kv.key.utf8String)
+        result[a.instance] = a.machine
+    }
+    return result
+}
+
+/// Polls `condition` every 50 ms until it holds or `seconds` pass.
+private func eventually(_ seconds: Double, _ condition: () async throws -> Bool) async throws -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if try await condition() { return true }
+        try await Task.sleep(for: .milliseconds(50))
+    }
+    return try await condition()
+}
+
+@Suite("Controller against a store")
+struct ControllerStoreTests {
+    @Test("the elected controller places a stack, and moves an instance when its machine's lease is revoked")
+    func placesAndMoves() async throws {
+        let store = InMemoryStore()
+        var leases: [String: Int64] = [:]
+        for id in ["m1", "m2", "m3"] { leases[id] = try await register(store, id) }
+        _ = try await store.put(PutRequest(key: Bytes(utf8: layout.stack("web")),
+                                           value: RecordCodec.encode(stackRecord("web", count: 2))))
+        let controller = Controller(store: store, layout: layout, machineID: "m1",
+                                    settings: .init(debounce: .milliseconds(5), resync: .milliseconds(500)))
+        let task = Task { await controller.run() }
+        defer { task.cancel() }
+        #expect(try await eventually(10) { try await assignments(store).count == 2 })
+        let before = try await assignments(store)
+        let victim = before["web@1"]!
+        _ = try await store.leaseRevoke(id: leases[victim]!)
+        #expect(try await eventually(10) {
+            let now = try await assignments(store)
+            return now.count == 2 && now["web@1"] != victim && Set(now.values).count == 2
+        })
+        let events = try await store.range(.prefix(Bytes(utf8: layout.events))).kvs
+            .map { try RecordCodec.decode(EventRecord.self, from: $0.value, key: $0.key.utf8String) }
+        #expect(events.contains { $0.kind == "moved" && $0.instance == "web@1" && $0.message.contains("down") })
+        task.cancel()
+        await task.value
+    }
+
+    @Test("a deposed leader cannot write")
+    func deposedLeader() async throws {
+        let store = InMemoryStore()
+        let key = Bytes(utf8: layout.leader + "/1")
+        let created = try await store.put(PutRequest(key: key, value: Bytes(utf8: "m1"))).header.revision
+        let leader = LeaderGuard(key: key, createRevision: created)
+        _ = try await store.deleteRange(DeleteRangeRequest(key: key))
+        _ = try await store.put(PutRequest(key: key, value: Bytes(utf8: "m1")))
+        let write = ControllerWrite.assign(Assignment(instance: "web@1", stack: "web", machine: "m2", units: [],
+                                                      specRevision: 1, fencingToken: 0))
+        let outcome = try await PlanCommit(store: store, layout: layout).commit(Decision(writes: [write]), leader: leader)
+        #expect(outcome == .lostLeadership)
+        #expect(try await assignments(store).isEmpty)
+    }
+
+    @Test("a machine that registers again before the move commits keeps its instance")
+    func machineBack() async throws {
+        let store = InMemoryStore()
+        let key = Bytes(utf8: layout.leader + "/1")
+        let created = try await store.put(PutRequest(key: key, value: Bytes(utf8: "m1"))).header.revision
+        _ = try await register(store, "m2")
+        let decision = Decision(writes: [.unassign(machine: "m2", instance: "web@1")], deadMachines: ["m2"])
+        let outcome = try await PlanCommit(store: store, layout: layout)
+            .commit(decision, leader: LeaderGuard(key: key, createRevision: created))
+        #expect(outcome == .conflict)
+    }
+}

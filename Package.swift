@@ -77,6 +77,8 @@ let package = Package(
         .testTarget(name: "FlotillaControllerTests", dependencies: ["FlotillaController", "FlotillaModel", "FlotillaScheduler", "FlotillaStore", "FlotillaTesting"]),
         .testTarget(name: "FlotillaCLITests", dependencies: ["FlotillaModel", "FlotillaStore", "FlotillaEtcd", "FlotillaAPI"], resources: [.copy("Fixtures")]),
         .testTarget(name: "FlotillaAPITests", dependencies: ["FlotillaAPI", "FlotillaModel", "FlotillaStore", "FlotillaController", "FlotillaTesting"]),
+        // End-to-end: several real `flotilla agent` processes on loopback, embedded store and a 3-member etcd cluster.
+        .testTarget(name: "FlotillaClusterTests", dependencies: ["FlotillaAPI", "FlotillaModel", "FlotillaStore", "FlotillaEtcd", "FlotillaNode", "FlotillaTesting"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,11 +1,12 @@
 import Foundation
 import FlotillaAgent
+import FlotillaAPI
 import FlotillaModel
 
 /// Everything one agent needs to run, with defaults filled in.
 public struct NodeConfiguration: Sendable {
     /// Default port of the HTTP API.
-    public static let defaultAPIPort = 4880
+    public static let defaultAPIPort = APIClient.defaultPort
     /// Default port of the embedded store (etcd's client port).
     public static let defaultStorePort = 2379
 

@@ -12,6 +12,11 @@ enum RangeReading {
         try RequestValidation.validate(request)
         try RevisionRules.checkRead(request.revision, current: current, compactRevision: compacted)
         let revision = request.revision > 0 ? request.revision : current
+        if request.rangeEnd.isEmpty {
+            // One key (the common read): one indexed lookup instead of the range queries.
+            let kvs = try RevisionLog.latest(db, key: request.key, atRevision: revision).map { [$0] } ?? []
+            return RangeProcessing.respond(to: request, kvs: kvs, currentRevision: header)
+        }
         let count = try RevisionLog.count(db, key: request.key, rangeEnd: request.rangeEnd, atRevision: revision)
         if request.countOnly {
             return RangeResponse(header: ResponseHeader(revision: header), kvs: [], more: false, count: count)

@@ -63,13 +63,13 @@ enum RevisionLog {
             sql += " LIMIT ?"
             arguments += [limit]
         }
-        return try Row.fetchAll(db, sql: sql, arguments: arguments).map(keyValue)
+        return try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map(keyValue)
     }
 
     /// The number of live keys in a range at a revision.
     static func count(_ db: Database, key: Bytes, rangeEnd: Bytes, atRevision revision: Int64) throws -> Int64 {
         let (sql, arguments) = newestRows(key: key, rangeEnd: rangeEnd, atRevision: revision, select: "COUNT(*)")
-        return try Int64.fetchOne(db, sql: sql, arguments: arguments) ?? 0
+        return try Int64.fetchOne(db.cachedStatement(sql: sql), arguments: arguments) ?? 0
     }
 
     /// The events of revisions `from...through` in a range, in revision then change order.

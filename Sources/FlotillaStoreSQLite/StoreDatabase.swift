@@ -66,12 +66,12 @@ enum StoreDatabase {
 
     /// Reads a meta value.
     static func meta(_ db: Database, _ name: String) throws -> Int64 {
-        try Int64.fetchOne(db, sql: "SELECT value FROM meta WHERE name = ?", arguments: [name]) ?? 0
+        try Int64.fetchOne(db.cachedStatement(sql: "SELECT value FROM meta WHERE name = ?"), arguments: [name]) ?? 0
     }
 
     /// Writes a meta value.
     static func setMeta(_ db: Database, _ name: String, _ value: Int64) throws {
-        try db.execute(sql: "INSERT OR REPLACE INTO meta(name, value) VALUES (?, ?)", arguments: [name, value])
+        try db.cachedStatement(sql: "INSERT OR REPLACE INTO meta(name, value) VALUES (?, ?)").execute(arguments: [name, value])
     }
 }
 

@@ -54,13 +54,25 @@ struct StoreBench: AsyncParsableCommand {
     @Option(name: .customLong("watch-puts"), help: "Puts the writer makes in the watch-latency phase.")
     var watchPuts: Int = 200
 
+    /// The phases, in the order they run.
+    enum Phase: String, CaseIterable { case sequential, concurrent, range, txn, watch }
+
+    @Option(help: "Phases to run, comma-separated: sequential,concurrent,range,txn,watch (default: all).")
+    var phases: String = Phase.allCases.map(\.rawValue).joined(separator: ",")
+
     @Option(name: .shortAndLong, help: "Output format: text or json.")
     var output: Format = .text
 
     var endpointList: [String] { endpoints.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
     var labelList: [String] { labels?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } ?? endpointList }
 
+    var phaseSet: Set<Phase> { Set(phases.split(separator: ",").compactMap { Phase(rawValue: $0.trimmingCharacters(in: .whitespaces)) }) }
+
     func validate() throws {
+        let unknown = phases.split(separator: ",").filter { Phase(rawValue: $0.trimmingCharacters(in: .whitespaces)) == nil }
+        guard unknown.isEmpty, !phaseSet.isEmpty else {
+            throw ValidationError("--phases takes names from \(Phase.allCases.map(\.rawValue).joined(separator: ",")); got '\(phases)'")
+        }
         guard !endpointList.isEmpty, endpointList.allSatisfy({ !$0.isEmpty }) else {
             throw ValidationError("--endpoints needs at least one host:port, e.g. --endpoints 127.0.0.1:2379,127.0.0.1:2479")
         }
@@ -74,7 +86,8 @@ struct StoreBench: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var report = StoreBenchReport(keySize: keySize, valueSize: valueSize, endpoints: [])
+        var report = StoreBenchReport(keySize: keySize, valueSize: valueSize, clients: clients, connections: connections,
+                                      watchers: watchers, watchPuts: watchPuts, endpoints: [])
         let limit: StoreBenchLimit = count.map { .count($0) } ?? .duration(.milliseconds(Int(duration * 1000)))
         for (endpoint, label) in zip(endpointList, labelList) {
             report.endpoints.append(try await measure(endpoint: endpoint, label: label, limit: limit))
@@ -97,16 +110,18 @@ struct StoreBench: AsyncParsableCommand {
         let writer = try EtcdStore(endpoints: [endpoint])
         let figures: StoreBenchFigures
         do {
-            figures = try await phases(stores: stores, writer: writer, endpoint: endpoint, label: label, limit: limit)
+            figures = try await measurePhases(stores: stores, writer: writer, endpoint: endpoint, label: label, limit: limit)
         } catch {
             for store in stores + [writer] { await store.close() }
-            throw StoreBenchFailure(message: "\(label) (\(endpoint)): \(error). Is an etcd v3 endpoint listening there, and is it healthy?")
+            var reason = "\(error)"
+            while reason.hasSuffix(".") { reason.removeLast() }
+            throw StoreBenchFailure(message: "\(label) (\(endpoint)): \(reason). Is an etcd v3 endpoint listening there, and is it healthy?")
         }
         for store in stores + [writer] { await store.close() }
         return figures
     }
 
-    private func phases(stores: [EtcdStore], writer: EtcdStore, endpoint: String, label: String,
+    private func measurePhases(stores: [EtcdStore], writer: EtcdStore, endpoint: String, label: String,
                         limit: StoreBenchLimit) async throws -> StoreBenchFigures {
         let keys = StoreBenchKeys(size: keySize)
         let value = Bytes(repeating: UInt8(ascii: "v"), count: valueSize)
@@ -114,42 +129,52 @@ struct StoreBench: AsyncParsableCommand {
         for store in stores + [writer] { _ = try await store.range(RangeRequest(key: keys.key("p", 0))) }
         note("\(label) (\(endpoint)):")
 
+        let selected = phaseSet
+        var figures = StoreBenchFigures(label: label, endpoint: endpoint)
         let putKeys = StoreBenchCounter()
-        let sequential = try await storeBenchDrive(stores: [writer], clients: 1, limit: limit) { store, _ in
+        let put: @Sendable (EtcdStore, Int) async throws -> Void = { store, _ in
             _ = try await store.put(PutRequest(key: keys.key("p", putKeys.next()), value: value))
         }
-        note(detail("sequential puts", sequential, unit: "puts"))
-        let concurrent = try await storeBenchDrive(stores: stores, clients: clients, limit: limit) { store, _ in
-            _ = try await store.put(PutRequest(key: keys.key("p", putKeys.next()), value: value))
+        if selected.contains(.sequential) {
+            figures.sequentialPuts = try await storeBenchDrive(stores: [writer], clients: 1, limit: limit, put)
+            note(detail("sequential puts", figures.sequentialPuts!, unit: "puts"))
         }
-        note(detail("concurrent puts", concurrent, unit: "puts"))
-
-        let written = putKeys.taken
-        let ranges = try await storeBenchDrive(stores: stores, clients: clients, limit: limit) { store, _ in
-            let response = try await store.range(RangeRequest(key: keys.key("p", Int.random(in: 0..<written))))
-            guard response.kvs.count == 1 else { throw StoreError(.internal, "range of a written key found \(response.kvs.count) keys") }
+        if selected.contains(.concurrent) {
+            figures.concurrentPuts = try await storeBenchDrive(stores: stores, clients: clients, limit: limit, put)
+            note(detail("concurrent puts", figures.concurrentPuts!, unit: "puts"))
         }
-        note(detail("ranges (linearizable, 1 key)", ranges, unit: "ranges"))
-
-        let txns = try await storeBenchDrive(stores: stores, clients: clients, limit: limit) { store, sequence in
-            let key = keys.key("c", sequence)
-            let response = try await store.txn(TxnRequest(compare: [Compare(key: key, .createRevision(0), .equal)],
-                                                          success: [.put(PutRequest(key: key, value: value))]))
-            guard response.succeeded else { throw StoreError(.internal, "create-if-absent txn on a fresh key failed its compare") }
+        if selected.contains(.range) {
+            // Ranges read keys the put phases wrote; without those, write 1,000 first (not timed).
+            if putKeys.taken == 0 { _ = try await storeBenchDrive(stores: stores, clients: clients, limit: .count(1_000), put) }
+            let written = putKeys.taken
+            figures.ranges = try await storeBenchDrive(stores: stores, clients: clients, limit: limit) { store, _ in
+                let response = try await store.range(RangeRequest(key: keys.key("p", Int.random(in: 0..<written))))
+                guard response.kvs.count == 1 else { throw StoreError(.internal, "range of a written key found \(response.kvs.count) keys") }
+            }
+            note(detail("ranges (linearizable, 1 key)", figures.ranges!, unit: "ranges"))
         }
-        note(detail("create-if-absent txns", txns, unit: "txns"))
-
-        let watch = try await storeBenchWatchLatency(stores: stores, writer: writer, watchers: watchers, puts: watchPuts,
-                                                     key: keys.key("w", 0), value: value)
-        note("  watch latency: p50 \(ms(watch.p50Ms)), p99 \(ms(watch.p99Ms)), max \(ms(watch.maxMs)) "
-             + "(\(grouped(watch.deliveries)) deliveries, \(watch.missing) missing; "
-             + "\(watch.watchers) watchers over \(watch.connections) conns, \(watch.puts) puts)")
-        return StoreBenchFigures(label: label, endpoint: endpoint, sequentialPuts: sequential, concurrentPuts: concurrent,
-                                 ranges: ranges, createTxns: txns, watch: watch)
+        if selected.contains(.txn) {
+            figures.createTxns = try await storeBenchDrive(stores: stores, clients: clients, limit: limit) { store, sequence in
+                let key = keys.key("c", sequence)
+                let response = try await store.txn(TxnRequest(compare: [Compare(key: key, .createRevision(0), .equal)],
+                                                              success: [.put(PutRequest(key: key, value: value))]))
+                guard response.succeeded else { throw StoreError(.internal, "create-if-absent txn on a fresh key failed its compare") }
+            }
+            note(detail("create-if-absent txns", figures.createTxns!, unit: "txns"))
+        }
+        if selected.contains(.watch) {
+            let watch = try await storeBenchWatchLatency(stores: stores, writer: writer, watchers: watchers, puts: watchPuts,
+                                                         key: keys.key("w", 0), value: value)
+            figures.watch = watch
+            note("  watch latency: p50 \(ms(watch.p50Ms)), p99 \(ms(watch.p99Ms)), max \(ms(watch.maxMs)) "
+                 + "(\(storeBenchGrouped(watch.deliveries)) deliveries, \(watch.missing) missing; "
+                 + "\(watch.watchers) watchers over \(watch.connections) conns, \(watch.puts) puts)")
+        }
+        return figures
     }
 
     private func detail(_ name: String, _ phase: StoreBenchPhase, unit: String) -> String {
-        "  \(name): \(grouped(Int(phase.perSecond.rounded()))) \(unit)/s (\(grouped(phase.operations)) in "
+        "  \(name): \(storeBenchGrouped(Int(phase.perSecond.rounded()))) \(unit)/s (\(storeBenchGrouped(phase.operations)) in "
             + String(format: "%.1f s", phase.seconds) + "; p50 \(ms(phase.latencyP50Ms)), p99 \(ms(phase.latencyP99Ms)); "
             + "\(phase.clients) client\(phase.clients == 1 ? "" : "s") over \(phase.connections) conn\(phase.connections == 1 ? "" : "s"))"
     }

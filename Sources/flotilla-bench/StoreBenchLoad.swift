@@ -71,12 +71,12 @@ func storeBenchDrive(stores: [EtcdStore], clients: Int, limit: StoreBenchLimit,
     let elapsed = (clock.now - start).seconds
     let sorted = latencies.sorted()
     return StoreBenchPhase(operations: sorted.count, seconds: elapsed, perSecond: Double(sorted.count) / max(elapsed, 1e-9),
-                           latencyP50Ms: percentile(sorted, 0.50) * 1000, latencyP99Ms: percentile(sorted, 0.99) * 1000,
+                           latencyP50Ms: storeBenchPercentile(sorted, 0.50) * 1000, latencyP99Ms: storeBenchPercentile(sorted, 0.99) * 1000,
                            clients: clients, connections: min(clients, stores.count))
 }
 
 /// The `p` quantile (0…1) of ascending `sorted` values by nearest rank; 0 when empty.
-func percentile(_ sorted: [Double], _ p: Double) -> Double {
+func storeBenchPercentile(_ sorted: [Double], _ p: Double) -> Double {
     guard !sorted.isEmpty else { return 0 }
     let rank = Int((p * Double(sorted.count)).rounded(.up)) - 1
     return sorted[min(max(rank, 0), sorted.count - 1)]

@@ -6,19 +6,26 @@ struct StoreBenchFigures: Codable, Sendable {
     var label: String
     /// `host:port` as given.
     var endpoint: String
-    var sequentialPuts: StoreBenchPhase
-    var concurrentPuts: StoreBenchPhase
-    var ranges: StoreBenchPhase
-    var createTxns: StoreBenchPhase
-    var watch: StoreBenchWatch
+    /// Each phase's figures; nil when left out with `--phases`.
+    var sequentialPuts: StoreBenchPhase?
+    var concurrentPuts: StoreBenchPhase?
+    var ranges: StoreBenchPhase?
+    var createTxns: StoreBenchPhase?
+    var watch: StoreBenchWatch?
+
+    /// Figures of an endpoint before any phase ran.
+    init(label: String, endpoint: String) {
+        self.label = label
+        self.endpoint = endpoint
+    }
 }
 
 /// One compared line: the first endpoint's figure over the second's.
 struct StoreBenchRatio: Codable, Sendable {
     /// The table line.
     var line: String
-    /// first / second.
-    var ratio: Double
+    /// first / second; nil when one of them skipped the phase.
+    var ratio: Double?
     /// `higher` for throughput lines, `lower` for latency lines.
     var better: String
 }
@@ -27,6 +34,11 @@ struct StoreBenchRatio: Codable, Sendable {
 struct StoreBenchReport: Codable, Sendable {
     var keySize: Int
     var valueSize: Int
+    /// The load shape: concurrent clients, connections, watchers, watch puts.
+    var clients: Int
+    var connections: Int
+    var watchers: Int
+    var watchPuts: Int
     var endpoints: [StoreBenchFigures]
     /// Present when at least two endpoints were measured.
     var ratios: [StoreBenchRatio]?
@@ -34,22 +46,21 @@ struct StoreBenchReport: Codable, Sendable {
     /// One table line: its name, how to read the figure, and whether higher is better.
     private struct Line {
         var name: String
-        var figure: (StoreBenchFigures) -> Double
+        var figure: (StoreBenchFigures) -> Double?
         var higherIsBetter: Bool
     }
 
     private var lines: [Line] {
-        guard let f = endpoints.first else { return [] }
-        let load = "\(f.concurrentPuts.clients) clients/\(f.concurrentPuts.connections) conns"
-        let watch = "\(f.watch.watchers) watchers/\(f.watch.connections) conns, \(f.watch.puts) puts"
+        let load = "\(clients) clients/\(connections) conns"
+        let watch = "\(watchers) watchers/\(connections) conns, \(watchPuts) puts"
         return [
-            Line(name: "sequential puts/s (1 client, 1 conn)", figure: { $0.sequentialPuts.perSecond }, higherIsBetter: true),
-            Line(name: "concurrent puts/s (\(load))", figure: { $0.concurrentPuts.perSecond }, higherIsBetter: true),
-            Line(name: "ranges/s (1 key, linearizable, \(load))", figure: { $0.ranges.perSecond }, higherIsBetter: true),
-            Line(name: "create-if-absent txns/s (\(load))", figure: { $0.createTxns.perSecond }, higherIsBetter: true),
-            Line(name: "watch latency p50 ms (\(watch))", figure: { $0.watch.p50Ms }, higherIsBetter: false),
-            Line(name: "watch latency p99 ms (\(watch))", figure: { $0.watch.p99Ms }, higherIsBetter: false),
-        ]
+            Line(name: "sequential puts/s (1 client, 1 conn)", figure: { $0.sequentialPuts?.perSecond }, higherIsBetter: true),
+            Line(name: "concurrent puts/s (\(load))", figure: { $0.concurrentPuts?.perSecond }, higherIsBetter: true),
+            Line(name: "ranges/s (1 key, linearizable, \(load))", figure: { $0.ranges?.perSecond }, higherIsBetter: true),
+            Line(name: "create-if-absent txns/s (\(load))", figure: { $0.createTxns?.perSecond }, higherIsBetter: true),
+            Line(name: "watch latency p50 ms (\(watch))", figure: { $0.watch?.p50Ms }, higherIsBetter: false),
+            Line(name: "watch latency p99 ms (\(watch))", figure: { $0.watch?.p99Ms }, higherIsBetter: false),
+        ].filter { line in endpoints.contains { line.figure($0) != nil } }
     }
 
     /// Fills ``ratios`` from the first two endpoints.
@@ -57,8 +68,8 @@ struct StoreBenchReport: Codable, Sendable {
         guard endpoints.count >= 2 else { ratios = nil; return }
         let (first, second) = (endpoints[0], endpoints[1])
         ratios = lines.map { line in
-            StoreBenchRatio(line: line.name, ratio: line.figure(first) / max(line.figure(second), 1e-9),
-                            better: line.higherIsBetter ? "higher" : "lower")
+            let ratio = line.figure(first).flatMap { a in line.figure(second).map { b in a / max(b, 1e-9) } }
+            return StoreBenchRatio(line: line.name, ratio: ratio, better: line.higherIsBetter ? "higher" : "lower")
         }
     }
 
@@ -70,12 +81,12 @@ struct StoreBenchReport: Codable, Sendable {
         for (index, line) in lines.enumerated() {
             var row = [line.name]
             for figures in endpoints {
-                let value = line.figure(figures)
-                row.append(line.higherIsBetter ? grouped(Int(value.rounded())) : String(format: "%.2f", value))
+                guard let value = line.figure(figures) else { row.append("-"); continue }
+                row.append(line.higherIsBetter ? storeBenchGrouped(Int(value.rounded())) : String(format: "%.2f", value))
             }
             if let ratios, index < ratios.count {
                 let r = ratios[index]
-                row.append(String(format: "%.2f×", r.ratio) + (r.better == "lower" ? " (lower is better)" : ""))
+                row.append(r.ratio.map { String(format: "%.2f×", $0) + (r.better == "lower" ? " (lower is better)" : "") } ?? "-")
             }
             rows.append(row)
         }
@@ -89,9 +100,9 @@ struct StoreBenchReport: Codable, Sendable {
             text += cells.joined(separator: "   ").trimmingTrailingSpaces() + "\n"
             if number == 0 { text += widths.map { String(repeating: "-", count: $0) }.joined(separator: "   ") + "\n" }
         }
-        let missing = endpoints.filter { $0.watch.missing > 0 }
-        for figures in missing {
-            text += "warning: \(figures.label): \(figures.watch.missing) watch events never arrived (within 10 s of their put)\n"
+        for figures in endpoints {
+            guard let missing = figures.watch?.missing, missing > 0 else { continue }
+            text += "warning: \(figures.label): \(missing) watch events never arrived (within 10 s of their put)\n"
         }
         text += "key \(keySize) B, value \(valueSize) B; ratio = \(endpoints.first?.label ?? "first")/"
             + "\(endpoints.count > 1 ? endpoints[1].label : "second"): above 1 is better for the /s lines, below 1 for latency.\n"
@@ -107,7 +118,7 @@ struct StoreBenchReport: Codable, Sendable {
 }
 
 /// `1234567` → `1,234,567`.
-func grouped(_ n: Int) -> String {
+func storeBenchGrouped(_ n: Int) -> String {
     var digits = String(abs(n))
     var result = ""
     while digits.count > 3 {

@@ -71,7 +71,7 @@ func storeBenchWatchLatency(stores: [EtcdStore], writer: EtcdStore, watchers: In
         latencies.sort()
         return StoreBenchWatch(watchers: watchers, connections: min(watchers, stores.count), puts: puts,
                                deliveries: latencies.count, missing: watchers * puts - latencies.count,
-                               p50Ms: percentile(latencies, 0.50) * 1000, p99Ms: percentile(latencies, 0.99) * 1000,
+                               p50Ms: storeBenchPercentile(latencies, 0.50) * 1000, p99Ms: storeBenchPercentile(latencies, 0.99) * 1000,
                                maxMs: (latencies.last ?? 0) * 1000)
     }
 }

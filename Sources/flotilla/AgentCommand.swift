@@ -19,10 +19,9 @@ struct AgentCommand: AsyncParsableCommand {
     @OptionGroup var options: AgentOptions
 
     func run() async throws {
-        setvbuf(stdout, nil, _IOLBF, 0) // progress lines show at once, also through a pipe
         let node = Node(configuration: try options.nodeConfiguration())
         let endpoints = try await node.start()
-        print("flotilla agent: machine \(endpoints.machineID) ready; API \(endpoints.api)"
+        say("flotilla agent: machine \(endpoints.machineID) ready; API \(endpoints.api)"
               + (endpoints.store.map { ", store \($0)" } ?? ""))
         await StoreServeCommand.waitForTermination()
         printError("flotilla agent: stopping (units keep running)")

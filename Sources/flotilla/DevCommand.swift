@@ -48,7 +48,6 @@ struct DevCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        setvbuf(stdout, nil, _IOLBF, 0) // progress lines show at once, also through a pipe
         var nodes: [Node] = []
         var endpoints: [Node.Endpoints] = []
         do {
@@ -71,7 +70,7 @@ struct DevCommand: AsyncParsableCommand {
         try await waitForMachines(client, count: machines)
         if !files.isEmpty {
             let applied = try await client.apply(SpecBundle.read(paths: files).applyRequest())
-            print("applied \(applied.stacks.joined(separator: ", ")) (revision \(applied.revision)): \(applied.instances.count) instance(s)")
+            say("applied \(applied.stacks.joined(separator: ", ")) (revision \(applied.revision)): \(applied.instances.count) instance(s)")
         }
         printWhereToLook(endpoints)
         await StoreServeCommand.waitForTermination()
@@ -102,6 +101,6 @@ struct DevCommand: AsyncParsableCommand {
                   "  flotilla events\(endpoint) -f         what the controller decided and why",
                   "  ETCDCTL_API=3 etcdctl --endpoints \(endpoints[0].store ?? "") get --prefix /flotilla/ --keys-only",
                   "", "Ctrl-C stops everything."]
-        print(lines.joined(separator: "\n"))
+        say(lines.joined(separator: "\n"))
     }
 }

@@ -11,6 +11,8 @@ struct Flotilla: AsyncParsableCommand {
             files (.service, .timer; see docs/fleet-units.md).
             """,
         version: "0.1.0",
-        subcommands: [ValidateCommand.self, PlanCommand.self, StoreCommand.self, AgentCommand.self, DevCommand.self]
+        subcommands: [ValidateCommand.self, PlanCommand.self, StoreCommand.self, AgentCommand.self, DevCommand.self,
+                      ApplyCommand.self, StatusCommand.self, MachinesCommand.self, LogsCommand.self, StartCommand.self,
+                      StopCommand.self, DestroyCommand.self, EventsCommand.self, FleetctlCommand.self]
     )
 }

@@ -19,11 +19,21 @@ struct LogsCommand: AsyncParsableCommand {
     @Option(name: [.customShort("n"), .long], help: "How many of the last lines to print first.")
     var lines: Int = 100
 
+    @Option(name: .shortAndLong, help: "Output format: table (plain lines), json or yaml (lines and nextOffset; not with -f).")
+    var output: OutputFormat = .table
+
     @OptionGroup var api: EndpointOptions
+
+    func validate() throws {
+        if follow && output != .table { throw ValidationError("-f prints plain lines; leave out -o \(output.rawValue)") }
+    }
 
     func run() async throws {
         let client = try api.client()
         let (instance, unit) = try await calling { try await Self.resolve(target, client: client) }
+        if output != .table {
+            return try output.print(try await calling { try await client.logs(instance: instance, unit: unit, last: lines) })
+        }
         try await Self.stream(client: client, instance: instance, unit: unit, last: lines, follow: follow)
     }
 
@@ -39,7 +49,7 @@ struct LogsCommand: AsyncParsableCommand {
                 chunk = try await client.logs(instance: instance, unit: unit, offset: chunk.nextOffset)
                 problem = nil
                 for line in chunk.lines { print(line) }
-                fflush(stdout)
+                fflush(nil)
             } catch let error as APIClientError {
                 if error.status == 404 { printAPIError(error); throw ExitCode(1) }
                 if problem != error.detail { printError("cannot read the journal (\(error.detail)); retrying") }

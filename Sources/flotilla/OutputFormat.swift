@@ -45,3 +45,8 @@ struct Table {
         }.joined(separator: "\n")
     }
 }
+
+/// Writes a line to standard output at once (unbuffered, also through a pipe).
+func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}

@@ -2,8 +2,9 @@ import ArgumentParser
 import FlotillaModel
 import FlotillaScheduler
 
-/// `flotilla plan FILE... --machines MACHINES.yaml`: an offline dry-run on a described cluster.
-struct PlanCommand: ParsableCommand {
+/// `flotilla plan FILE... --machines MACHINES.yaml`: an offline dry-run on a described cluster;
+/// without `--machines`, a dry run against the live cluster (PlanLive.swift).
+struct PlanCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plan",
         abstract: "Show where every instance would run on a described cluster, and why anything can't be placed.",
@@ -11,15 +12,22 @@ struct PlanCommand: ParsableCommand {
             MACHINES.yaml describes the cluster (docs/machines-format.md); instances it lists under \
             'running' are current assignments, kept where still valid. --without answers "what if \
             these machines die?": they are treated as down and their instances move. \
+            Without --machines the files are planned against the live cluster through the API \
+            (--endpoint); nothing is stored. \
             Exits 0 when every instance is placed, 2 when any can't be placed, 1 on invalid input.
             """
     )
 
     @Argument(help: "Spec files: .yaml/.yml stack files or .service/.timer fleet units.")
-    var files: [String]
+    var files: [String] = []
 
-    @Option(name: .long, help: "The described cluster (YAML).")
-    var machines: String
+    @Option(name: .shortAndLong, parsing: .upToNextOption, help: "Spec files (same as the arguments).")
+    var file: [String] = []
+
+    @Option(name: .long, help: "The described cluster (YAML); without it, the live cluster is planned.")
+    var machines: String?
+
+    @OptionGroup var api: EndpointOptions
 
     @Option(name: .long, parsing: .upToNextOption, help: "Treat these machine IDs as down.")
     var without: [String] = []
@@ -33,8 +41,9 @@ struct PlanCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output format: table, json or yaml.")
     var output: OutputFormat = .table
 
-    func run() throws {
-        let specs = SpecLoader.load(paths: files)
+    func run() async throws {
+        guard let machines else { return try await runLive() }
+        let specs = SpecLoader.load(paths: try specPaths(files, file))
         let cluster = MachinesFile.load(path: machines)
         let diagnostics = (specs.diagnostics + cluster.diagnostics).sortedByLocation()
         for diagnostic in diagnostics { printError(diagnostic.description) }

@@ -41,6 +41,7 @@ struct RolloutWaiter {
                         say("\(label): \(instance.phase.rawValue)")
                     }
                 }
+                fflush(nil)
                 switch state.outcome {
                 case .ready: return .ready(state)
                 case .unitFailed: return .unitFailed(state)

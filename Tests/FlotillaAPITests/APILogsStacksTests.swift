@@ -38,6 +38,28 @@ struct APILogsStacksTests {
         }
     }
 
+    @Test("the journal source reads across a rotation: the rest of the copy, then the new file; last lines reach into copies")
+    func journalRotation() async throws {
+        let journal = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: journal) }
+        try FileManager.default.createDirectory(atPath: journal + "/a@1", withIntermediateDirectories: true)
+        let file = journal + "/a@1/u.log"
+        try "old 1\nold 2\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let source = JournalLogSource(directory: journal)
+        let start = try await source.lines(instance: "a@1", unit: "u", last: 1)
+        #expect(start.lines == ["old 2"])
+        // The unit writes more, then the agent rotates (copy to .1, truncate) and it writes again.
+        try "old 1\nold 2\nold 3\n".write(toFile: file + ".1", atomically: true, encoding: .utf8)
+        try "new 1\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let next = try await source.read(instance: "a@1", unit: "u", from: start.nextOffset)
+        #expect(next.lines == ["old 3", "new 1"])
+        #expect(next.nextOffset == 6)
+        let last = try await source.lines(instance: "a@1", unit: "u", last: 3)
+        #expect(last.lines == ["old 2", "old 3", "new 1"])
+        let missing = try await source.lines(instance: "a@1", unit: "nothing", last: 5)
+        #expect(missing.lines.isEmpty && missing.nextOffset == 0)
+    }
+
     @Test("logs of a unit on another machine are fetched from that machine's agent")
     func forwardedLogs() async throws {
         let remoteJournal = try temporaryDirectory()

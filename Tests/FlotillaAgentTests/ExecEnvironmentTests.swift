@@ -24,7 +24,7 @@ struct ExecEnvironmentTests {
             try "# settings\nB=\"x y\"\nC=from-file\n".write(toFile: scratch.path("env"), atomically: true, encoding: .utf8)
             try FileManager.default.createDirectory(atPath: scratch.path("work"), withIntermediateDirectories: true)
             var spec = oneshot("env", [["/bin/sh", "-c", "echo \"A=$A B=$B C=$C PWD=$(pwd) UNIT=$FLOTILLA_UNIT\""],
-                                       ["printf", "[%s]", "${A}", "$B", "$$literal"]])
+                                       ["printf", "[%s]", "${A}", "$B", "$$literal"], ["/bin/echo"]])
             spec.environment = [EnvironmentVariable(name: "A", value: "a b"), EnvironmentVariable(name: "B", value: "overridden")]
             spec.environmentFiles = [EnvironmentFile(path: scratch.path("env"), optional: false),
                                      EnvironmentFile(path: "/nonexistent/env", optional: true)]
@@ -77,6 +77,8 @@ struct ExecEnvironmentTests {
             let system = CgroupSystem.detect()
             let memory = try #require(system.memory)
             let cpu = try #require(system.cpu)
+            // The pid is the joining shell until it execs sleep; wait for it to be inside.
+            #expect(await eventually { cgroupDirectory(of: pid, controller: "cpu", in: cpu)?.contains("/app@1_db_") == true })
             let memoryDirectory = try #require(cgroupDirectory(of: pid, controller: "memory", in: memory))
             let cpuDirectory = try #require(cgroupDirectory(of: pid, controller: "cpu", in: cpu))
             #expect(memoryDirectory.contains("/app@1_db_"))

@@ -8,8 +8,8 @@ final class ServeProcess {
     let process = Process()
     let port: Int
 
-    init(dataDirectory: String) throws {
-        process.executableURL = FlotillaBinary.url
+    init(dataDirectory: String, binary: URL = FlotillaBinary.url) throws {
+        process.executableURL = binary
         process.arguments = ["store", "serve", "--data-dir", dataDirectory, "--listen", "127.0.0.1:0"]
         let out = Pipe()
         process.standardOutput = out

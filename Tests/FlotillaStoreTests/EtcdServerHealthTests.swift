@@ -56,19 +56,16 @@ import Testing
             var options = CallOptions.defaults
             options.timeout = .seconds(1)
             let callOptions = options
-            let (seen, ending) = try await withHealthClient(port) { health in
-                try await health.watch(.with { $0.service = "no.such.Service" }, options: callOptions) { response in
-                    var seen: [Status] = []
-                    do {
-                        for try await message in response.messages { seen.append(message.status) }
-                        return (seen, RPCError.Code?.none)
-                    } catch let error as RPCError {
-                        return (seen, error.code)
+            let seen = Mutex<[Status]>([])
+            let error = await #expect(throws: RPCError.self) {
+                try await withHealthClient(port) { health in
+                    try await health.watch(.with { $0.service = "no.such.Service" }, options: callOptions) { response in
+                        for try await message in response.messages { seen.withLock { $0.append(message.status) } }
                     }
                 }
             }
-            #expect(seen == [.serviceUnknown])
-            #expect(ending == .deadlineExceeded)
+            #expect(error?.code == .deadlineExceeded)
+            #expect(seen.withLock { $0 } == [.serviceUnknown])
         }
     }
 

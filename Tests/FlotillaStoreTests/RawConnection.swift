@@ -4,6 +4,8 @@ import Foundation
 /// hand-made HTTP/2 frames (``RawFrames``), and for vanishing abruptly with a reset.
 final class RawConnection {
     private var fd: Int32
+    /// Received bytes not yet parsed into frames (kept between ``readFrames(timeout:until:)`` calls).
+    private var pending: [UInt8] = []
 
     /// Connects to `127.0.0.1:port`.
     init(port: Int) throws {
@@ -63,15 +65,14 @@ final class RawConnection {
     /// whether `stop` was satisfied.
     func readFrames(timeout: Duration, until stop: (RawFrames.Frame) -> Bool) -> Bool {
         let deadline = ContinuousClock.now + timeout
-        var pending: [UInt8] = []
         while ContinuousClock.now < deadline {
-            guard let chunk = receive(timeout: .milliseconds(100)) else { return false }
-            pending += chunk
             while let (frame, used) = RawFrames.parse(pending) {
                 pending.removeFirst(used)
                 if frame.type == 4 && frame.flags & 1 == 0 { send(RawFrames.frame(type: 4, flags: 1, stream: 0)) }
                 if stop(frame) { return true }
             }
+            guard let chunk = receive(timeout: .milliseconds(100)) else { return false }
+            pending += chunk
         }
         return false
     }

@@ -38,10 +38,18 @@ enum RawFrames {
         return frame(type: 1, flags: 0x4, stream: stream, payload: block)
     }
 
-    /// A DATA frame carrying one length-prefixed gRPC message.
+    /// DATA frames (at most 16 KiB each, the default max frame size) carrying one
+    /// length-prefixed gRPC message.
     static func message(_ message: some SwiftProtobuf.Message, stream: UInt32, endStream: Bool = false) throws -> [UInt8] {
         let body: [UInt8] = try message.serializedBytes()
-        return frame(type: 0, flags: endStream ? 0x1 : 0, stream: stream, payload: grpcPrefix(body.count) + body)
+        let data = grpcPrefix(body.count) + body
+        var frames: [UInt8] = []
+        for start in stride(from: 0, to: data.count, by: 16_384) {
+            let last = start + 16_384 >= data.count
+            frames += frame(type: 0, flags: last && endStream ? 0x1 : 0, stream: stream,
+                            payload: Array(data[start..<min(start + 16_384, data.count)]))
+        }
+        return frames
     }
 
     /// The 5-byte gRPC message prefix (uncompressed, big-endian length).

@@ -66,10 +66,12 @@ def normalize_line(line, command):
     return line
 
 def check_perf(lines):
-    # check perf prints a progress bar and measured figures: keep the verdict lines, without
-    # figures.
-    kept = [re.sub(r"[0-9.]+", "<n>", l) for l in lines if l.startswith(("PASS", "FAIL"))]
-    return kept
+    # check perf prints a progress bar (carriage returns, and the first verdict sometimes
+    # lands on the bar's last line) and measured figures: keep the verdicts, without figures.
+    # Two of its failure lines have no FAIL prefix ("Slowest request took too long: …",
+    # "Stddev too high: …").
+    verdicts = re.findall(r"(?:PASS|FAIL|Slowest request|Stddev too)[^\r\n]*", "\n".join(lines))
+    return [re.sub(r"[0-9.]+", "<n>", v) for v in verdicts]
 
 out, block, command = [], [], ""
 def flush():

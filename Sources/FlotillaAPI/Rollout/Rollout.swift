@@ -148,6 +148,10 @@ public struct InstanceProgress: Sendable, Hashable {
         self.instance = instance; self.stack = stack; self.machine = machine; self.phase = phase; self.reason = reason
     }
 
-    /// `web@1 on m2` or `web@1`.
-    public var label: String { machine.map { "\(instance) on \($0)" } ?? instance }
+    /// `web@1 on m2` or `web@1`; a long machine ID is shortened to its first 8 characters
+    /// (fleet's short ID).
+    public var label: String {
+        guard let machine else { return instance }
+        return "\(instance) on \(machine.count > 12 ? String(machine.prefix(8)) : machine)"
+    }
 }

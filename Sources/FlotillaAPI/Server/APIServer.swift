@@ -37,7 +37,9 @@ public struct APIServer: Sendable {
         let router = Router()
         APIRoutes(store: store, layout: layout, machineID: machineID, logs: logs).register(on: router)
         var logger = Logger(label: "flotilla.api")
-        logger.logLevel = .warning
+        // HummingbirdCore logs "Waiting on child channel: CancellationError()" at error level
+        // on every shutdown by cancellation; failures that matter surface as thrown errors.
+        logger.logLevel = .critical
         return Application(
             router: router,
             configuration: .init(address: .hostname(host, port: port), serverName: "flotilla"),

@@ -71,6 +71,14 @@ struct UnitRun: Sendable {
         !lifecycle.hasProcesses && [.pending, .exited, .failed].contains(lifecycle.state)
     }
 
+    /// A pending run of the same unit that keeps the cgroup and what was published.
+    func fresh(now: Double) -> UnitRun {
+        var fresh = UnitRun(spec: spec, now: now)
+        fresh.cgroup = cgroup
+        fresh.published = published
+        return fresh
+    }
+
     /// Up or on its way: what units listed in `after` wait for.
     var hasStarted: Bool { lifecycle.state == .running || lifecycle.state == .exited }
 }

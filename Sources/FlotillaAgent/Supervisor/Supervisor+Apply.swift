@@ -18,11 +18,19 @@ extension Supervisor {
                 instances[name] = InstanceRun(assignment, now: now)
                 continue
             }
-            let sameRun = current.assignment.specRevision == assignment.specRevision && current.assignment.desired == assignment.desired
+            let sameSpec = current.assignment.specRevision == assignment.specRevision
+            let launch = assignment.desired == .launched
             switch current.target {
-            case .run, .hold:
-                if sameRun { instances[name]!.assignment = assignment } else { instances[name]!.target = .replace(assignment) }
-            case .remove, .replace:
+            case .run where sameSpec, .hold where sameSpec:
+                instances[name]!.assignment = assignment
+                if !launch {
+                    instances[name]!.target = .hold // units stop and keep their last state
+                } else if current.target == .hold {
+                    guard current.isDown else { instances[name]!.target = .replace(assignment); continue }
+                    instances[name]!.target = .run
+                    for unit in current.order { instances[name]!.units[unit] = current.units[unit]!.fresh(now: now) }
+                }
+            default:
                 instances[name]!.target = .replace(assignment)
             }
         }

@@ -36,10 +36,7 @@ extension Supervisor {
         if let fenceToken, run.assignment.fencingToken <= fenceToken { return false }
         var released = false
         for unit in run.order where run.units[unit]?.fencedOut == true && run.units[unit]!.isDown {
-            var fresh = UnitRun(spec: run.units[unit]!.spec, now: now)
-            fresh.cgroup = run.units[unit]!.cgroup
-            fresh.published = run.units[unit]!.published
-            instances[name]!.units[unit] = fresh
+            instances[name]!.units[unit] = run.units[unit]!.fresh(now: now)
             released = true
         }
         return released

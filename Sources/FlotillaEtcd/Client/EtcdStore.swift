@@ -25,23 +25,31 @@ public final class EtcdStore: KeyValueStore {
         public var keepaliveTime: Duration
         /// How long to wait for a ping ack before the connection counts as dead.
         public var keepaliveTimeout: Duration
+        /// Largest request the client sends (etcd clientv3's `MaxCallSendMsgSize`, 2 MiB).
+        /// A bigger Put or Txn fails before it is sent, with ResourceExhausted and gRPC's
+        /// text, rather than being cut off by the server's receive limit.
+        public var maxSendMessageBytes: Int
 
         /// Creates a configuration.
         public init(endpoints: [String], transportSecurity: HTTP2ClientTransport.Posix.TransportSecurity = .plaintext,
-                    keepaliveTime: Duration = .seconds(30), keepaliveTimeout: Duration = .seconds(10)) {
+                    keepaliveTime: Duration = .seconds(30), keepaliveTimeout: Duration = .seconds(10),
+                    maxSendMessageBytes: Int = 2 * 1024 * 1024) {
             self.endpoints = endpoints
             self.transportSecurity = transportSecurity
             self.keepaliveTime = keepaliveTime
             self.keepaliveTimeout = keepaliveTimeout
+            self.maxSendMessageBytes = maxSendMessageBytes
         }
     }
 
     let endpoints: EtcdEndpoints
     let watches = Mutex<[UUID: WatchStream]>([:])
+    let sendLimit: SendLimit
 
     /// Connects (lazily) to the configured endpoints.
     public init(configuration: Configuration) throws {
         endpoints = try EtcdEndpoints(configuration: configuration)
+        sendLimit = SendLimit(bytes: configuration.maxSendMessageBytes)
     }
 
     /// Connects (lazily) to `endpoints` over plaintext.
@@ -67,8 +75,10 @@ public final class EtcdStore: KeyValueStore {
     }
 
     public func put(_ request: PutRequest) async throws -> PutResponse {
-        try await endpoints.call(idempotent: false) { client in
-            PutResponse(proto: try await kv(client).put(Etcdserverpb_PutRequest(request)))
+        let message = Etcdserverpb_PutRequest(request)
+        try sendLimit.check(message, payload: request.key.count + request.value.count)
+        return try await endpoints.call(idempotent: false) { client in
+            PutResponse(proto: try await kv(client).put(message))
         }
     }
 
@@ -79,8 +89,10 @@ public final class EtcdStore: KeyValueStore {
     }
 
     public func txn(_ request: TxnRequest) async throws -> TxnResponse {
-        try await endpoints.call(idempotent: false) { client in
-            TxnResponse(proto: try await kv(client).txn(Etcdserverpb_TxnRequest(request)))
+        let message = Etcdserverpb_TxnRequest(request)
+        try sendLimit.check(message, payload: SendLimit.payload(request))
+        return try await endpoints.call(idempotent: false) { client in
+            TxnResponse(proto: try await kv(client).txn(message))
         }
     }
 

@@ -88,7 +88,7 @@ final class WatchDelivery: Sendable {
         }
         let response = Etcdserverpb_WatchResponse(batch, watchID: id, stamp: stamp)
         if fragment && batch.events.count > 1 {
-            for piece in WatchFragments.split(response, limit: StoreLimits.maxRequestBytes) { queue.yield(piece) }
+            for piece in WatchFragments.split(response, limit: WatchFragments.limit) { queue.yield(piece) }
         } else {
             queue.yield(response)
         }

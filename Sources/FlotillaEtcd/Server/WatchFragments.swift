@@ -1,3 +1,4 @@
+import FlotillaStore
 import SwiftProtobuf
 
 /// Splits a watch response whose encoding would reach a size limit into several, as etcd
@@ -6,8 +7,11 @@ import SwiftProtobuf
 /// holds a single event (an event is never split). Responses under the limit, or with fewer
 /// than two events, are sent whole. Clients join pieces until one without `fragment`.
 enum WatchFragments {
-    /// The pieces to send for `response`, whose encoding must stay under `limit` bytes
-    /// (etcd uses `--max-request-bytes`, 1.5 MiB by default).
+    /// The size etcd 3.4 keeps pieces under: `--max-request-bytes` (1.5 MiB) plus its 512 KiB
+    /// allowance for gRPC overhead, 2 MiB in all (measured against etcd 3.4.23).
+    static let limit = StoreLimits.maxRequestBytes + 512 * 1024
+
+    /// The pieces to send for `response`, whose encoding must stay under `limit` bytes.
     static func split(_ response: Etcdserverpb_WatchResponse, limit: Int) -> [Etcdserverpb_WatchResponse] {
         guard response.events.count > 1 else { return [response] }
         var shell = response

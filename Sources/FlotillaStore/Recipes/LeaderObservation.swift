@@ -7,11 +7,13 @@
 /// (nil) when the iterating task is cancelled; it throws when the store fails or ends a
 /// watch (``RecipeError/watchEnded(key:)``).
 public struct LeaderObservation: AsyncSequence, Sendable {
+    /// The leader's key-value.
     public typealias Element = KeyValue
 
     let store: any KeyValueStore
     let prefix: Bytes
 
+    /// Starts observing; each iterator reads and watches on its own.
     public func makeAsyncIterator() -> Iterator { Iterator(store: store, prefix: prefix) }
 
     /// Reads and watches the store as the caller asks for the next leader.

@@ -18,6 +18,7 @@ public enum RecipeError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The session was closed before or during the call.
     case sessionClosed(lease: Int64)
 
+    /// The message, with what to do next.
     public var description: String {
         switch self {
         case .notLeader(let key):

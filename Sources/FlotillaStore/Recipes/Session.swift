@@ -105,6 +105,7 @@ public enum SessionEnd: Sendable, Hashable, CustomStringConvertible {
     /// lease must be taken as expired.
     case keepAliveFailed(String)
 
+    /// A short text for logs.
     public var description: String {
         switch self {
         case .closed: "session closed"

@@ -1,0 +1,112 @@
+import FlotillaAPI
+import FlotillaModel
+import Foundation
+
+/// Real `flotilla agent` processes on loopback for the cluster benchmark: agent 1 serves the
+/// embedded store, the others join it.
+final class BenchAgents {
+    struct Agent {
+        var index: Int
+        var stateDirectory: String
+        var apiPort: Int
+        var process: Process?
+        var api: String { "http://127.0.0.1:\(apiPort)" }
+    }
+
+    let binary: URL
+    let root: String
+    let storePort: Int
+    let ttl: Int
+    private(set) var agents: [Agent] = []
+
+    init(count: Int, ttl: Int, basePort: Int) throws {
+        binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("flotilla")
+        guard FileManager.default.isExecutableFile(atPath: binary.path) else {
+            throw BenchError("no flotilla binary next to flotilla-bench at \(binary.path); build both: swift build -c release --product flotilla")
+        }
+        root = NSTemporaryDirectory() + "flotilla-bench-cluster-\(getpid())"
+        storePort = basePort
+        self.ttl = ttl
+        for k in 1...count {
+            agents.append(Agent(index: k, stateDirectory: "\(root)/machine-\(k)", apiPort: basePort + k))
+        }
+    }
+
+    /// Starts agent `k` (1-based) — again, after a kill, with the same state directory.
+    func start(_ k: Int) throws {
+        var arguments = ["agent", "--state-dir", agents[k - 1].stateDirectory, "--listen", "127.0.0.1:\(agents[k - 1].apiPort)",
+                         "--metadata", "machine=\(k)", "--ttl", String(ttl)]
+        arguments += k == 1 ? ["--store-listen", "127.0.0.1:\(storePort)"] : ["--store", "127.0.0.1:\(storePort)"]
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        let log = "\(root)/agent-\(k).log"
+        FileManager.default.createFile(atPath: log, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        handle.seekToEndOfFile()
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+        agents[k - 1].process = process
+    }
+
+    /// SIGKILLs agent `k` and every unit it runs (their pids from the status records).
+    func kill(_ k: Int, unitPIDs: [Int32]) {
+        guard let process = agents[k - 1].process else { return }
+        Foundation.kill(process.processIdentifier, SIGKILL)
+        for pid in unitPIDs { Foundation.kill(-pid, SIGKILL); Foundation.kill(pid, SIGKILL) }
+        process.waitUntilExit()
+        agents[k - 1].process = nil
+    }
+
+    /// The agent's process ID.
+    func pid(_ k: Int) -> Int32? { agents[k - 1].process?.processIdentifier }
+
+    /// Stops every agent (SIGTERM, then SIGKILL) and removes the state.
+    func stopAll() {
+        for agent in agents.reversed() {
+            guard let process = agent.process, process.isRunning else { continue }
+            process.terminate()
+            let deadline = Date().addingTimeInterval(10)
+            while process.isRunning && Date() < deadline { usleep(20_000) }
+            if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
+            process.waitUntilExit()
+        }
+        try? FileManager.default.removeItem(atPath: root)
+    }
+
+    /// Waits until `count` machines are alive, as the API of agent 1 reports.
+    func waitForMachines(_ count: Int, timeout: Double = 30) async throws {
+        let client = try APIClient(endpoint: agents[0].api)
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if let report = try? await client.machines(), report.machines.filter({ $0.state == "alive" }).count >= count { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw BenchError("\(count) machines did not register within \(Int(timeout)) s; logs in \(root)")
+    }
+}
+
+/// A benchmark that could not run, with the reason.
+struct BenchError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Resident set size of a process in bytes (VmRSS), nil when unreadable.
+func residentBytes(of pid: Int32) -> Int64? {
+    guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
+    for line in text.split(separator: "\n") where line.hasPrefix("VmRSS:") {
+        let parts = line.split(separator: " ", omittingEmptySubsequences: true)
+        if parts.count >= 2, let kib = Int64(parts[1]) { return kib * 1024 }
+    }
+    return nil
+}
+
+/// Percentile (0…1) of sorted samples.
+func percentile(_ sorted: [Double], _ p: Double) -> Double {
+    guard !sorted.isEmpty else { return .nan }
+    let index = min(sorted.count - 1, max(0, Int((Double(sorted.count) * p).rounded(.up)) - 1))
+    return sorted[index]
+}

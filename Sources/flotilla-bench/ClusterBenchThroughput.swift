@@ -1,0 +1,106 @@
+import FlotillaAPI
+import FlotillaEtcd
+import FlotillaModel
+import FlotillaNode
+import FlotillaStore
+import Foundation
+
+/// End-to-end throughput: N in-process agents (the real node code, with the fake driver),
+/// one stack of M instances applied through the API, timed until every unit reports running
+/// in the store.
+struct ThroughputBench {
+    let agents: Int
+    let instances: Int
+
+    func run() async throws {
+        let root = NSTemporaryDirectory() + "flotilla-bench-throughput-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        var nodes: [Node] = []
+        defer { for node in nodes.reversed() { Task { await node.stop() } } }
+        var storeAddress = ""
+        var api = ""
+        for k in 1...agents {
+            var config = AgentConfig()
+            config.stateDirectory = "\(root)/machine-\(k)"
+            config.metadata = ["machine": String(k)]
+            config.listen = "127.0.0.1:0"
+            config.cpu = 4000
+            config.memory = 64 << 30
+            if k == 1 { config.storeListen = "127.0.0.1:0" } else { config.store = [storeAddress] }
+            let verbose = ProcessInfo.processInfo.environment["FLOTILLA_BENCH_VERBOSE"] != nil
+            let quiet: @Sendable (String) -> Void = { _ in }
+            var configuration = NodeConfiguration(config, log: verbose ? NodeConfiguration.standardError : quiet)
+            configuration.fakeDriver = true
+            let node = Node(configuration: configuration)
+            let endpoints = try await node.start()
+            if k == 1 { storeAddress = endpoints.store ?? ""; api = endpoints.api }
+            nodes.append(node)
+        }
+        let client = try APIClient(endpoint: api)
+        try await waitForMachines(client, agents)
+        let observer = try EtcdStore(endpoints: [storeAddress])
+        defer { Task { await observer.close() } }
+        let request = try stackRequest("""
+            stacks:
+              bulk:
+                count: \(instances)
+                units:
+                  main: { exec: [/bin/sleep, "1000000"], resources: { cpu: 10m, memory: 16Mi } }
+            """, name: "bulk")
+        let counter = RunningCounter(store: observer, prefix: StoreLayout().statuses)
+        let watching = try await counter.start()
+        let start = ContinuousClock.now
+        _ = try await client.apply(request)
+        try await counter.wait(for: instances, watch: watching, timeout: .seconds(600))
+        let elapsed = seconds(ContinuousClock.now - start)
+        figure("throughput: \(instances) instances on \(agents) agents", String(format: "%.0f instances/s", Double(instances) / elapsed),
+               target: "≥ 5,000 instances/s")
+        say(String(format: "  (apply → all %d running in %.2f s; fake driver, embedded store)", instances, elapsed))
+        for node in nodes.reversed() { await node.stop() }
+        nodes = []
+    }
+
+    private func waitForMachines(_ client: APIClient, _ count: Int) async throws {
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline {
+            if let report = try? await client.machines(), report.machines.filter({ $0.state == "alive" }).count >= count { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw BenchError("\(count) in-process agents did not register within 120 s")
+    }
+}
+
+/// Counts units whose status says running, from a watch on the status prefix.
+struct RunningCounter {
+    let store: any KeyValueStore
+    let prefix: String
+
+    func start() async throws -> WatchStream {
+        let key = Bytes(utf8: prefix)
+        return try await store.watch(WatchCreateRequest(key: key, rangeEnd: KeyRange.prefixEnd(key)))
+    }
+
+    func wait(for count: Int, watch: WatchStream, timeout: Duration) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                var running = Set<String>()
+                for try await response in watch {
+                    for event in response.events {
+                        let key = event.kv.key.utf8String
+                        if event.type == .delete { running.remove(key); continue }
+                        let status = try RecordCodec.decode(UnitStatus.self, from: event.kv.value, key: key)
+                        if status.state == .running { running.insert(key) } else { running.remove(key) }
+                    }
+                    if running.count >= count { return }
+                }
+            }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                throw BenchError("not all \(count) units reported running within \(timeout)")
+            }
+            try await group.next()
+            group.cancelAll()
+            watch.cancel()
+        }
+    }
+}

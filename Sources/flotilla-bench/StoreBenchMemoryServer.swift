@@ -1,0 +1,45 @@
+import ArgumentParser
+import FlotillaEtcd
+import FlotillaStore
+import Foundation
+
+/// `flotilla-bench memory-store --listen HOST:PORT`: the in-memory reference store behind the
+/// same etcd v3 gRPC server as `flotilla store serve`. Not durable and not for use: it is the
+/// baseline that shows what the gRPC layer alone costs, so `flotilla-bench store` figures can
+/// be split into "server RPC stack" and "SQLite store" (scripts/bench-store runs it as a third
+/// endpoint).
+struct StoreBenchMemoryServer: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "memory-store",
+        abstract: "Serve the in-memory store over the etcd v3 gRPC API (a benchmark baseline; nothing is kept).")
+
+    @Option(help: "Address to serve on, HOST:PORT (port 0 picks a free port).")
+    var listen: String = "127.0.0.1:0"
+
+    func run() async throws {
+        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]) else {
+            throw ValidationError("--listen must be HOST:PORT, got '\(listen)'")
+        }
+        let host = String(listen[..<colon])
+        let server = EtcdServer(store: InMemoryStore(), configuration: .init(host: host, port: port, name: "memory"))
+        let bound = try await server.start()
+        FileHandle.standardOutput.write(Data("flotilla-bench memory-store: serving on \(host):\(bound) (etcd v3 API, in memory)\n".utf8))
+        await Self.waitForTermination()
+        await server.stop()
+    }
+
+    /// Returns once SIGINT or SIGTERM arrives.
+    private static func waitForTermination() async {
+        let signals = [SIGINT, SIGTERM]
+        for number in signals { signal(number, SIG_IGN) }
+        let (stream, continuation) = AsyncStream<Void>.makeStream()
+        let sources = signals.map { number in
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { continuation.yield() }
+            source.resume()
+            return source
+        }
+        for await _ in stream { break }
+        for source in sources { source.cancel() }
+    }
+}

@@ -1,0 +1,51 @@
+import ArgumentParser
+import FlotillaAPI
+import Foundation
+
+/// `flotilla events [-f]`: what the controller and agents did, and why.
+struct EventsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "events",
+        abstract: "Show what happened in the cluster and why (placements, moves, failures); -f keeps following."
+    )
+
+    @Flag(name: .shortAndLong, help: "Keep printing new events (Ctrl-C ends).")
+    var follow = false
+
+    @Option(name: .long, help: "How many of the newest events to show first.")
+    var last: Int = 50
+
+    @Option(name: .shortAndLong, help: "Output format: table, json or yaml (json/yaml print one page, no -f).")
+    var output: OutputFormat = .table
+
+    @OptionGroup var api: EndpointOptions
+
+    func run() async throws {
+        let client = try api.client()
+        let page = try await calling { try await client.events(last: min(max(last, 1), 1000)) }
+        if output != .table { return try output.print(page) }
+        var table = Table(header: ["TIME", "KIND", "INSTANCE", "MACHINE", "MESSAGE"])
+        table.rows = page.events.map(Self.row)
+        print(page.events.isEmpty ? "no events" : table.render())
+        guard follow else { return }
+        var after = page.events.last?.key
+        while true {
+            try await Task.sleep(for: .seconds(1))
+            guard let next = try? await client.events(after: after, limit: 500) else { continue }
+            for entry in next.events { print(Self.row(entry).joined(separator: "  ")) }
+            fflush(nil)
+            after = next.events.last?.key ?? after
+        }
+    }
+
+    static func row(_ entry: EventsPage.Entry) -> [String] {
+        let event = entry.event
+        return [Self.time(event.at), event.kind, event.instance ?? "-", event.machine ?? "-", event.message]
+    }
+
+    static func time(_ seconds: Double) -> String {
+        let formatter = DateFormatter()
+        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
+        return formatter.string(from: Date(timeIntervalSince1970: seconds))
+    }
+}

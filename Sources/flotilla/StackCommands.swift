@@ -1,0 +1,120 @@
+import ArgumentParser
+import FlotillaAPI
+import FlotillaModel
+
+/// `flotilla start STACK...`: desired state `launched`, then wait until the instances run.
+struct StartCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "start",
+        abstract: "Run stored stacks again (desired state launched) and wait until every instance runs.",
+        discussion: "Exit codes as for apply: 0 running, 1 a unit failed or --timeout, 2 an instance cannot be placed."
+    )
+
+    @Argument(help: "Stack names.")
+    var stacks: [String]
+
+    @Flag(name: .long, help: "Return once the change is stored, without waiting.")
+    var detach = false
+
+    @Option(name: .long, help: "How long to wait (90, 90s, 2m).")
+    var timeout: Seconds = Seconds(120)
+
+    @Option(name: .shortAndLong, help: "Output format: table, json or yaml (the changes; progress goes to stderr).")
+    var output: OutputFormat = .table
+
+    @OptionGroup var api: EndpointOptions
+
+    func run() async throws {
+        let client = try api.client()
+        var revision: Int64 = 0
+        var changes: [StackChange] = []
+        let say: (String) -> Void = output == .table ? { print($0) } : { printError($0) }
+        for stack in stacks {
+            let change = try await calling { try await client.start(stack: stack) }
+            say(StackChangeText.describe(change))
+            changes.append(change)
+            revision = max(revision, change.revision)
+        }
+        if output != .table { try output.print(changes) }
+        if detach { return }
+        let ending = try await RolloutWaiter(client: client, rollout: Rollout(stacks: Set(stacks), revision: revision),
+                                             timeout: timeout.value, say: say).wait()
+        let report = RolloutReport(client: client)
+        switch ending {
+        case .ready(let state): say("all \(state.instances.count) instance\(state.instances.count == 1 ? "" : "s") running")
+        case .unitFailed(let state): for line in await report.failures(state) { printError(line) }; throw ExitCode(1)
+        case .unplaced(let state): for line in report.unplaced(state) { printError(line) }; throw ExitCode(2)
+        case .timedOut(let state): for line in await report.pending(state, after: timeout.value) { printError(line) }; throw ExitCode(1)
+        }
+    }
+}
+
+/// `flotilla stop STACK...`: desired state `loaded` (placed, units stopped).
+struct StopCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stop",
+        abstract: "Stop the units of stacks; their instances stay placed (desired state loaded)."
+    )
+
+    @Argument(help: "Stack names.")
+    var stacks: [String]
+
+    @Option(name: .shortAndLong, help: "Output format: table, json or yaml.")
+    var output: OutputFormat = .table
+
+    @OptionGroup var api: EndpointOptions
+
+    func run() async throws {
+        let client = try api.client()
+        var changes: [StackChange] = []
+        for stack in stacks {
+            let change = try await calling { try await client.stop(stack: stack) }
+            if output == .table { print(StackChangeText.describe(change)) }
+            changes.append(change)
+        }
+        if output != .table { try output.print(changes) }
+    }
+}
+
+/// `flotilla destroy STACK...`: remove stacks; their instances stop and are unassigned.
+struct DestroyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "destroy",
+        abstract: "Remove stacks from the cluster; the controller stops and unassigns their instances."
+    )
+
+    @Argument(help: "Stack names.")
+    var stacks: [String]
+
+    @Option(name: .shortAndLong, help: "Output format: table, json or yaml.")
+    var output: OutputFormat = .table
+
+    @OptionGroup var api: EndpointOptions
+
+    func run() async throws {
+        let client = try api.client()
+        var changes: [StackChange] = []
+        for stack in stacks {
+            let change = try await calling { try await client.destroy(stack: stack) }
+            if output == .table { print(StackChangeText.describe(change)) }
+            changes.append(change)
+        }
+        if output != .table { try output.print(changes) }
+    }
+}
+
+/// One line per desired-state change.
+enum StackChangeText {
+    static func describe(_ change: StackChange) -> String {
+        guard let desired = change.desired else {
+            return "\(change.stack): destroyed at revision \(change.revision); its instances are being stopped"
+        }
+        guard change.changed else { return "\(change.stack): already \(desired.rawValue)" }
+        let meaning = switch desired {
+        case .launched: "its units start"
+        case .loaded: "its units stop, its instances stay placed"
+        case .inactive: "its instances are unassigned"
+        }
+        return "\(change.stack): \(change.previous.rawValue) → \(desired.rawValue) at revision \(change.revision); \(meaning)"
+    }
+}

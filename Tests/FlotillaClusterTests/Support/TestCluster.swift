@@ -1,0 +1,166 @@
+import FlotillaAPI
+import FlotillaModel
+import Foundation
+import Glibc
+import Synchronization
+
+/// Several real `flotilla agent` processes on loopback sharing one store: agent 1 serves the
+/// embedded store and the others join it, or every agent is a client of the suite's etcd
+/// cluster (with a key prefix of its own, through `--config`).
+///
+/// ``with(_:agents:ttl:name:_:)`` stops every agent and every unit process it started, also
+/// when the body fails, and then prints the agents' log tails.
+final class TestCluster: Sendable {
+    let kind: StoreKind
+    /// Temp directory: state dirs, logs, spec files, scripts, observer files.
+    let directory: String
+    /// Membership lease TTL of every agent, seconds.
+    let ttl: Int
+    private let name: String
+    private let storeEndpoints: [String]
+    private let config: String?
+    private let etcd: EtcdCluster?
+    private let started = Mutex<[AgentProcess]>([])
+
+    private init(kind: StoreKind, name: String, directory: String, ttl: Int, storeEndpoints: [String], config: String?, etcd: EtcdCluster?) {
+        self.kind = kind; self.name = name; self.directory = directory; self.ttl = ttl
+        self.storeEndpoints = storeEndpoints; self.config = config; self.etcd = etcd
+    }
+
+    /// Every agent started so far, in start order (also killed ones).
+    var agents: [AgentProcess] { started.withLock { $0 } }
+
+    /// Runs `body` on a cluster of `agents` agents; cleans up whatever happens.
+    static func with<T>(_ kind: StoreKind, agents count: Int, ttl: Int = 3, name: String,
+                        _ body: (TestCluster) async throws -> T) async throws -> T {
+        let directory = NSTemporaryDirectory() + "flotilla-cluster-\(name)-\(kind.rawValue)-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        var etcd: EtcdCluster?
+        var ownEtcd: EtcdCluster?
+        var config: String?
+        if kind == .etcd {
+            if let shared = SharedEtcd.current { etcd = try await shared.get() } else {
+                ownEtcd = try await EtcdCluster.start()
+                etcd = ownEtcd
+            }
+            config = directory + "/agent.yaml"
+            try Data("prefix: /cluster-test-\(UUID().uuidString.prefix(8).lowercased())/\n".utf8).write(to: URL(fileURLWithPath: config!))
+        }
+        let cluster = TestCluster(kind: kind, name: name, directory: directory, ttl: ttl,
+                                  storeEndpoints: etcd?.endpoints ?? [], config: config, etcd: etcd)
+        let result = await Result {
+            for _ in 0..<count { _ = try await cluster.addAgent() }
+            try await cluster.waitForMachines(count)
+            return try await body(cluster)
+        }
+        cluster.shutdown(failed: (try? result.get()) == nil)
+        ownEtcd?.stop()
+        return try result.get()
+    }
+
+    /// Starts one more agent with metadata `machine=<its index>`; the even ones generate their
+    /// machine ID, the others get a test-unique `--machine-id`.
+    func addAgent(extraMetadata: [String] = []) async throws -> AgentProcess {
+        let index = agents.count + 1
+        let machineID = index % 2 == 0 ? nil : "t\(UUID().uuidString.prefix(8).lowercased())-m\(index)"
+        var store = storeEndpoints
+        if kind == .embedded, index > 1 {
+            guard let address = agents.first?.storeAddress else { throw ClusterTestError("agent 1 serves no store") }
+            store = [address]
+        }
+        let agent = try await AgentProcess.start(index: index, directory: directory, machineID: machineID, store: store,
+                                                 ttl: ttl, config: config, extraMetadata: extraMetadata)
+        started.withLock { $0.append(agent) }
+        return agent
+    }
+
+    /// The agent whose metadata is `machine=<index>`.
+    func agent(_ index: Int) -> AgentProcess { agents[index - 1] }
+
+    /// The agent with machine ID `id`.
+    func agent(machine id: String) throws -> AgentProcess {
+        guard let agent = agents.first(where: { $0.machineID == id }) else { throw ClusterTestError("no agent has machine ID \(id)") }
+        return agent
+    }
+
+    /// An API client of the first agent that still runs.
+    func client() throws -> APIClient {
+        guard let agent = agents.first(where: { $0.process.exitStatus == nil }) else { throw ClusterTestError("no agent runs") }
+        return try APIClient(endpoint: agent.api, timeout: 5)
+    }
+
+    /// Runs `flotilla ARGS --endpoint <first running agent>`.
+    func cli(_ arguments: [String], timeout: Duration = .seconds(120)) async throws -> CLIResult {
+        guard let agent = agents.first(where: { $0.process.exitStatus == nil }) else { throw ClusterTestError("no agent runs") }
+        return try await FlotillaCLI.run(arguments + ["--endpoint", agent.api], in: directory, timeout: timeout)
+    }
+
+    /// Writes `text` to a file in the cluster's directory and returns its path.
+    @discardableResult
+    func write(_ file: String, _ text: String, executable: Bool = false) throws -> String {
+        let path = directory + "/" + file
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        if executable { chmod(path, 0o755) }
+        return path
+    }
+
+    /// Waits until `count` machines are registered and alive.
+    func waitForMachines(_ count: Int) async throws {
+        try await eventually("\(count) machines alive", timeout: .seconds(30)) {
+            let alive = try await self.client().machines().machines.filter { $0.state == "alive" }.count
+            return alive >= count ? true : nil
+        }
+    }
+
+    /// SIGKILLs `agent` and then every process of its units: the machine is gone. Returns when
+    /// it happened.
+    @discardableResult
+    func killMachine(_ agent: AgentProcess) -> ContinuousClock.Instant {
+        let at = ContinuousClock.now
+        agent.process.signal(SIGKILL)
+        UnitProcesses.killAll(machines: [agent.machineID])
+        agent.process.waitForExit(timeout: .seconds(10))
+        return at
+    }
+
+    /// The last lines of every agent's log (and of the etcd members' logs when they ended badly).
+    func logTails(_ lines: Int = 30) -> String {
+        var text = agents.map { "--- agent \($0.index) (\($0.machineID)) log:\n\($0.process.logTail(lines))" }
+        if let etcd, etcd.members.contains(where: { $0.process.exitStatus != nil }) { text.append(etcd.logTails()) }
+        return text.joined(separator: "\n")
+    }
+
+    /// Kills every agent, then every unit process of their machines; removes the directory
+    /// unless the run failed (it then prints where it is and the log tails).
+    private func shutdown(failed: Bool) {
+        let all = agents
+        for agent in all { agent.process.killAndReap() }
+        UnitProcesses.killAll(machines: Set(all.map(\.machineID)))
+        for agent in all { UnitProcesses.removeRecordedCgroups(stateDirectory: agent.stateDirectory) }
+        if failed {
+            print("cluster test \(name) [\(kind.rawValue)] failed; files kept in \(directory)\n\(logTails())")
+        } else {
+            try? FileManager.default.removeItem(atPath: directory)
+        }
+    }
+}
+
+/// Polls `probe` every `interval` until it returns a value, or throws after `timeout` with
+/// `what` and the last error the probe threw.
+func eventually<T>(_ what: @autoclosure () -> String, timeout: Duration, interval: Duration = .milliseconds(100),
+                   _ probe: () async throws -> T?) async throws -> T {
+    let deadline = ContinuousClock.now + timeout
+    var lastError: (any Error)?
+    while true {
+        do {
+            if let value = try await probe() { return value }
+            lastError = nil
+        } catch {
+            lastError = error
+        }
+        guard ContinuousClock.now < deadline else {
+            throw ClusterTestError("timed out after \(timeout) waiting for \(what())" + (lastError.map { " (last error: \($0))" } ?? ""))
+        }
+        try await Task.sleep(for: interval)
+    }
+}

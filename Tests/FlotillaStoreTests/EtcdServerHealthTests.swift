@@ -51,22 +51,33 @@ import Testing
     }
 
     @Test func watchOfAnUnknownServiceAnswersServiceUnknownAndStaysOpen() async throws {
-        try await withEtcdServer { _, port, _ in
-            // The call only ends at its deadline: the server keeps it open after SERVICE_UNKNOWN.
-            var options = CallOptions.defaults
-            options.timeout = .seconds(1)
-            let callOptions = options
-            let seen = Mutex<[Status]>([])
-            let error = await #expect(throws: RPCError.self) {
-                try await withHealthClient(port) { health in
-                    try await health.watch(.with { $0.service = "no.such.Service" }, options: callOptions) { response in
-                        for try await message in response.messages { seen.withLock { $0.append(message.status) } }
+        let server = EtcdServer(store: InMemoryStore(), configuration: .init(port: 0, shutdownGrace: .seconds(5)))
+        let port = try await server.start()
+        let stopping = StopFlag()
+        do {
+            let (first, second, endedByStop) = try await withHealthClient(port) { health in
+                try await health.watch(.with { $0.service = "no.such.Service" }) { response in
+                    var messages = response.messages.makeAsyncIterator()
+                    let first = try await messages.next()?.status
+                    // The call stays open until the server stops (then it ends without a status
+                    // for a name the server never knew, as grpc-go does).
+                    Task {
+                        try await Task.sleep(for: .milliseconds(300))
+                        stopping.set()
+                        await server.stop()
                     }
+                    let second = try await messages.next()?.status
+                    return (first, second, stopping.isSet)
                 }
             }
-            #expect(error?.code == .deadlineExceeded)
-            #expect(seen.withLock { $0 } == [.serviceUnknown])
+            #expect(first == .serviceUnknown)
+            #expect(second == nil)
+            #expect(endedByStop, "the Watch call ended before the server stopped")
+        } catch {
+            await server.stop()
+            throw error
         }
+        await server.stop()
     }
 
     private func withHealthClient<T: Sendable>(_ port: Int,
@@ -76,4 +87,11 @@ import Testing
             try await body(Grpc_Health_V1_Health.Client(wrapping: grpc))
         }
     }
+}
+
+/// A flag set once, readable from any task.
+private final class StopFlag: Sendable {
+    private let value = Mutex(false)
+    func set() { value.withLock { $0 = true } }
+    var isSet: Bool { value.withLock { $0 } }
 }

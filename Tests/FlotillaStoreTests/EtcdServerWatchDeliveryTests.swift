@@ -19,7 +19,7 @@ import Testing
             func progress(_ id: Int64) -> [Etcdserverpb_WatchResponse] {
                 responses.filter { $0.watchID == id && !$0.created && $0.events.isEmpty }
             }
-            #expect(progress(0).count >= 2, "\(responses)")
+            #expect(progress(0).contains { $0.header.revision == 2 }, "progress before the write")
             #expect(progress(0).last?.header.revision == 3)
             #expect(progress(0).allSatisfy { [2, 3].contains($0.header.revision) && !$0.canceled })
             #expect(progress(1).isEmpty, "a watch without progress_notify gets no progress notifications")
@@ -96,7 +96,8 @@ import Testing
     }
 
     /// Watches 0 (`a`, progress), 1 (`b`) and 2 (`c` from revision 1, progress) on a server
-    /// with a 200 ms progress interval; `a` is written (revision 3) after 500 ms.
+    /// with a 200 ms progress interval; `a` is written (revision 3) after watch 0's first
+    /// progress notification.
     private func progressRun(_ store: any KeyValueStore) async throws -> [Etcdserverpb_WatchResponse] {
         let server = EtcdServer(store: store, configuration: .init(port: 0, progressNotifyInterval: .milliseconds(200)))
         let port = try await server.start()
@@ -105,12 +106,16 @@ import Testing
                 .with { $0.key = Data("a".utf8); $0.progressNotify = true },
                 .with { $0.key = Data("b".utf8) },
                 .with { $0.key = Data("c".utf8); $0.startRevision = 1; $0.progressNotify = true },
-            ], during: {
-                try await Task.sleep(for: .milliseconds(500))
+            ], during: { received in
+                // Write once watch 0 has had a progress notification at revision 2.
+                while !received().contains(where: { $0.watchID == 0 && !$0.created && $0.events.isEmpty }) {
+                    try await Task.sleep(for: .milliseconds(20))
+                }
                 _ = try await store.put(PutRequest(key: Bytes(utf8: "a"), value: Bytes(utf8: "2")))
             }, until: { all in
-                // Enough once watch 0 reported progress at revision 3 twice.
-                all.filter { $0.watchID == 0 && $0.events.isEmpty && !$0.created && $0.header.revision == 3 }.count >= 2
+                // Enough once watch 0 reported progress at revision 3 twice, and watch 2 once.
+                let atThree = all.filter { !$0.created && $0.events.isEmpty && $0.header.revision == 3 }
+                return atThree.filter { $0.watchID == 0 }.count >= 2 && atThree.contains { $0.watchID == 2 }
             })
             await server.stop()
             return responses
@@ -146,11 +151,12 @@ import Testing
     }
 }
 
-/// Runs one Watch stream: sends `creates`, runs `during`, and reads responses until `until`
+/// Runs one Watch stream: sends `creates`, runs `during` (which can look at the responses so
+/// far), and reads responses until `until`
 /// holds for the responses so far (then the call is cancelled: etcd keeps a watch stream
 /// open after the client's half-close) or 20 s pass; returns every response.
 func watchResponses(_ port: Int, creates: [Etcdserverpb_WatchCreateRequest],
-                    during: @escaping @Sendable () async throws -> Void = {},
+                    during: @escaping @Sendable (_ received: @Sendable () -> [Etcdserverpb_WatchResponse]) async throws -> Void = { _ in },
                     until: @escaping @Sendable ([Etcdserverpb_WatchResponse]) -> Bool) async throws -> [Etcdserverpb_WatchResponse] {
     let received = Mutex<[Etcdserverpb_WatchResponse]>([])
     let satisfied = Mutex(false)
@@ -163,7 +169,7 @@ func watchResponses(_ port: Int, creates: [Etcdserverpb_WatchCreateRequest],
                                                            transportSecurity: .plaintext)) { grpc in
             try await Etcdserverpb_Watch.Client(wrapping: grpc).watch(options: callOptions, requestProducer: { writer in
                 for create in creates { try await writer.write(.with { $0.createRequest = create }) }
-                try await during()
+                try await during { received.withLock { $0 } }
                 while !satisfied.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(50)) }
             }, onResponse: { response in
                 for try await message in response.messages {

@@ -66,19 +66,26 @@ def normalize_line(line, command):
     return line
 
 def check_perf(lines):
-    # check perf prints a progress bar (carriage returns, and the first verdict sometimes
-    # lands on the bar's last line) and measured figures: keep the verdicts, without figures.
-    # Two of its failure lines have no FAIL prefix ("Slowest request took too long: …",
-    # "Stddev too high: …").
-    verdicts = re.findall(r"(?:PASS|FAIL|Slowest request|Stddev too)[^\r\n]*", "\n".join(lines))
-    return [re.sub(r"[0-9.]+", "<n>", v) for v in verdicts]
+    # check perf prints a progress bar (carriage returns; the first verdict sometimes lands on
+    # the bar's last line), measured figures, and verdicts that depend on the machine: on a
+    # busy 2-core box either server can miss the 0.5 s slowest-request bar (etcd 3.4 itself
+    # stalled 0.75 s there). Keep which checks ran, not their outcome (EtcdctlCheckPerfTests
+    # judges the outcome); anything else it prints, errors included, stays verbatim.
+    kept = []
+    for verdict in re.findall(r"(?:PASS|FAIL|Slowest request|Stddev too|Error)[^\r\n]*", "\n".join(lines)):
+        if "Throughput" in verdict: kept.append("<verdict> throughput")
+        elif "Slowest request" in verdict: kept.append("<verdict> slowest request")
+        elif "Stddev" in verdict: kept.append("<verdict> stddev")
+        elif verdict in ("PASS", "FAIL"): kept.append("<verdict>")
+        else: kept.append(verdict)
+    return kept
 
 out, block, command = [], [], ""
 def flush():
     global block
     if command.startswith("etcdctl check perf"):
         body = [l for l in block if not l.startswith("--- ")]
-        tail = [l for l in block if l.startswith("--- exit")]
+        tail = [re.sub(r"^--- exit [01]$", "--- exit <0 or 1>", l) for l in block if l.startswith("--- exit")]
         block = check_perf(body) + tail
     if command == "etcdctl lease list":
         # etcd lists leases in Go map order (random): compare them as a set.

@@ -54,6 +54,7 @@ package final class FakeDriver: UnitDriver {
         }
     }
 
+    /// Starts a command (see ``UnitDriver``).
     package func spawn(_ request: SpawnRequest, onExit: @escaping ExitHandler) throws(SpawnFailure) -> ProcessHandle {
         let chosen = behavior(request)
         if case .failToStart(let reason) = chosen { throw SpawnFailure(reason) }
@@ -72,6 +73,7 @@ package final class FakeDriver: UnitDriver {
         return handle
     }
 
+    /// Watches a process of an earlier agent run (see ``UnitDriver``).
     package func adopt(_ process: ProcessHandle, onExit: @escaping ExitHandler) -> Bool {
         state.withLock { state in
             guard var known = state.running[process.pid], known.handle == process else { return false }
@@ -81,16 +83,20 @@ package final class FakeDriver: UnitDriver {
         }
     }
 
+    /// Signals a process group (see ``UnitDriver``).
     package func signal(_ process: ProcessHandle, _ signal: Int32) {
         deliver(signal) { $0.handle.processGroup == process.processGroup }
     }
 
+    /// Signals every process of a cgroup (see ``UnitDriver``).
     package func signal(cgroup: CgroupPlacement, _ signal: Int32) {
         deliver(signal) { $0.request.cgroup == cgroup }
     }
 
+    /// Makes a unit's cgroup (see ``UnitDriver``).
     package func makeCgroup(name: String, limits: Resources) -> CgroupPlacement { CgroupPlacement(paths: ["fake:/" + name]) }
 
+    /// Removes a unit's cgroup (see ``UnitDriver``).
     package func removeCgroup(_ cgroup: CgroupPlacement) -> Bool { true }
 
     /// Ends a running fake process with `status`.

@@ -4,6 +4,7 @@ extension Supervisor {
     /// Feeds `event` to one unit's lifecycle and executes what it asks, answering spawns at
     /// once (the lifecycle's ordering contract).
     func deliver(_ event: UnitEvent, to instance: String, _ unit: String, now: Double) {
+        dirty.insert(instance)
         var queue = [event]
         while !queue.isEmpty {
             let next = queue.removeFirst()
@@ -81,10 +82,10 @@ extension Supervisor {
                           fencingToken: owner.assignment.fencingToken)
     }
 
-    /// Publishes every status that changed since it was last published; each unit's record
-    /// is written first.
-    func publishAll(now: Double) {
-        for name in instances.keys.sorted() {
+    /// Publishes the statuses of `names` that changed since they were last published; each
+    /// unit's record is written first.
+    func publish(_ names: [String]) {
+        for name in names where instances[name] != nil {
             for unit in instances[name]!.order {
                 guard let run = instances[name]!.units[unit] else { continue }
                 let current = status(of: run, in: name)

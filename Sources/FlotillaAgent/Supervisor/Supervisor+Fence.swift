@@ -26,6 +26,7 @@ extension Supervisor {
     /// have started; fenced exclusive units start again.
     package func unfence() {
         fenceToken = nil
+        dirty.formUnion(instances.keys)
         settle(now: Self.now())
     }
 

@@ -23,6 +23,8 @@ package actor Supervisor {
     /// Set by ``fence()``: exclusive units only start for assignments newer than this token.
     var fenceToken: Int64?
     var fenceWaiters: [CheckedContinuation<Void, Never>] = []
+    /// Instances to reconcile and publish at the next ``settle(now:)``.
+    var dirty: Set<String> = []
     var leftoverCgroups: [CgroupPlacement] = []
     var nextHousekeeping: Double
     let timer: TickTimer
@@ -59,6 +61,7 @@ package actor Supervisor {
         let now = Date().timeIntervalSince1970
         nextHousekeeping = now + configuration.housekeepingInterval
         instances = Recovery(driver: driver, records: records, sink: inboxSink, now: now).adopt()
+        dirty = Set(instances.keys)
     }
 
     deinit {
@@ -69,8 +72,7 @@ package actor Supervisor {
 
     /// The service loop: handles process ends and timers until the task is cancelled.
     package func run() async {
-        publishAll(now: Self.now())
-        scheduleTimer(now: Self.now())
+        settle(now: Self.now())
         for await message in inbox {
             let now = Self.now()
             switch message {
@@ -78,6 +80,7 @@ package actor Supervisor {
                 guard let run = instances[instance]?.units[unit], run.main == process || run.control == process else { continue }
                 deliver(.exited(pid: process.pid, status), to: instance, unit, now: now)
             case .probed(let instance, let unit, let serial, let healthy):
+                dirty.insert(instance)
                 probeFinished(instance: instance, unit: unit, serial: serial, healthy: healthy, now: now)
             case .tick:
                 tick(now: now)

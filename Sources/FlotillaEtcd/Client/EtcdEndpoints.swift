@@ -74,10 +74,14 @@ final class EtcdEndpoints: Sendable {
         throw lastError
     }
 
-    /// Call options: fail fast while an endpoint is down so failover can move on.
+    /// Call options: fail fast while an endpoint is down so failover can move on, and accept
+    /// responses of any size etcd sends (its own client allows up to 2 GiB; grpc-swift applies
+    /// this limit, 4 MiB by default, to received messages). What we send is checked separately
+    /// (``SendLimit``).
     var options: CallOptions {
         var options = CallOptions.defaults
         options.waitForReady = false
+        options.maxRequestMessageBytes = Int(Int32.max)
         return options
     }
 

@@ -83,16 +83,18 @@ public final class EtcdStore: KeyValueStore {
     }
 
     public func deleteRange(_ request: DeleteRangeRequest) async throws -> DeleteRangeResponse {
-        try await endpoints.call(idempotent: false) { client in
-            DeleteRangeResponse(proto: try await kv(client).deleteRange(Etcdserverpb_DeleteRangeRequest(request)))
+        let options = endpoints.options
+        return try await endpoints.call(idempotent: false) { client in
+            DeleteRangeResponse(proto: try await kv(client).deleteRange(Etcdserverpb_DeleteRangeRequest(request), options: options))
         }
     }
 
     public func txn(_ request: TxnRequest) async throws -> TxnResponse {
         let message = Etcdserverpb_TxnRequest(request)
         try sendLimit.check(message, payload: SendLimit.payload(request))
+        let options = endpoints.options
         return try await endpoints.call(idempotent: false) { client in
-            TxnResponse(proto: try await kv(client).txn(message))
+            TxnResponse(proto: try await kv(client).txn(message, options: options))
         }
     }
 

@@ -58,17 +58,17 @@ final class HealthStatus: Sendable {
         return stream
     }
 
-    /// Marks every known service NOT_SERVING, sends that to every watcher, ends their
-    /// streams, and ignores later ``set(_:for:)`` calls (the server is going away).
+    /// Marks every known service NOT_SERVING, sends that to their watchers, ends every watch
+    /// stream, and ignores later ``set(_:for:)`` calls (the server is going away).
     func shutDown() {
-        let watchers = state.withLock { state -> [Watcher] in
+        let (watchers, known) = state.withLock { state -> ([Watcher], Set<String>) in
             state.shutDown = true
             for service in state.statuses.keys { state.statuses[service] = .notServing }
             defer { state.watchers = [:] }
-            return Array(state.watchers.values)
+            return (Array(state.watchers.values), Set(state.statuses.keys))
         }
         for watcher in watchers {
-            watcher.continuation.yield(.notServing)
+            if known.contains(watcher.service) { watcher.continuation.yield(.notServing) }
             watcher.continuation.finish()
         }
     }

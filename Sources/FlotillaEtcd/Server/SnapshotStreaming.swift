@@ -8,9 +8,11 @@ import GRPCCore
 /// whose blob is the SHA-256 of all the data (32 bytes, `remaining_bytes` 0). A client that
 /// concatenates the blobs (`etcdctl snapshot save`) gets the data with its checksum appended.
 ///
-/// The data is whatever the store hands out: for the embedded SQLite store a SQLite database file, not
-/// etcd's bbolt file, so `etcdctl snapshot status/restore` cannot read it; strip the last 32
-/// bytes to get a `store.sqlite` for a new data directory.
+/// The data is whatever the store hands out: for the embedded SQLite store a SQLite database
+/// file, not etcd's bbolt file. `etcdctl snapshot save FILE` (3.4) accepts it and reports
+/// "Snapshot saved", but `etcdctl snapshot status/restore` answer "invalid database". To
+/// restore, strip the checksum into a new data directory and serve that:
+/// `head -c -32 FILE > DIR/store.sqlite && flotilla store serve --data-dir DIR`.
 enum SnapshotStreaming {
     /// Streams `snapshot` to `writer`; every header carries the snapshot's revision.
     static func send(_ snapshot: StoreSnapshot, stamp: HeaderStamp,

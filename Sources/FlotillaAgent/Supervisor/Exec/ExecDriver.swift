@@ -24,6 +24,7 @@ package final class ExecDriver: UnitDriver {
     /// leaves behind; the next agent run adopts them).
     package func shutdown() { watcher.close() }
 
+    /// Starts a command (see ``UnitDriver``).
     package func spawn(_ request: SpawnRequest, onExit: @escaping ExitHandler) throws(SpawnFailure) -> ProcessHandle {
         guard let program = request.arguments.first else { throw SpawnFailure("empty command line") }
         let searchPath = request.environment.last { $0.hasPrefix("PATH=") }.map { String($0.dropFirst(5)) } ?? Self.defaultPath
@@ -49,6 +50,7 @@ package final class ExecDriver: UnitDriver {
         return handle
     }
 
+    /// Watches a process of an earlier agent run (see ``UnitDriver``).
     package func adopt(_ process: ProcessHandle, onExit: @escaping ExitHandler) -> Bool {
         guard let stat = ProcStat.read(process.pid), stat.startTime == process.startTime else { return false }
         if stat.state == "Z" || stat.state == "X" {
@@ -58,6 +60,7 @@ package final class ExecDriver: UnitDriver {
         return watcher.watch(process.pid, startTime: process.startTime, verifying: true) { status in onExit(process, status) }
     }
 
+    /// Signals a process group (see ``UnitDriver``).
     package func signal(_ process: ProcessHandle, _ signal: Int32) {
         guard process.processGroup > 1 else { return }
         if process.processGroup == process.pid, let stat = ProcStat.read(process.pid), stat.startTime != process.startTime {
@@ -66,10 +69,13 @@ package final class ExecDriver: UnitDriver {
         kill(-process.processGroup, signal)
     }
 
+    /// Signals every process of a cgroup (see ``UnitDriver``).
     package func signal(cgroup: CgroupPlacement, _ signal: Int32) { cgroups.signal(cgroup, signal) }
 
+    /// Makes a unit's cgroup (see ``UnitDriver``).
     package func makeCgroup(name: String, limits: Resources) -> CgroupPlacement { cgroups.make(name: name, limits: limits) }
 
+    /// Removes a unit's cgroup (see ``UnitDriver``).
     package func removeCgroup(_ cgroup: CgroupPlacement) -> Bool { cgroups.remove(cgroup) }
 
     /// systemd's default `PATH` for services.

@@ -7,9 +7,9 @@ import FlotillaModel
 /// with the unit's environment and journal, and are killed at their timeout; `tcp`/`http`
 /// probes connect to 127.0.0.1 on a dispatch queue.
 extension Supervisor {
-    /// Starts or ends probing to match each unit's state.
-    func updateHealth(now: Double) {
-        for name in instances.keys {
+    /// Starts or ends probing to match the state of each unit of `names`.
+    func updateHealth(_ names: [String], now: Double) {
+        for name in names where instances[name] != nil {
             for unit in instances[name]!.order {
                 guard var run = instances[name]!.units[unit], let check = run.spec.health else { continue }
                 let running = run.lifecycle.state == .running
@@ -41,6 +41,7 @@ extension Supervisor {
                     if let probe = run.probe { driver.signal(probe, SignalNumbers.kill) } // its exit reports unhealthy
                 }
                 if let next = run.nextProbe, next <= now {
+                    dirty.insert(name)
                     run.nextProbe = nil
                     run.probeSerial += 1
                     startProbe(check, for: &run, instance: name, now: now)

@@ -168,8 +168,16 @@ package enum ProcessRole: String, Sendable, Hashable, Codable {
 
 /// The `Exec*=` list a command comes from.
 package enum CommandStage: String, Sendable, Hashable, Codable {
-    case startPre = "ExecStartPre", start = "ExecStart", startPost = "ExecStartPost"
-    case stop = "ExecStop", stopPost = "ExecStopPost"
+    /// `ExecStartPre=`.
+    case startPre = "ExecStartPre"
+    /// `ExecStart=`.
+    case start = "ExecStart"
+    /// `ExecStartPost=`.
+    case startPost = "ExecStartPost"
+    /// `ExecStop=`.
+    case stop = "ExecStop"
+    /// `ExecStopPost=`.
+    case stopPost = "ExecStopPost"
 }
 
 /// What the shell must do.

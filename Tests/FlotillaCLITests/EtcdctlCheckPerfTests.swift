@@ -5,8 +5,8 @@ import Testing
 /// judges throughput, slowest request and stddev) against `flotilla store serve` on SQLite.
 /// The figures are printed whether it passes or not.
 ///
-/// The server binary is `$FLOTILLA_PERF_BIN` if set (e.g. `.build/release/flotilla`), else
-/// the binary under test. A debug build spends most of its CPU in swift-nio-http2 and the gRPC
+/// The server binary is `$FLOTILLA_PERF_BIN` if set, else the binary under test; `scripts/test`
+/// (what CI runs) builds the release `flotilla` and points `$FLOTILLA_PERF_BIN` at it. A debug build spends most of its CPU in swift-nio-http2 and the gRPC
 /// transport (unoptimized): on two cores shared with etcdctl it needs about 1.4 ms of CPU per
 /// put and falls just short of the 900 writes/s PASS line when anything else runs; a
 /// release build passes with room to spare.

@@ -4,7 +4,7 @@ import FlotillaStore
 /// Commits a ``Decision`` in transactions that each compare the leader key, so a deposed
 /// leader cannot write (DESIGN.md §6).
 ///
-/// Writes go in order in chunks of at most ``chunkSize`` operations (etcd's default limit is
+/// Writes go in order in chunks of at most ``chunkSize`` store operations (etcd's default limit is
 /// 128 per transaction); a chunk whose compare fails stops the commit and reports that
 /// leadership is lost. Because ``Decision/writes`` lists removals before additions, a commit
 /// cut short never leaves an instance assigned twice; the next pass finishes the job.
@@ -40,10 +40,11 @@ public struct PlanCommit: Sendable {
             Compare(key: Bytes(utf8: layout.machine($0)), .createRevision(0), .equal)
         }
         let readLeader = RequestOp.range(RangeRequest(key: leader.key))
+        let operations = decision.writes.flatMap(operations)
         var index = 0
-        while index < decision.writes.count {
-            let chunk = decision.writes[index..<min(index + Self.chunkSize, decision.writes.count)]
-            let request = TxnRequest(compare: [leader.compare] + deadChecks, success: chunk.map(operation), failure: [readLeader])
+        while index < operations.count {
+            let chunk = Array(operations[index..<min(index + Self.chunkSize, operations.count)])
+            let request = TxnRequest(compare: [leader.compare] + deadChecks, success: chunk, failure: [readLeader])
             let response = try await store.txn(request)
             if !response.succeeded {
                 guard case .range(let current)? = response.responses.first,
@@ -72,12 +73,19 @@ public struct PlanCommit: Sendable {
         return true
     }
 
-    private func operation(_ write: ControllerWrite) -> RequestOp {
+    /// The store operations of one write. Taking an instance away from a machine also deletes
+    /// the instance's statuses: they were that machine's, and the next owner writes its own
+    /// (agents write a status only while they hold the assignment; see `StatusPublisher`).
+    private func operations(_ write: ControllerWrite) -> [RequestOp] {
         let key = Bytes(utf8: write.key(in: layout))
         switch write {
-        case .assign(let assignment): return .put(PutRequest(key: key, value: RecordCodec.encode(assignment)))
-        case .pending(let pending): return .put(PutRequest(key: key, value: RecordCodec.encode(pending)))
-        case .unassign, .clearPending: return .deleteRange(DeleteRangeRequest(key: key))
+        case .assign(let assignment): return [.put(PutRequest(key: key, value: RecordCodec.encode(assignment)))]
+        case .pending(let pending): return [.put(PutRequest(key: key, value: RecordCodec.encode(pending)))]
+        case .clearPending: return [.deleteRange(DeleteRangeRequest(key: key))]
+        case .unassign(_, let instance):
+            let statuses = Bytes(utf8: layout.statuses(of: instance))
+            return [.deleteRange(DeleteRangeRequest(key: key)),
+                    .deleteRange(DeleteRangeRequest(key: statuses, rangeEnd: KeyRange.prefixEnd(statuses)))]
         }
     }
 }

@@ -28,7 +28,7 @@ struct NodeServices: Sendable {
 
     private func runServices(record: MachineRecord) async {
         let log = configuration.log
-        let publisher = StatusPublisher(store: store, layout: layout)
+        let publisher = StatusPublisher(store: store, layout: layout, machineID: record.id)
         let feed = AssignmentFeed(store: store, layout: layout, machineID: record.id)
         let membership = Membership(
             store: store, layout: layout, record: record, settings: .init(ttl: configuration.ttl),

@@ -55,7 +55,7 @@ struct ClusterBench: AsyncParsableCommand {
 /// Prints `label: value` aligned, with the target after it.
 func figure(_ label: String, _ value: String, target: String) {
     let padded = label.padding(toLength: 44, withPad: " ", startingAt: 0)
-    say("\(padded) \(value.padding(toLength: 22, withPad: " ", startingAt: 0)) target \(target)")
+    say("\(padded) \(value.padding(toLength: 26, withPad: " ", startingAt: 0)) target \(target)")
 }
 
 /// Writes a one-file stack to a temporary YAML file and returns its apply request.

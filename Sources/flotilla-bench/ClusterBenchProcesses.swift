@@ -72,7 +72,9 @@ struct ProcessClusterBench {
             """, name: "failover"))
         try await waitRunning(client, stack: "failover", count: 1, timeout: 30)
         var samples: [Double] = []
-        for _ in 1...max(1, runs) {
+        for run in 1...max(1, runs) {
+            // The previous run's replacement may still be settling (status catching up).
+            try await waitRunning(client, stack: "failover", count: 1, timeout: 30)
             let (machine, pid) = try await running(client, stack: "failover")
             let machines = try await client.machines().machines
             guard let index = machines.first(where: { $0.id == machine })?.record?.metadata["machine"].first.flatMap({ Int($0) }) else {
@@ -86,6 +88,7 @@ struct ProcessClusterBench {
                 try await Task.sleep(for: .milliseconds(10))
             }
             samples.append(seconds(ContinuousClock.now - start))
+            say("  run \(run): killed the agent of \(machine); running elsewhere after " + String(format: "%.2f s", samples.last ?? 0))
             try cluster.start(index)
             try await cluster.waitForMachines(3)
         }

@@ -7,7 +7,8 @@ extension ClusterScenarioTests {
     /// SIGKILL the agent running an instance and every process of its units: the instance runs
     /// on another machine within TTL + 2 s (the bound from the issue; the measured time is
     /// printed). The stack may only use machines 2 and 3, so agent 1 (the embedded store's
-    /// server) is never the one killed.
+    /// server) is never the one killed. When the killed machine comes back, the instance stays
+    /// where it moved, and its status stays the new machine's.
     @Test("a killed machine's instance runs elsewhere within TTL + 2 s", arguments: StoreKind.allCases)
     func killedMachineInstanceMoves(_ kind: StoreKind) async throws {
         try await TestCluster.with(kind, agents: 3, name: "failover") { cluster in
@@ -47,6 +48,19 @@ extension ClusterScenarioTests {
             }
             #expect(record.pid == unit.pid && UnitProcesses.isAlive(record.pid), "the moved instance is a live process")
             #expect(UnitProcesses.find(machines: [victim.machineID]).isEmpty, "the killed machine's units are gone")
+
+            // The killed machine comes back: it finds mover@1 in its state directory, but the
+            // instance is the survivor's now. It must not overwrite or delete the survivor's status.
+            _ = try await cluster.restart(victim)
+            try await cluster.waitForMachines(3)
+            let watchUntil = ContinuousClock.now + .seconds(cluster.ttl + 1)
+            while ContinuousClock.now < watchUntil {
+                let after = try await client.status(stack: "mover")
+                let status = after.status("mover@1", "worker")
+                try #require(after.running(stack: "mover")["mover@1"] == survivor && status?.pid == record.pid,
+                             "after the killed machine restarted, mover@1 shows \(String(describing: status)), not running on \(survivor)")
+                try await Task.sleep(for: .milliseconds(100))
+            }
         }
     }
 }

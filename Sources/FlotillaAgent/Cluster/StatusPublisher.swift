@@ -4,27 +4,35 @@ import FlotillaStore
 /// Writes unit status changes to `status/<instance>/<unit>` under the machine's lease.
 ///
 /// Changes are coalesced (only the newest status of a unit is written) and flushed in
-/// transactions of up to ``batchSize`` puts, so a machine starting a thousand units makes a
-/// handful of writes, not a thousand. When the machine's lease changes (it registered again),
+/// transactions of up to ``batchSize`` operations, so a machine starting a thousand units makes
+/// a handful of writes, not a thousand. When the machine's lease changes (it registered again),
 /// every known status is written again under the new lease.
+///
+/// A status belongs to the machine the instance is assigned to: every write is a nested
+/// transaction that applies only while `assign/<this machine>/<instance>` exists. A machine
+/// that lost an instance (it moved while the agent was dead or cut off, or the agent restarted
+/// and found units it no longer owns) therefore never overwrites or deletes the new owner's
+/// status; the controller deletes an instance's statuses when it takes the assignment away.
 public actor StatusPublisher {
-    /// Puts per transaction (etcd allows 128 operations).
+    /// Operations per transaction (etcd allows 128).
     public static let batchSize = 100
 
     private let store: any KeyValueStore
     private let layout: StoreLayout
+    private let machineID: String
     private var lease: Int64 = 0
     private var known: [String: UnitStatus] = [:]
     private var dirty: Set<String> = []
-    private var forgotten: Set<String> = []
-    private var deleted: Set<String> = []
+    /// Keys to delete, with their instance.
+    private var deleted: [String: String] = [:]
     private let signal: AsyncStream<Void>
     private let trigger: AsyncStream<Void>.Continuation
 
-    /// Creates a publisher; call ``run()`` to start writing.
-    public init(store: any KeyValueStore, layout: StoreLayout) {
+    /// Creates a publisher for `machineID`'s units; call ``run()`` to start writing.
+    public init(store: any KeyValueStore, layout: StoreLayout, machineID: String) {
         self.store = store
         self.layout = layout
+        self.machineID = machineID
         (signal, trigger) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
 
@@ -33,30 +41,19 @@ public actor StatusPublisher {
         let key = layout.status(instance: status.instance, unit: status.unit)
         known[key] = status
         dirty.insert(key)
-        deleted.remove(key)
+        deleted[key] = nil
         trigger.yield()
     }
 
     /// The statuses last published, by key.
     public var statuses: [UnitStatus] { Array(known.values) }
 
-    /// Drops one unit's status from the store (it left this machine).
+    /// Drops one unit's status from the store (the unit left the instance's spec).
     public func remove(instance: String, unit: String) {
         let key = layout.status(instance: instance, unit: unit)
         known[key] = nil
         dirty.remove(key)
-        deleted.insert(key)
-        trigger.yield()
-    }
-
-    /// Drops an instance's statuses from the store (it left this machine).
-    public func forget(instance: String) {
-        let prefix = layout.statuses(of: instance)
-        for key in known.keys where key.hasPrefix(prefix) {
-            known[key] = nil
-            dirty.remove(key)
-        }
-        forgotten.insert(instance)
+        deleted[key] = instance
         trigger.yield()
     }
 
@@ -71,7 +68,7 @@ public actor StatusPublisher {
     public func run() async {
         for await _ in signal {
             // Nothing can be written before the machine has a lease; leaseChanged signals.
-            while lease != 0, !(dirty.isEmpty && forgotten.isEmpty && deleted.isEmpty), !Task.isCancelled {
+            while lease != 0, !(dirty.isEmpty && deleted.isEmpty), !Task.isCancelled {
                 if await flush() { continue }
                 try? await Task.sleep(for: .milliseconds(500))
             }
@@ -80,37 +77,31 @@ public actor StatusPublisher {
 
     private func flush() async -> Bool {
         var ops: [RequestOp] = []
+        let deletedKeys = Array(deleted.prefix(Self.batchSize))
+        for (key, instance) in deletedKeys {
+            ops.append(guarded(instance, .deleteRange(DeleteRangeRequest(key: Bytes(utf8: key)))))
+        }
         var taken: [String] = []
-        var droppedInstances: [String] = []
-        for instance in forgotten.prefix(Self.batchSize) {
-            let prefix = Bytes(utf8: layout.statuses(of: instance))
-            ops.append(.deleteRange(DeleteRangeRequest(key: prefix, rangeEnd: KeyRange.prefixEnd(prefix))))
-            droppedInstances.append(instance)
-        }
-        var deletedKeys: [String] = []
-        for key in deleted.prefix(Self.batchSize - ops.count) {
-            ops.append(.deleteRange(DeleteRangeRequest(key: Bytes(utf8: key))))
-            deletedKeys.append(key)
-        }
-        let droppedPrefixes = droppedInstances.map { layout.statuses(of: $0) } + deletedKeys
-        // A put inside a deleted range in one txn is refused ("duplicate key"): such puts wait
-        // for the next flush.
-        for key in dirty.prefix(Self.batchSize - ops.count) where !droppedPrefixes.contains(where: key.hasPrefix) {
+        for key in dirty.prefix(Self.batchSize - ops.count) {
             guard let status = known[key] else { continue }
-            ops.append(.put(PutRequest(key: Bytes(utf8: key), value: RecordCodec.encode(status), lease: lease)))
+            ops.append(guarded(status.instance, .put(PutRequest(key: Bytes(utf8: key), value: RecordCodec.encode(status), lease: lease))))
             taken.append(key)
         }
         for key in taken { dirty.remove(key) }
-        for instance in droppedInstances { forgotten.remove(instance) }
-        for key in deletedKeys { deleted.remove(key) }
+        for (key, _) in deletedKeys { deleted[key] = nil }
         do {
             _ = try await store.txn(TxnRequest(success: ops))
             return true
         } catch {
             for key in taken where known[key] != nil { dirty.insert(key) }
-            forgotten.formUnion(droppedInstances)
-            deleted.formUnion(deletedKeys.filter { known[$0] == nil })
+            for (key, instance) in deletedKeys where known[key] == nil { deleted[key] = instance }
             return false
         }
+    }
+
+    /// `operation`, applied only while this machine is assigned `instance`.
+    private func guarded(_ instance: String, _ operation: RequestOp) -> RequestOp {
+        let assignment = Bytes(utf8: layout.assignment(machine: machineID, instance: instance))
+        return .txn(TxnRequest(compare: [Compare(key: assignment, .createRevision(0), .greater)], success: [operation]))
     }
 }

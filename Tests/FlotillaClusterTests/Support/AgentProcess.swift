@@ -24,8 +24,9 @@ final class AgentProcess: Sendable {
     ///   - store: etcd endpoints to join; empty: serve the embedded store on a free port.
     ///   - machineID: `--machine-id`; nil: the agent generates one.
     ///   - config: `--config FILE` (the tests use it for a per-test key prefix).
+    ///   - logSuffix: added to the log file's name (a restarted agent logs to a new file).
     static func start(index: Int, directory: String, machineID: String?, store: [String], ttl: Int,
-                      config: String?, extraMetadata: [String] = []) async throws -> AgentProcess {
+                      config: String?, extraMetadata: [String] = [], logSuffix: String = "") async throws -> AgentProcess {
         let stateDirectory = "\(directory)/agent-\(index)"
         var arguments = ["agent", "--state-dir", stateDirectory, "--listen", "127.0.0.1:0",
                          "--metadata", "machine=\(index)", "--ttl", String(ttl)]
@@ -33,7 +34,7 @@ final class AgentProcess: Sendable {
         if let machineID { arguments += ["--machine-id", machineID] }
         if let config { arguments += ["--config", config] }
         arguments += store.isEmpty ? ["--store-listen", "127.0.0.1:0"] : ["--store", store.joined(separator: ",")]
-        let process = try ChildProcess.spawn(FlotillaCLI.path, arguments, logPath: "\(directory)/agent-\(index).log")
+        let process = try ChildProcess.spawn(FlotillaCLI.path, arguments, logPath: "\(directory)/agent-\(index)\(logSuffix).log")
         let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline {
             if let ready = Ready(log: process.log) {

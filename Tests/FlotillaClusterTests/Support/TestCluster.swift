@@ -74,6 +74,21 @@ final class TestCluster: Sendable {
         return agent
     }
 
+    /// Starts a killed agent again with its state directory, machine ID and metadata; it adopts
+    /// what it left behind. It takes the old agent's place in ``agents``.
+    @discardableResult
+    func restart(_ old: AgentProcess) async throws -> AgentProcess {
+        var store = storeEndpoints
+        if kind == .embedded, old.index > 1 {
+            guard let address = agents.first?.storeAddress else { throw ClusterTestError("agent 1 serves no store") }
+            store = [address]
+        }
+        let agent = try await AgentProcess.start(index: old.index, directory: directory, machineID: old.machineID, store: store,
+                                                 ttl: ttl, config: config, logSuffix: "-restart-\(UUID().uuidString.prefix(6))")
+        started.withLock { $0[old.index - 1] = agent }
+        return agent
+    }
+
     /// The agent whose metadata is `machine=<index>`.
     func agent(_ index: Int) -> AgentProcess { agents[index - 1] }
 

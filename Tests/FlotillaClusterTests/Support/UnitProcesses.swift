@@ -53,17 +53,15 @@ enum UnitProcesses {
     }
 
     /// Removes the (empty) cgroups an agent recorded for its units in
-    /// `<state>/units/<instance>/<unit>.json`: a SIGKILLed agent cannot remove them itself,
-    /// and a unit between restarts has no process that ``killAll(machines:)`` would find.
+    /// `<state>/units/records.log` (one JSON object per line): a SIGKILLed agent cannot remove
+    /// them itself, and its units' processes are gone by now.
     static func removeRecordedCgroups(stateDirectory: String) {
-        let units = stateDirectory + "/units"
-        for instance in (try? FileManager.default.contentsOfDirectory(atPath: units)) ?? [] {
-            for file in (try? FileManager.default.contentsOfDirectory(atPath: "\(units)/\(instance)")) ?? [] where file.hasSuffix(".json") {
-                guard let data = FileManager.default.contents(atPath: "\(units)/\(instance)/\(file)"),
-                      let record = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-                      let cgroup = record["cgroup"] as? [String: Any], let paths = cgroup["paths"] as? [String] else { continue }
-                for path in paths where path.split(separator: "/").contains("flotilla") { rmdir(path) }
-            }
+        guard let data = FileManager.default.contents(atPath: stateDirectory + "/units/records.log") else { return }
+        for line in data.split(separator: UInt8(ascii: "\n")) {
+            guard let entry = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any],
+                  let record = entry["record"] as? [String: Any],
+                  let cgroup = record["cgroup"] as? [String: Any], let paths = cgroup["paths"] as? [String] else { continue }
+            for path in paths where path.split(separator: "/").contains("flotilla") { rmdir(path) }
         }
     }
 

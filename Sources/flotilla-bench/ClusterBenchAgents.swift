@@ -94,10 +94,11 @@ struct BenchError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// Resident set size of a process in bytes (VmRSS), nil when unreadable.
-func residentBytes(of pid: Int32) -> Int64? {
+/// Resident set size of a process in bytes (`field` of /proc/PID/status: VmRSS, or its parts
+/// RssAnon — private memory — and RssFile — mapped code and libraries), nil when unreadable.
+func residentBytes(of pid: Int32, field: String = "VmRSS") -> Int64? {
     guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
-    for line in text.split(separator: "\n") where line.hasPrefix("VmRSS:") {
+    for line in text.split(separator: "\n") where line.hasPrefix(field + ":") {
         let parts = line.split(separator: " ", omittingEmptySubsequences: true)
         if parts.count >= 2, let kib = Int64(parts[1]) { return kib * 1024 }
     }

@@ -11,10 +11,13 @@ struct ProcessClusterBench {
     /// Agent RSS with nothing to run, then the growth per supervised unit.
     func idleMemory(units: Int) async throws {
         try await Task.sleep(for: .seconds(3))
-        let idle = [2, 3].compactMap { cluster.pid($0).flatMap(residentBytes(of:)) }
+        let idle = [2, 3].compactMap { cluster.pid($0).flatMap { residentBytes(of: $0) } }
         guard let idleMax = idle.max() else { throw BenchError("cannot read the agents' RSS") }
         figure("agent idle RSS (no store, no units)", "\(mib(idleMax)) MiB", target: "≤ 25 MB")
-        if let storeAgent = cluster.pid(1).flatMap(residentBytes(of:)) {
+        if let pid = cluster.pid(2), let anon = residentBytes(of: pid, field: "RssAnon"), let file = residentBytes(of: pid, field: "RssFile") {
+            say("  (of which private memory \(mib(anon)) MiB; mapped code of the binary and the Swift libraries \(mib(file)) MiB)")
+        }
+        if let storeAgent = cluster.pid(1).flatMap { residentBytes(of: $0) } {
             figure("agent idle RSS with the embedded store", "\(mib(storeAgent)) MiB", target: "(for reference)")
         }
         let yaml = """
@@ -26,11 +29,11 @@ struct ProcessClusterBench {
                   sleeper: { exec: [/bin/sleep, "1000000"], resources: { cpu: 1m, memory: 1Mi } }
             """
         let client = try self.client
-        let before = cluster.pid(3).flatMap(residentBytes(of:)) ?? 0
+        let before = cluster.pid(3).flatMap { residentBytes(of: $0) } ?? 0
         _ = try await client.apply(try stackRequest(yaml, name: "many"))
         try await waitRunning(client, stack: "many", count: units, timeout: 120)
         try await Task.sleep(for: .seconds(3))
-        let after = cluster.pid(3).flatMap(residentBytes(of:)) ?? 0
+        let after = cluster.pid(3).flatMap { residentBytes(of: $0) } ?? 0
         let perUnit = Double(after - before) / Double(units)
         figure("agent memory per supervised unit (\(units) units)", String(format: "%.1f KB", perUnit / 1000), target: "≤ 100 KB")
         _ = try await client.destroy(stack: "many")

@@ -42,9 +42,10 @@ public final class Node: Sendable {
         let layout = StoreLayout(prefix: c.prefix)
         let backend = try await StoreBackend.open(c)
         do {
-            let supervisor = Supervisor(
-                configuration: SupervisorConfiguration(machine: machineID, stateDirectory: c.stateDirectory),
-                driver: c.fakeDriver ? FakeDriver() : ExecDriver())
+            var supervision = SupervisorConfiguration(machine: machineID, stateDirectory: c.stateDirectory)
+            let watchdog = c.fakeDriver ? nil : try c.fenceWatchdog.map { try FenceWatchdogProcess.start(executable: $0, node: c, machineID: machineID) }
+            supervision.fenceFiles = watchdog?.files
+            let supervisor = Supervisor(configuration: supervision, driver: c.fakeDriver ? FakeDriver() : ExecDriver())
             let api = try NodeAPI(c, store: backend.store, layout: layout, machineID: machineID)
             let measured = UsageProbe.capacity(directory: c.stateDirectory)
             let record = MachineRecord(
@@ -53,8 +54,8 @@ public final class Node: Sendable {
                 startedAt: Date().timeIntervalSince1970, version: FlotillaVersion.current)
             let gate = AssignmentGate(supervisor: supervisor)
             let services = NodeServices(configuration: c, layout: layout, store: backend.store, record: record,
-                                        supervisor: supervisor, gate: gate, api: api)
-            state.begin(backend: backend, supervisor: supervisor, gate: gate, task: Task { await services.run() })
+                                        supervisor: supervisor, gate: gate, api: api, fenceFiles: watchdog?.files)
+            state.begin(backend: backend, supervisor: supervisor, gate: gate, watchdog: watchdog, task: Task { await services.run() })
             let url: String
             do { url = try await api.url() } catch {
                 await stop()
@@ -85,6 +86,9 @@ public final class Node: Sendable {
         running.task.cancel()
         await running.task.value
         await running.backend.close()
+        // With the units down there is nothing left to guard; otherwise the watchdog keeps
+        // guarding them until the next agent renews a lease or this one's deadline passes.
+        if stoppingUnits { running.watchdog?.stop() }
     }
 }
 
@@ -94,11 +98,13 @@ private final class NodeState: Sendable {
         var backend: StoreBackend
         var supervisor: Supervisor
         var gate: AssignmentGate
+        var watchdog: FenceWatchdogProcess?
         var task: Task<Void, Never>
     }
     private let running = Mutex<Running?>(nil)
-    func begin(backend: StoreBackend, supervisor: Supervisor, gate: AssignmentGate, task: Task<Void, Never>) {
-        running.withLock { $0 = Running(backend: backend, supervisor: supervisor, gate: gate, task: task) }
+    func begin(backend: StoreBackend, supervisor: Supervisor, gate: AssignmentGate, watchdog: FenceWatchdogProcess?,
+               task: Task<Void, Never>) {
+        running.withLock { $0 = Running(backend: backend, supervisor: supervisor, gate: gate, watchdog: watchdog, task: task) }
     }
     func end() -> Running? { running.withLock { let r = $0; $0 = nil; return r } }
 }

@@ -32,6 +32,10 @@ public struct NodeConfiguration: Sendable {
     public var prefix: String
     /// Run units with the fake driver (benchmarks, tests): nothing is executed.
     public var fakeDriver: Bool
+    /// The `flotilla` executable to run as this agent's fence watchdog (`flotilla
+    /// fence-watchdog`, see `FenceWatchdog`); nil: none (in-process agents of tests and
+    /// benchmarks). Ignored with the fake driver.
+    public var fenceWatchdog: String?
     /// Where log lines go.
     public var log: @Sendable (String) -> Void
 

@@ -14,6 +14,8 @@ struct NodeServices: Sendable {
     let supervisor: Supervisor
     let gate: AssignmentGate
     let api: NodeAPI
+    /// Shared with the fence watchdog, when there is one.
+    let fenceFiles: FenceFiles?
 
     func run() async {
         let log = configuration.log
@@ -32,7 +34,8 @@ struct NodeServices: Sendable {
         let feed = AssignmentFeed(store: store, layout: layout, machineID: record.id)
         let membership = Membership(
             store: store, layout: layout, record: record, settings: .init(ttl: configuration.ttl),
-            unitsRunning: { [supervisor] in await supervisor.statuses().filter { $0.state == .running }.count })
+            unitsRunning: { [supervisor] in await supervisor.statuses().filter { $0.state == .running }.count },
+            leaseAliveUntil: { [fenceFiles] deadline in fenceFiles?.writeDeadline(deadline, agent: getpid()) })
         let controller = Controller(store: store, layout: layout, machineID: record.id, ttl: configuration.ttl)
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await supervisor.run() }

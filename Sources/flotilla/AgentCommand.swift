@@ -105,6 +105,16 @@ struct AgentOptions: ParsableArguments {
     }
 
     func nodeConfiguration() throws -> NodeConfiguration {
-        NodeConfiguration(try agentConfig())
+        var configuration = NodeConfiguration(try agentConfig())
+        configuration.fenceWatchdog = flotillaExecutable()
+        return configuration
     }
+}
+
+/// This process's own executable (the fence watchdog runs it again).
+func flotillaExecutable() -> String {
+    var buffer = [CChar](repeating: 0, count: 4096)
+    let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+    guard count > 0 else { return CommandLine.arguments[0] }
+    return String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }

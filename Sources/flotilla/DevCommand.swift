@@ -58,7 +58,9 @@ struct DevCommand: AsyncParsableCommand {
                 config.listen = "127.0.0.1:\(apiPort + k - 1)"
                 config.ttl = ttl
                 if k == 1 { config.storeListen = "127.0.0.1:\(storePort)" } else { config.store = ["127.0.0.1:\(storePort)"] }
-                let node = Node(configuration: NodeConfiguration(config))
+                var configuration = NodeConfiguration(config)
+                configuration.fenceWatchdog = flotillaExecutable()
+                let node = Node(configuration: configuration)
                 endpoints.append(try await node.start())
                 nodes.append(node)
             }

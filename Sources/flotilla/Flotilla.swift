@@ -13,6 +13,7 @@ struct Flotilla: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [ValidateCommand.self, PlanCommand.self, StoreCommand.self, AgentCommand.self, DevCommand.self,
                       ApplyCommand.self, StatusCommand.self, MachinesCommand.self, LogsCommand.self, StartCommand.self,
-                      StopCommand.self, DestroyCommand.self, EventsCommand.self, FleetctlCommand.self]
+                      StopCommand.self, DestroyCommand.self, EventsCommand.self, FleetctlCommand.self,
+                      FenceWatchdogCommand.self]
     )
 }

@@ -6,9 +6,9 @@ import Testing
 
 extension ClusterScenarioTests {
     /// The agent running an `exclusive` unit is frozen (SIGSTOP) for longer than its TTL: it
-    /// can neither renew its lease nor fence, and its unit keeps running. The controller moves
-    /// the instance once the lease expired. The outside observer must never see two copies at
-    /// once. After SIGCONT, the old agent must stop its stale copy.
+    /// can neither renew its lease nor fence, but its fence watchdog kills the unit before the
+    /// lease expires. The controller moves the instance once the lease expired. The outside
+    /// observer must never see two copies at once. After SIGCONT, the old copy stays gone.
     @Test("an exclusive unit whose agent is frozen past its TTL", arguments: StoreKind.allCases)
     func exclusiveUnitWithFrozenAgent(_ kind: StoreKind) async throws {
         try await TestCluster.with(kind, agents: 3, name: "exclusive-stop") { cluster in
@@ -20,6 +20,13 @@ extension ClusterScenarioTests {
 
             victim.process.signal(SIGSTOP)
             let stoppedAt = ContinuousClock.now
+            // Its fence watchdog kills the exclusive unit before the lease can expire.
+            let killedAt = try? await eventually("pid \(oldPID) killed while its agent is frozen", timeout: .seconds(cluster.ttl + 5),
+                                                 interval: .milliseconds(20)) {
+                UnitProcesses.isAlive(oldPID) ? nil : Date().timeIntervalSince1970
+            }
+            print("exclusive/SIGSTOP [\(kind.rawValue)]: old copy gone \(stoppedAt.duration(to: .now)) after SIGSTOP")
+            #expect(killedAt != nil, "the fence watchdog did not kill pid \(oldPID) while its agent was frozen")
             // The controller reassigns guarded@1 once the frozen machine's lease expired.
             _ = try await eventually("guarded@1 assigned to \(survivor)", timeout: .seconds(30)) {
                 let report = try await client.status(stack: "guarded")
@@ -41,19 +48,14 @@ extension ClusterScenarioTests {
             try await waitForAcquire(observer, by: survivor, timeout: .seconds(30))
             #expect(try await client.status(stack: "guarded").running(stack: "guarded")["guarded@1"] == survivor)
 
-            // Known design gap: a frozen agent can neither renew its lease nor fence, so its
-            // exclusive unit keeps running while the controller, rightly seeing the lease
-            // expired, starts the replacement. The observer sees the replacement find the lock
-            // held ("conflict"). Fencing that survives a frozen agent needs something outside
-            // the agent process (e.g. a watchdog that kills exclusive units when the agent stops
-            // petting it). When that exists, this known issue stops being recorded and the test
-            // fails: then drop `withKnownIssue`.
-            let overlaps = observer.overlaps(killed: [first: staleGone])
+            // A frozen agent can neither renew its lease nor fence; its fence watchdog (a
+            // process of its own) kills the exclusive unit before the lease can expire, so the
+            // replacement the controller starts elsewhere never overlaps it.
+            let overlaps = observer.overlaps(killed: [first: killedAt ?? staleGone])
             print("exclusive/SIGSTOP [\(kind.rawValue)]: old copy still running while its agent was frozen: \(stillRunning); "
                   + "\(overlaps.count) overlap(s); lock log:\n\(observer.transcript())")
-            withKnownIssue("a SIGSTOPped agent cannot fence its exclusive unit: the replacement overlaps it") {
-                #expect(overlaps.isEmpty, "two copies ran at once:\n\(overlaps.joined(separator: "\n"))")
-            }
+            #expect(!stillRunning, "pid \(oldPID) still ran when its replacement was due")
+            #expect(overlaps.isEmpty, "two copies ran at once:\n\(overlaps.joined(separator: "\n"))")
         }
     }
 }

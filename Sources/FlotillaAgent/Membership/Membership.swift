@@ -37,12 +37,26 @@ public struct Membership: Sendable {
     public let settings: Settings
     /// Units running now, for usage reports.
     public let unitsRunning: @Sendable () async -> Int
+    /// Called after every registration and renewal with the CLOCK_MONOTONIC time (ns) until
+    /// which the lease is surely alive, less half the fencing margin: the fence watchdog's
+    /// deadline (``FenceFiles``). Measured from before the request was sent, so it is never
+    /// later than the store's own expiry.
+    public let leaseAliveUntil: @Sendable (UInt64) -> Void
 
     /// Creates the membership of `record`'s machine.
     public init(store: any KeyValueStore, layout: StoreLayout, record: MachineRecord, settings: Settings = Settings(),
-                unitsRunning: @escaping @Sendable () async -> Int = { 0 }) {
+                unitsRunning: @escaping @Sendable () async -> Int = { 0 },
+                leaseAliveUntil: @escaping @Sendable (UInt64) -> Void = { _ in }) {
         self.store = store; self.layout = layout; self.record = record; self.settings = settings
         self.unitsRunning = unitsRunning
+        self.leaseAliveUntil = leaseAliveUntil
+    }
+
+    /// Nanoseconds after a renewal request was sent until the watchdog fences: TTL less half
+    /// the fencing margin (later than the agent's own fencing, earlier than the expiry).
+    private var watchdogWindow: UInt64 {
+        let window = Duration.seconds(settings.ttl) - settings.fencingMargin / 2
+        return UInt64(window.components.seconds) * 1_000_000_000 + UInt64(window.components.attoseconds / 1_000_000_000)
     }
 
     /// Registers and stays registered until cancelled.
@@ -68,11 +82,13 @@ public struct Membership: Sendable {
         let ttl = Duration.seconds(settings.ttl)
         while !Task.isCancelled {
             do {
+                let sent = FenceFiles.monotonicNow()
                 if lease == 0 {
                     let (granted, revision) = try await register()
                     lease = granted
                     lastRenewal = .now
                     fenced = false
+                    leaseAliveUntil(sent + watchdogWindow)
                     await onLeaseChange(lease, revision)
                 } else if try await renew(lease) <= 0 {
                     lease = 0 // expired: the controller may already have moved our instances
@@ -80,6 +96,7 @@ public struct Membership: Sendable {
                     continue
                 } else {
                     lastRenewal = .now
+                    leaseAliveUntil(sent + watchdogWindow)
                     if fenced { fenced = false; await onRecover() }
                 }
                 if ContinuousClock.now - lastUsage >= settings.usageInterval {

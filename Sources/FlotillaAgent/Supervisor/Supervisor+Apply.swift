@@ -55,6 +55,7 @@ extension Supervisor {
         let names = touched.sorted()
         updateHealth(names, now: now)
         publish(names)
+        listExclusive()
         scheduleTimer(now: now)
         resumeFenceWaiters()
     }

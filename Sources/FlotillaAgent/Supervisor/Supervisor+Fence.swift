@@ -43,6 +43,24 @@ extension Supervisor {
         return released
     }
 
+    /// Tells the fence watchdog which exclusive units have processes now (see ``FenceFiles``);
+    /// runs after every settle, so a unit is listed right after its main process started.
+    func listExclusive() {
+        guard let files = configuration.fenceFiles else { return }
+        var units: [FencedUnit] = []
+        for name in instances.keys.sorted() {
+            for unit in instances[name]!.order {
+                guard let run = instances[name]!.units[unit], run.spec.exclusive, run.lifecycle.hasProcesses,
+                      let main = run.main else { continue }
+                units.append(FencedUnit(pid: main.pid, startTime: main.startTime, processGroup: main.processGroup,
+                                        cgroups: run.cgroup?.paths ?? []))
+            }
+        }
+        guard units != listedExclusive else { return }
+        listedExclusive = units
+        files.writeExclusive(units)
+    }
+
     var exclusiveUnitsAlive: Bool {
         instances.values.contains { $0.units.values.contains { $0.spec.exclusive && $0.lifecycle.hasProcesses } }
     }

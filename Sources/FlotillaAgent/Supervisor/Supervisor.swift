@@ -23,6 +23,8 @@ package actor Supervisor {
     /// Set by ``fence()``: exclusive units only start for assignments newer than this token.
     var fenceToken: Int64?
     var fenceWaiters: [CheckedContinuation<Void, Never>] = []
+    /// The exclusive units last listed for the fence watchdog.
+    var listedExclusive: [FencedUnit] = []
     /// Instances to reconcile and publish at the next ``settle(now:)``.
     var dirty: Set<String> = []
     var leftoverCgroups: [CgroupPlacement] = []

@@ -15,6 +15,8 @@ package struct SupervisorConfiguration: Sendable {
     package var hostname: String
     /// `%b`.
     package var bootID: String
+    /// Where the running exclusive units are listed for the fence watchdog (nil: no watchdog).
+    package var fenceFiles: FenceFiles?
 
     /// A configuration; hostname and boot ID are read from the machine.
     package init(machine: String, stateDirectory: String, journal: Journal.Settings = Journal.Settings(),

@@ -127,12 +127,13 @@ final class TestCluster: Sendable {
         }
     }
 
-    /// SIGKILLs `agent` and then every process of its units: the machine is gone. Returns when
-    /// it happened.
+    /// SIGKILLs `agent`, its fence watchdog and then every process of its units: the machine is
+    /// gone. Returns when it happened.
     @discardableResult
     func killMachine(_ agent: AgentProcess) -> ContinuousClock.Instant {
         let at = ContinuousClock.now
         agent.process.signal(SIGKILL)
+        UnitProcesses.killWatchdogs(machines: [agent.machineID])
         UnitProcesses.killAll(machines: [agent.machineID])
         agent.process.waitForExit(timeout: .seconds(10))
         return at
@@ -150,6 +151,7 @@ final class TestCluster: Sendable {
     private func shutdown(failed: Bool) {
         let all = agents
         for agent in all { agent.process.killAndReap() }
+        UnitProcesses.killWatchdogs(machines: Set(all.map(\.machineID)))
         UnitProcesses.killAll(machines: Set(all.map(\.machineID)))
         for agent in all { UnitProcesses.removeRecordedCgroups(stateDirectory: agent.stateDirectory) }
         if failed {

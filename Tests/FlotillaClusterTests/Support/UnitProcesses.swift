@@ -52,6 +52,17 @@ enum UnitProcesses {
         return killed
     }
 
+    /// SIGKILLs the fence watchdogs of `machines` (processes with `FLOTILLA_FENCE_WATCHDOG=<id>`
+    /// in their environment; only the process: it shares its agent's process group).
+    static func killWatchdogs(machines: Set<String>) {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return }
+        for entry in entries {
+            guard let pid = pid_t(entry), pid != getpid(), isAlive(pid),
+                  let machine = environment(of: pid)["FLOTILLA_FENCE_WATCHDOG"], machines.contains(machine) else { continue }
+            kill(pid, SIGKILL)
+        }
+    }
+
     /// Removes the (empty) cgroups an agent recorded for its units in
     /// `<state>/units/records.log` (one JSON object per line): a SIGKILLed agent cannot remove
     /// them itself, and its units' processes are gone by now.

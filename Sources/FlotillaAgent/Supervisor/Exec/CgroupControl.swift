@@ -78,7 +78,8 @@ struct CgroupControl: Sendable {
         return gone
     }
 
-    func signal(_ placement: CgroupPlacement, _ signal: Int32) {
+    /// Sends `signal` to every process in the cgroup (SIGKILL through `cgroup.kill` on v2).
+    static func signal(_ placement: CgroupPlacement, _ signal: Int32) {
         var pids: Set<Int32> = []
         for path in placement.paths {
             if signal == SIGKILL, Self.write("1", to: path + "/cgroup.kill") == nil { continue } // v2, Linux 5.14+

@@ -70,7 +70,7 @@ package final class ExecDriver: UnitDriver {
     }
 
     /// Signals every process of a cgroup (see ``UnitDriver``).
-    package func signal(cgroup: CgroupPlacement, _ signal: Int32) { cgroups.signal(cgroup, signal) }
+    package func signal(cgroup: CgroupPlacement, _ signal: Int32) { CgroupControl.signal(cgroup, signal) }
 
     /// Makes a unit's cgroup (see ``UnitDriver``).
     package func makeCgroup(name: String, limits: Resources) -> CgroupPlacement { cgroups.make(name: name, limits: limits) }

@@ -1,0 +1,85 @@
+import Foundation
+import Glibc
+
+/// What an agent shares with its fence watchdog, in `<state>/fence/`:
+///
+/// - `deadline`: `<ns> <agent pid>` — until when (CLOCK_MONOTONIC, nanoseconds) the machine's
+///   lease is surely alive. The agent moves it forward after every renewal.
+/// - `exclusive`: one line per running exclusive unit, `<pid> <start time> <process group>
+///   [<cgroup>…]`: the main process, its start time (so a reused pid is never taken for it),
+///   its process group and the unit's cgroup directories.
+///
+/// Both are replaced whole (temporary file, then rename), so a reader sees the old contents
+/// or the new, never a mix.
+package struct FenceFiles: Sendable {
+    /// `<state>/fence`.
+    package let directory: String
+
+    /// The files of the agent whose state directory is `stateDirectory`.
+    package init(stateDirectory: String) { directory = stateDirectory + "/fence" }
+
+    /// CLOCK_MONOTONIC now, in nanoseconds: one clock for the agent and the watchdog.
+    package static func monotonicNow() -> UInt64 {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
+    }
+
+    /// Records that the lease is alive until `nanoseconds` (monotonic), as `agent` saw it.
+    package func writeDeadline(_ nanoseconds: UInt64, agent: Int32) {
+        replace("deadline", "\(nanoseconds) \(agent)\n")
+    }
+
+    /// The recorded deadline and the agent that wrote it; nil before the first registration.
+    package func readDeadline() -> (nanoseconds: UInt64, agent: Int32)? {
+        let fields = read("deadline").split(separator: " ")
+        guard fields.count == 2, let time = UInt64(fields[0]), let agent = Int32(fields[1].trimmingCharacters(in: .whitespacesAndNewlines)) else { return nil }
+        return (time, agent)
+    }
+
+    /// Records the exclusive units running now.
+    package func writeExclusive(_ units: [FencedUnit]) {
+        replace("exclusive", units.map {
+            ([String($0.pid), String($0.startTime), String($0.processGroup)] + $0.cgroups).joined(separator: " ") + "\n"
+        }.joined())
+    }
+
+    /// The exclusive units last recorded.
+    package func readExclusive() -> [FencedUnit] {
+        read("exclusive").split(separator: "\n").compactMap { line in
+            let fields = line.split(separator: " ").map(String.init)
+            guard fields.count >= 3, let pid = Int32(fields[0]), let start = UInt64(fields[1]), let group = Int32(fields[2]) else { return nil }
+            return FencedUnit(pid: pid, startTime: start, processGroup: group, cgroups: Array(fields.dropFirst(3)))
+        }
+    }
+
+    private func read(_ name: String) -> String {
+        (FileManager.default.contents(atPath: directory + "/" + name)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+    }
+
+    private func replace(_ name: String, _ text: String) {
+        let target = directory + "/" + name
+        if (try? Data(text.utf8).write(to: URL(fileURLWithPath: target + ".tmp"))) == nil {
+            try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            guard (try? Data(text.utf8).write(to: URL(fileURLWithPath: target + ".tmp"))) != nil else { return }
+        }
+        _ = rename(target + ".tmp", target)
+    }
+}
+
+/// An exclusive unit as the watchdog sees it.
+package struct FencedUnit: Sendable, Hashable {
+    /// Its main process.
+    package var pid: Int32
+    /// The main process's start time (`/proc/<pid>/stat` field 22).
+    package var startTime: UInt64
+    /// The unit's process group.
+    package var processGroup: Int32
+    /// Its cgroup directories.
+    package var cgroups: [String]
+
+    /// A unit.
+    package init(pid: Int32, startTime: UInt64, processGroup: Int32, cgroups: [String]) {
+        self.pid = pid; self.startTime = startTime; self.processGroup = processGroup; self.cgroups = cgroups
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+import Glibc
+
+/// Kills an agent's exclusive units when the agent has stopped renewing its lease — from a
+/// process of its own, so fencing also happens when the agent is frozen (SIGSTOP, a stalled
+/// VM, a debugger) or dead, which the agent's own fencing cannot cover (DESIGN.md §6).
+///
+/// The agent starts one watchdog (`flotilla fence-watchdog`) and shares two files with it
+/// (``FenceFiles``). Every ``interval`` the watchdog reads the deadline the agent moves
+/// forward after each renewal; once it has passed, it SIGKILLs the process group and cgroup
+/// of every exclusive unit listed — before the lease can expire, so the controller's
+/// replacement elsewhere never overlaps. It ends when its agent is gone and nothing is left
+/// to guard: the deadline has passed (the units are dealt with), or a newer agent writes the
+/// deadline (that agent's own watchdog guards them now).
+package struct FenceWatchdog: Sendable {
+    /// The shared files.
+    package let files: FenceFiles
+    /// The agent's pid (the watchdog's parent).
+    package let agent: Int32
+    /// How often the deadline is checked.
+    package var interval: Duration = .milliseconds(50)
+    /// Where it says what it did.
+    package let log: @Sendable (String) -> Void
+
+    /// A watchdog for `agent`'s units.
+    package init(files: FenceFiles, agent: Int32, log: @escaping @Sendable (String) -> Void) {
+        self.files = files; self.agent = agent; self.log = log
+    }
+
+    /// Guards until the agent is gone and nothing is left to guard (see the type's summary).
+    package func run() {
+        var killed: Set<FencedUnit> = []
+        while true {
+            let agentAlive = getppid() == agent
+            let deadline = files.readDeadline()
+            if !agentAlive, let deadline, deadline.agent != agent { return }
+            let expired = deadline.map { FenceFiles.monotonicNow() >= $0.nanoseconds } ?? false
+            if expired {
+                for unit in files.readExclusive() where !killed.contains(unit) {
+                    killed.insert(unit)
+                    guard Self.kill(unit) else { continue }
+                    log("fence-watchdog: agent \(agent) did not renew its lease in time; killed exclusive unit (pid \(unit.pid), process group \(unit.processGroup))")
+                }
+            }
+            if !agentAlive && (expired || deadline == nil) { return }
+            usleep(useconds_t(interval.components.attoseconds / 1_000_000_000_000 + interval.components.seconds * 1_000_000))
+        }
+    }
+
+    /// SIGKILLs the unit's process group and cgroup if its main process is still the one
+    /// recorded; true when it was.
+    static func kill(_ unit: FencedUnit) -> Bool {
+        guard ProcStat.isAlive(unit.pid, startTime: unit.startTime) else { return false }
+        if unit.processGroup > 1 { Glibc.kill(-unit.processGroup, SIGKILL) }
+        Glibc.kill(unit.pid, SIGKILL)
+        if !unit.cgroups.isEmpty { CgroupControl.signal(CgroupPlacement(paths: unit.cgroups), SIGKILL) }
+        return true
+    }
+}

@@ -1,0 +1,32 @@
+import ArgumentParser
+import FlotillaAgent
+import Foundation
+import Glibc
+
+/// `flotilla fence-watchdog`: started by the agent, never by hand (see `FenceWatchdog`).
+struct FenceWatchdogCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fence-watchdog",
+        abstract: "Kill the agent's exclusive units when it stops renewing its lease (started by the agent).",
+        shouldDisplay: false
+    )
+
+    @Option(help: "The agent's state directory.")
+    var stateDir: String
+
+    @Option(help: "The agent's process ID (this process's parent).")
+    var agent: Int32
+
+    func run() throws {
+        // Ctrl-C in the agent's terminal and a hang-up reach the whole process group: the
+        // watchdog outlives them to guard units the agent leaves running.
+        signal(SIGINT, SIG_IGN)
+        signal(SIGHUP, SIG_IGN)
+        guard getppid() == agent else {
+            throw ValidationError("fence-watchdog: --agent \(agent) is not this process's parent; it is started by `flotilla agent`")
+        }
+        FenceWatchdog(files: FenceFiles(stateDirectory: stateDir), agent: agent) { line in
+            FileHandle.standardError.write(Data("\(ISO8601DateFormatter().string(from: Date())) \(line)\n".utf8))
+        }.run()
+    }
+}

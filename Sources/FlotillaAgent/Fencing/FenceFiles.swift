@@ -9,8 +9,7 @@ import Glibc
 ///   [<cgroup>…]`: the main process, its start time (so a reused pid is never taken for it),
 ///   its process group and the unit's cgroup directories.
 ///
-/// Both are replaced whole (temporary file, then rename), so a reader sees the old contents
-/// or the new, never a mix.
+/// Both are replaced whole (``FileReplacing``), so a reader sees the old contents or the new.
 package struct FenceFiles: Sendable {
     /// `<state>/fence`.
     package let directory: String
@@ -58,12 +57,7 @@ package struct FenceFiles: Sendable {
     }
 
     private func replace(_ name: String, _ text: String) {
-        let target = directory + "/" + name
-        if (try? Data(text.utf8).write(to: URL(fileURLWithPath: target + ".tmp"))) == nil {
-            try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            guard (try? Data(text.utf8).write(to: URL(fileURLWithPath: target + ".tmp"))) != nil else { return }
-        }
-        _ = rename(target + ".tmp", target)
+        FileReplacing.replace(directory + "/" + name, with: Data(text.utf8))
     }
 }
 

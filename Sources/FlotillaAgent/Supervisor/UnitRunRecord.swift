@@ -111,7 +111,7 @@ final class RunRecordStore: Sendable {
 
     private func append(_ line: Data, _ state: inout State) {
         guard state.descriptor >= 0 else { return }
-        _ = Self.write(line, to: state.descriptor)
+        _ = FileReplacing.write(line, to: state.descriptor)
         state.lines += 1
         if state.lines > max(1024, 4 * state.liveCount) { rewrite(&state) }
     }
@@ -141,7 +141,7 @@ final class RunRecordStore: Sendable {
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0o600)
         guard fd >= 0 else { return }
         var ok = true
-        for units in state.live.values { for line in units.values where ok { ok = Self.write(line, to: fd) } }
+        for units in state.live.values { for line in units.values where ok { ok = FileReplacing.write(line, to: fd) } }
         guard ok, rename(temporary, path) == 0 else { close(fd); return }
         if state.descriptor >= 0 { close(state.descriptor) }
         state.descriptor = fd
@@ -154,18 +154,5 @@ final class RunRecordStore: Sendable {
         guard var data = try? encoder.encode(line) else { return nil }
         data.append(UInt8(ascii: "\n"))
         return data
-    }
-
-    private static func write(_ data: Data, to fd: Int32) -> Bool {
-        data.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let written = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-                if written < 0 && errno == EINTR { continue }
-                guard written > 0 else { return false }
-                offset += written
-            }
-            return true
-        }
     }
 }

@@ -22,6 +22,8 @@ final class ExitWatcher: Sendable {
         var polled: [Int32: Watch] = [:] // by pid, when no pidfd could be had
         var started = false
         var closed = false
+        /// The wake-up pipe is closed: its descriptor numbers may belong to anything now.
+        var pipeClosed = false
     }
 
     private let state = Mutex(State())
@@ -56,10 +58,15 @@ final class ExitWatcher: Sendable {
             return false
         }
         let watch = Watch(pid: pid, startTime: startTime, onExit: onExit)
-        let startThread = state.withLock { state -> Bool in
+        let (startThread, closed) = state.withLock { state -> (Bool, Bool) in
+            if state.closed { return (false, true) }
             if descriptor >= 0 { state.byDescriptor[descriptor] = watch } else { state.polled[pid] = watch }
             defer { state.started = true }
-            return !state.started && !state.closed
+            return (!state.started, false)
+        }
+        if closed {
+            if descriptor >= 0 { Glibc.close(descriptor) }
+            return false
         }
         if startThread {
             let thread = Thread { [self] in run() }
@@ -70,15 +77,36 @@ final class ExitWatcher: Sendable {
         return true
     }
 
-    /// Stops the thread; watches still open are dropped without a report.
+    /// Stops the thread; watches still open are dropped without a report. Later watches
+    /// are refused.
     func close() {
-        state.withLock { $0.closed = true }
-        wake()
+        let closeHere = state.withLock { state -> Bool in
+            state.closed = true
+            guard !state.started, !state.pipeClosed else { return false }
+            state.pipeClosed = true // no thread: nobody else will close the pipe
+            return true
+        }
+        if closeHere {
+            Glibc.close(wakeRead)
+            Glibc.close(wakeWrite)
+        } else {
+            wake()
+        }
     }
 
+    /// The wake-up pipe's descriptors (read, write), for tests.
+    var wakeDescriptors: [Int32] { [wakeRead, wakeWrite] }
+    /// True once the wake-up pipe is being closed (after ``close()``, when the thread ends).
+    var pipeIsClosed: Bool { state.withLock { $0.pipeClosed } }
+
+    /// Wakes the thread. The write happens under the lock, and only while the pipe is open:
+    /// a write to a closed descriptor number would land in whatever file or socket reuses it.
     private func wake() {
-        var byte: UInt8 = 1
-        _ = Glibc.write(wakeWrite, &byte, 1)
+        state.withLock { state in
+            guard !state.pipeClosed else { return }
+            var byte: UInt8 = 1
+            _ = Glibc.write(wakeWrite, &byte, 1)
+        }
     }
 
     private func run() {
@@ -101,7 +129,7 @@ final class ExitWatcher: Sendable {
             if polling { checkPolled() }
         }
         let leftovers = state.withLock { state in
-            defer { state.byDescriptor = [:]; state.polled = [:] }
+            defer { state.byDescriptor = [:]; state.polled = [:]; state.pipeClosed = true }
             return Array(state.byDescriptor.keys)
         }
         for fd in leftovers { Glibc.close(fd) }

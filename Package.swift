@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/grpc/grpc-swift-protobuf", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.0.0"..<"5.0.0"),
     ],
     targets: [
@@ -49,6 +50,9 @@ let package = Package(
         .target(name: "FlotillaAPI", dependencies: [
             "FlotillaModel", "FlotillaScheduler", "FlotillaStore", "FlotillaAgent", "FlotillaController",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
         // One machine's whole agent wired together (store, membership, supervisor, controller,
         // API): used by `flotilla agent`, `flotilla dev`, the cluster tests and benchmarks.

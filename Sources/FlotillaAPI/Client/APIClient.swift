@@ -1,10 +1,9 @@
 import FlotillaModel
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
+import NIOHTTP1
 
-/// An async client of the agent API (`/v1/…`) over URLSession.
+/// An async client of the agent API (`/v1/…`): one HTTP/1.1 connection per request
+/// (``HTTPExchange``).
 public struct APIClient: Sendable {
     /// The agent API's default port.
     public static let defaultPort = 4880
@@ -18,12 +17,12 @@ public struct APIClient: Sendable {
     /// Seconds before a request gives up.
     public let timeout: TimeInterval
 
-    /// A client of `endpoint` (`http://host:port`, or `host:port`).
+    /// A client of `endpoint` (`http://host:port`, or `host:port`; port 80 when none is given).
     public init(endpoint text: String, timeout: TimeInterval = 30) throws {
         var text = text.trimmingCharacters(in: .whitespaces)
         if !text.contains("://") { text = "http://" + text }
         while text.hasSuffix("/") { text.removeLast() }
-        guard let url = URL(string: text), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil else {
+        guard let url = URL(string: text), url.scheme == "http", url.host != nil else {
             throw APIClientError.badEndpoint(text)
         }
         self.endpoint = url
@@ -43,52 +42,36 @@ public struct APIClient: Sendable {
         var components = URLComponents(url: endpoint, resolvingAgainstBaseURL: false)!
         components.percentEncodedPath = endpoint.path + path
         if !query.isEmpty { components.queryItems = query }
-        guard let url = components.url else { throw APIClientError.badEndpoint(endpoint.absoluteString + path) }
-        var request = URLRequest(url: url, timeoutInterval: timeout)
-        request.httpMethod = method
-        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+        guard let host = endpoint.host else { throw APIClientError.badEndpoint(endpoint.absoluteString + path) }
+        let target = components.percentEncodedPath + (components.percentEncodedQuery.map { "?" + $0 } ?? "")
+        var fields = headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        var bytes: [UInt8]?
         if let body {
-            request.httpBody = try JSONEncoder().encode(body)
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+            bytes = Array(try JSONEncoder().encode(body))
+            fields.append(("Content-Type", "application/json"))
         }
-        let data: Data
-        let response: URLResponse
+        let http: HTTPExchange.Answer
         do {
-            (data, response) = try await URLSession.shared.data(for: request)
-        } catch let error as URLError {
-            throw APIClientError.unreachable(endpoint: endpoint.absoluteString, detail: Self.words(error))
+            http = try await HTTPExchange(host: host, port: endpoint.port ?? 80, timeout: .seconds(timeout))
+                .send(HTTPMethod(rawValue: method), target, headers: fields, body: bytes)
         } catch {
             throw APIClientError.unreachable(endpoint: endpoint.absoluteString, detail: "\(error)")
         }
-        guard let http = response as? HTTPURLResponse else {
-            throw APIClientError.badResponse(endpoint: endpoint.absoluteString, detail: "not an HTTP answer")
-        }
+        let data = Data(http.body)
         let decoder = JSONDecoder()
-        if (200..<300).contains(http.statusCode) || acceptingErrorBody, let answer = try? decoder.decode(type, from: data) {
+        if (200..<300).contains(http.status) || acceptingErrorBody, let answer = try? decoder.decode(type, from: data) {
             return answer
         }
-        if !(200..<300).contains(http.statusCode) {
+        if !(200..<300).contains(http.status) {
             if let body = try? decoder.decode(ErrorBody.self, from: data) {
-                throw APIClientError.rejected(status: http.statusCode, message: body.error, diagnostics: body.diagnostics ?? [],
+                throw APIClientError.rejected(status: http.status, message: body.error, diagnostics: body.diagnostics ?? [],
                                               endpoint: endpoint.absoluteString)
             }
             let text = String(decoding: data.prefix(200), as: UTF8.self)
             throw APIClientError.badResponse(endpoint: endpoint.absoluteString,
-                                             detail: "HTTP \(http.statusCode) \(method) \(path)\(text.isEmpty ? "" : ": \(text)")")
+                                             detail: "HTTP \(http.status) \(method) \(path)\(text.isEmpty ? "" : ": \(text)")")
         }
         throw APIClientError.badResponse(endpoint: endpoint.absoluteString, detail: "\(method) \(path) answered something that is not a \(type)")
-    }
-
-    /// A URL error in a few words.
-    static func words(_ error: URLError) -> String {
-        switch error.code {
-        case .cannotConnectToHost: "connection refused"
-        case .cannotFindHost, .dnsLookupFailed: "unknown host"
-        case .timedOut: "no answer in time"
-        case .networkConnectionLost: "connection lost"
-        case .notConnectedToInternet: "no network"
-        default: error.localizedDescription
-        }
     }
 
     /// A path segment, percent-encoded.

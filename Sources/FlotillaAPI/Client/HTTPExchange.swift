@@ -1,0 +1,110 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import Synchronization
+
+/// One HTTP/1.1 request and its answer over a connection of its own (SwiftNIO), which is how
+/// ``APIClient`` talks to an agent. Plain HTTP only: the agent API serves no TLS.
+///
+/// Built on the NIO the agent already runs rather than URLSession: FoundationNetworking would
+/// load libcurl and two dozen libraries it pulls in (TLS, Kerberos, LDAP…) into every agent.
+struct HTTPExchange: Sendable {
+    /// A complete answer.
+    struct Answer: Sendable {
+        var status: Int
+        var body: [UInt8]
+    }
+
+    /// Why no answer came, in the words ``APIClientError/unreachable`` shows.
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    let host: String
+    let port: Int
+    /// How long the whole exchange (connect, send, answer) may take.
+    let timeout: Duration
+
+    /// Sends `method target` with `headers` and `body`, and reads the whole answer.
+    func send(_ method: HTTPMethod, _ target: String, headers: [(String, String)] = [], body: [UInt8]? = nil) async throws -> Answer {
+        let limit = TimeAmount.nanoseconds(Int64((timeout / .nanoseconds(1)).rounded()))
+        let channel: NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>
+        do {
+            channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .connectTimeout(limit)
+                .connect(host: host, port: port) { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                        return try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(wrappingChannelSynchronously: channel)
+                    }
+                }
+        } catch {
+            throw Failure(description: Self.words(error))
+        }
+        let expired = Expiry()
+        let deadline = channel.channel.eventLoop.scheduleTask(in: limit) {
+            [underlying = channel.channel] in
+            expired.fire()
+            underlying.close(promise: nil)
+        }
+        defer { deadline.cancel() }
+        do {
+            return try await channel.executeThenClose { inbound, outbound in
+                var head = HTTPRequestHead(version: .http1_1, method: method, uri: target)
+                head.headers.add(name: "Host", value: "\(host):\(port)")
+                head.headers.add(name: "Connection", value: "close")
+                for (name, value) in headers { head.headers.add(name: name, value: value) }
+                if let body { head.headers.add(name: "Content-Length", value: String(body.count)) }
+                try await outbound.write(.head(head))
+                if let body { try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body)))) }
+                try await outbound.write(.end(nil))
+                var status: Int?
+                var bytes: [UInt8] = []
+                for try await part in inbound {
+                    switch part {
+                    case .head(let answer): status = Int(answer.status.code)
+                    case .body(var buffer): bytes += buffer.readBytes(length: buffer.readableBytes) ?? []
+                    case .end: if let status { return Answer(status: status, body: bytes) }
+                    }
+                }
+                throw Failure(description: expired.fired ? "no answer in time" : "connection lost")
+            }
+        } catch let failure as Failure {
+            throw failure
+        } catch {
+            throw Failure(description: expired.fired ? "no answer in time" : Self.words(error))
+        }
+    }
+
+    /// A connection error in a few words.
+    static func words(_ error: any Error) -> String {
+        if let connection = error as? NIOConnectionError {
+            if connection.dnsAError != nil || connection.dnsAAAAError != nil { return "unknown host" }
+            if let first = connection.connectionErrors.first { return words(first.error) }
+            return "unknown host"
+        }
+        if let io = error as? IOError {
+            switch io.errnoCode {
+            case ECONNREFUSED: return "connection refused"
+            case ECONNRESET, EPIPE: return "connection lost"
+            case ENETUNREACH, EHOSTUNREACH: return "no route to host"
+            default: return "\(io)"
+            }
+        }
+        if let channel = error as? ChannelError {
+            switch channel {
+            case .connectTimeout: return "no answer in time"
+            case .ioOnClosedChannel, .alreadyClosed, .eof: return "connection lost"
+            default: return "\(channel)"
+            }
+        }
+        return "\(error)"
+    }
+}
+
+/// Set once the exchange's deadline has passed.
+private final class Expiry: Sendable {
+    private let state = Atomic<Bool>(false)
+    func fire() { state.store(true, ordering: .relaxed) }
+    var fired: Bool { state.load(ordering: .relaxed) }
+}

@@ -1,5 +1,6 @@
 import FlotillaModel
 import FlotillaStore
+import Synchronization
 
 /// Reads the records the controller (and the API) decide from, all at one store revision.
 public struct ClusterReader: Sendable {
@@ -8,10 +9,17 @@ public struct ClusterReader: Sendable {
     /// Where records live.
     public let layout: StoreLayout
 
-    /// Creates a reader.
-    public init(store: any KeyValueStore, layout: StoreLayout) {
+    /// The records the last read decoded, when kept between reads.
+    private let memory: DecodedRecords?
+
+    /// Creates a reader. One `remembering` what it decoded decodes again only the records
+    /// that changed since its last read (by mod revision): the reconcile loop reads the whole
+    /// cluster on every pass, and decoding thousands of unchanged assignments each time
+    /// would dominate the pass.
+    public init(store: any KeyValueStore, layout: StoreLayout, remembering: Bool = false) {
         self.store = store
         self.layout = layout
+        memory = remembering ? DecodedRecords() : nil
     }
 
     /// Machines, stacks, assignments and placement failures in one transaction, so they are
@@ -22,22 +30,51 @@ public struct ClusterReader: Sendable {
         var ranges: [[KeyValue]] = []
         for op in response.responses { if case .range(let r) = op { ranges.append(r.kvs) } }
         guard ranges.count == 4 else { throw StoreError(.internal, "cluster read returned \(ranges.count) ranges, expected 4") }
+        let previous = memory?.take() ?? [:]
+        var kept: [Bytes: DecodedRecords.Entry] = [:]
+        func decode<Record: Decodable & Sendable>(_ type: Record.Type, _ kv: KeyValue) throws -> Record {
+            if let hit = previous[kv.key], hit.modRevision == kv.modRevision, let record = hit.record as? Record {
+                kept[kv.key] = hit
+                return record
+            }
+            let record = try RecordCodec.decode(type, from: kv.value, key: kv.key.utf8String)
+            if memory != nil { kept[kv.key] = DecodedRecords.Entry(modRevision: kv.modRevision, record: record) }
+            return record
+        }
         var state = ClusterState(revision: response.header.revision)
         for kv in ranges[0] {
-            state.machines.append(try RecordCodec.decode(MachineRecord.self, from: kv.value, key: kv.key.utf8String))
+            state.machines.append(try decode(MachineRecord.self, kv))
         }
         for kv in ranges[1] {
-            let record = try RecordCodec.decode(StackRecord.self, from: kv.value, key: kv.key.utf8String)
+            let record = try decode(StackRecord.self, kv)
             state.stacks[record.spec.name] = .init(record: record, revision: kv.modRevision)
         }
         for kv in ranges[2] {
-            let assignment = try RecordCodec.decode(Assignment.self, from: kv.value, key: kv.key.utf8String)
+            let assignment = try decode(Assignment.self, kv)
             state.assignments[assignment.instance] = .init(assignment: assignment, revision: kv.modRevision)
         }
         for kv in ranges[3] {
-            let pending = try RecordCodec.decode(PendingRecord.self, from: kv.value, key: kv.key.utf8String)
+            let pending = try decode(PendingRecord.self, kv)
             state.pendings[pending.instance] = pending
         }
+        memory?.keep(kept)
         return state
     }
+}
+
+/// The records a ``ClusterReader`` decoded, by key, with the mod revision they were read at
+/// (a key's value never changes without its mod revision changing).
+private final class DecodedRecords: Sendable {
+    struct Entry: Sendable {
+        var modRevision: Int64
+        var record: any Sendable
+    }
+
+    private let entries = Mutex<[Bytes: Entry]>([:])
+
+    /// What the last read kept, leaving nothing behind (reads of one reader do not overlap).
+    func take() -> [Bytes: Entry] { entries.withLock { entries in defer { entries = [:] }; return entries } }
+
+    /// Keeps a read's records for the next read.
+    func keep(_ records: [Bytes: Entry]) { entries.withLock { $0 = records } }
 }

@@ -42,7 +42,7 @@ public struct ReconcileLoop: Sendable {
     /// Runs while `leader` holds. Returns when a guarded write fails (leadership lost); throws
     /// on store errors; ends on cancellation.
     public func run(as leader: LeaderGuard) async throws {
-        let reader = ClusterReader(store: store, layout: layout)
+        let reader = ClusterReader(store: store, layout: layout, remembering: true)
         let commit = PlanCommit(store: store, layout: layout)
         var eventLease = try await store.leaseGrant(ttl: settings.eventTTL, id: 0).id
         var eventLeaseGranted = ContinuousClock.now

@@ -51,6 +51,7 @@ struct ThroughputBench {
         let watching = try await counter.start()
         let assigned = RunningCounter(store: observer, prefix: StoreLayout().assignments)
         let watchingAssignments = try await assigned.start()
+        let cpuBefore = Self.cpuSeconds()
         let start = ContinuousClock.now
         _ = try await client.apply(request)
         async let allAssigned: Double = {
@@ -59,13 +60,40 @@ struct ThroughputBench {
         }()
         try await counter.wait(for: instances, watch: watching, timeout: .seconds(600))
         let elapsed = seconds(ContinuousClock.now - start)
+        let cpu = Self.cpuSeconds() - cpuBefore
         let assignedAfter = try await allAssigned
         figure("throughput: \(instances) instances on \(agents) agents", String(format: "%.0f instances/s", Double(instances) / elapsed),
                target: "≥ 5,000 instances/s")
-        say(String(format: "  (apply → all %d assigned in %.2f s, all running in %.2f s; fake driver, embedded store)",
-                   instances, assignedAfter, elapsed))
+        say(String(format: "  (apply → all %d assigned in %.2f s, all running in %.2f s; fake driver, embedded store; %.2f s of CPU, %.1f cores busy)",
+                   instances, assignedAfter, elapsed, cpu, cpu / elapsed))
+        say("  (state under \(root), \(Self.filesystem(of: NSTemporaryDirectory())))")
         for node in nodes.reversed() { await node.stop() }
         nodes = []
+    }
+
+    /// CPU time (user + system) this process has used so far, in seconds.
+    static func cpuSeconds() -> Double {
+        var usage = rusage()
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+        let seconds = { (time: timeval) in Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
+    }
+
+    /// The filesystem type of `path`, from the longest matching mount point in /proc/mounts
+    /// (the journal files' inode allocations are a large part of the cost, and how large
+    /// depends on the filesystem).
+    static func filesystem(of path: String) -> String {
+        let resolved = (path as NSString).resolvingSymlinksInPath
+        let mounts = (try? String(contentsOfFile: "/proc/mounts", encoding: .utf8)) ?? ""
+        var best: (point: String, type: String)?
+        for line in mounts.split(separator: "\n") {
+            let fields = line.split(separator: " ").map(String.init)
+            guard fields.count > 2 else { continue }
+            let point = fields[1]
+            guard resolved == point || resolved.hasPrefix(point == "/" ? "/" : point + "/") else { continue }
+            if point.count > (best?.point.count ?? -1) { best = (point, fields[2]) }
+        }
+        return best.map { "\($0.type) at \($0.point)" } ?? "filesystem unknown"
     }
 
     private func waitForMachines(_ client: APIClient, _ count: Int) async throws {

@@ -10,8 +10,8 @@ struct APILogsStacksTests {
     func localLogs() async throws {
         let journal = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: journal) }
-        try FileManager.default.createDirectory(atPath: journal + "/web@1", withIntermediateDirectories: true)
-        let file = journal + "/web@1/main.log"
+        try FileManager.default.createDirectory(atPath: journal, withIntermediateDirectories: true)
+        let file = journal + "/web@1+main.log"
         try "one\ntwo\nthree\n".write(toFile: file, atomically: true, encoding: .utf8)
         let store = InMemoryStore()
         try await register(store, [machine("m1")])
@@ -42,8 +42,8 @@ struct APILogsStacksTests {
     func journalRotation() async throws {
         let journal = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: journal) }
-        try FileManager.default.createDirectory(atPath: journal + "/a@1", withIntermediateDirectories: true)
-        let file = journal + "/a@1/u.log"
+        try FileManager.default.createDirectory(atPath: journal, withIntermediateDirectories: true)
+        let file = journal + "/a@1+u.log"
         try "old 1\nold 2\n".write(toFile: file, atomically: true, encoding: .utf8)
         let source = JournalLogSource(directory: journal)
         let start = try await source.lines(instance: "a@1", unit: "u", last: 1)
@@ -64,8 +64,8 @@ struct APILogsStacksTests {
     func forwardedLogs() async throws {
         let remoteJournal = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: remoteJournal) }
-        try FileManager.default.createDirectory(atPath: remoteJournal + "/web@1", withIntermediateDirectories: true)
-        try "remote line\n".write(toFile: remoteJournal + "/web@1/main.log", atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(atPath: remoteJournal, withIntermediateDirectories: true)
+        try "remote line\n".write(toFile: remoteJournal + "/web@1+main.log", atomically: true, encoding: .utf8)
         let store = InMemoryStore()
         try await withAPIServer(store: store, machineID: "m2", journal: remoteJournal) { _, remotePort in
             try await register(store, [machine("m1"), machine("m2", apiURL: "http://127.0.0.1:\(remotePort)")])

@@ -15,7 +15,7 @@ struct ExecEnvironmentTests {
     }
 
     private func journal(_ scratch: Scratch, _ unit: String) -> [String] {
-        scratch.read("journal/app@1/\(unit).log").split(separator: "\n").map(String.init).filter { !$0.hasPrefix("[flotilla") }
+        scratch.read("journal/app@1+\(unit).log").split(separator: "\n").map(String.init).filter { !$0.hasPrefix("[flotilla") }
     }
 
     @Test("Environment, EnvironmentFile (wins), WorkingDirectory and ${VAR}/$VAR expansion reach the process")

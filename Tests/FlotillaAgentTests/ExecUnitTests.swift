@@ -35,7 +35,7 @@ struct ExecUnitTests {
             let current = await status(supervisor)
             #expect(current?.lastError == nil)
             #expect(current?.pid.map(processAlive) == true)
-            let journal = scratch.read("journal/app@1/web.log")
+            let journal = scratch.read("journal/app@1+web.log")
             #expect(journal.contains("ExecStartPre '/bin/false' exited 1 (ignored: '-' prefix)"))
             #expect(journal.contains("'/no/such/program' does not exist or is not executable"))
         }
@@ -75,7 +75,7 @@ struct ExecUnitTests {
             #expect(current?.lastError == "main process exited 3")
             await supervisor.apply([assignment(units: [spec], desired: .loaded)])
             #expect(await eventually { await status(supervisor)?.state == .exited })
-            let journal = scratch.read("journal/app@1/web.log")
+            let journal = scratch.read("journal/app@1+web.log")
             for delay in ["0.2", "0.4", "0.8"] { #expect(journal.contains("restarting in \(delay) s (Restart=on-failure)")) }
             #expect(scratch.read("runs").split(separator: "\n").count >= 3)
         }

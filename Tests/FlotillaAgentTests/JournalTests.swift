@@ -28,17 +28,34 @@ struct JournalTests {
             let script = "i=0; while [ $i -lt 50 ]; do echo line-$i-0123456789012345678901234567890123456789012345; i=$((i+1)); done; "
                 + "while [ ! -e \(scratch.path("go")) ]; do sleep 0.05; done; echo after-rotation; exec sleep 1000"
             await supervisor.apply([assignment(units: [shellUnit("web", script)])])
-            let log = scratch.path("journal/app@1/web.log")
+            let log = scratch.path("journal/app@1+web.log")
             #expect(await eventually { FileManager.default.fileExists(atPath: log + ".1") && JournalReader.size(log) < 1_000 })
             FileManager.default.createFile(atPath: scratch.path("go"), contents: nil)
-            #expect(await eventually { scratch.read("journal/app@1/web.log").contains("after-rotation") })
+            #expect(await eventually { scratch.read("journal/app@1+web.log").contains("after-rotation") })
             // O_APPEND: the writer continued at the new end, no hole of zero bytes.
-            #expect(!scratch.read("journal/app@1/web.log").contains("\u{0}"))
-            #expect(scratch.read("journal/app@1/web.log.1").contains("line-49-"))
+            #expect(!scratch.read("journal/app@1+web.log").contains("\u{0}"))
+            #expect(scratch.read("journal/app@1+web.log.1").contains("line-49-"))
             let lines = supervisor.journalReader(instance: "app@1", unit: "web").lastLines(3)
             #expect(lines.last == "after-rotation")
             #expect(lines.first?.hasPrefix("line-4") == true || lines.first?.hasPrefix("[flotilla") == true)
         }
+    }
+
+    @Test("at start the journal keeps live instances (moving the older per-instance layout) and drops the rest")
+    func prepareTidiesAndMigrates() throws {
+        let directory = NSTemporaryDirectory() + "flotilla-journal-\(UInt32.random(in: 0...UInt32.max))"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let manager = FileManager.default
+        for dir in ["a@1", "b@1"] { try manager.createDirectory(atPath: "\(directory)/\(dir)", withIntermediateDirectories: true) }
+        for file in ["a@1/web.log", "a@1/web.log.1", "b@1/web.log", "a@1+db.log", "c@1+x.log", "c@1+x.log.2"] {
+            try "\(file)\n".write(toFile: "\(directory)/\(file)", atomically: false, encoding: .utf8)
+        }
+        let journal = Journal(directory: directory, settings: Journal.Settings(keep: 2))
+        journal.prepare(live: ["a@1"])
+        #expect(try manager.contentsOfDirectory(atPath: directory).sorted() == ["a@1+db.log", "a@1+web.log", "a@1+web.log.1"])
+        #expect(JournalReader(path: journal.path(instance: "a@1", unit: "web"), keep: 2).lastLines(5) == ["a@1/web.log.1", "a@1/web.log"])
+        journal.remove(instance: "a@1", units: ["web", "db"])
+        #expect(try manager.contentsOfDirectory(atPath: directory).isEmpty)
     }
 
     @Test("rotation keeps N copies, newest in .1, and truncates in place")

@@ -34,6 +34,42 @@ struct RunRecordStoreTests {
         }
     }
 
+    @Test("a spec is written once for all the units that run it, again only when it changes; records read back with their specs")
+    func specsHaveLinesOfTheirOwn() throws {
+        try withDirectory { directory in
+            let store = RunRecordStore(directory: directory)
+            var changed = record("a@1", "web", restarts: 1)
+            changed.spec.environment = [EnvironmentVariable(name: "MODE", value: "b")]
+            store.save(record("a@1", "web", state: .starting))
+            store.save(record("a@1", "web"))
+            store.save(record("a@2", "web"))
+            store.save(changed)
+            let text = try String(contentsOfFile: directory + "/records.log", encoding: .utf8)
+            let lines = text.split(separator: "\n")
+            #expect(lines.count == 6, "two spec lines and four records: \(text)")
+            #expect(lines.filter { $0.hasPrefix(#"{"spec":"#) }.count == 2, "\(text)")
+            let again = RunRecordStore(directory: directory)
+            #expect(again.loadAll() == [changed, record("a@2", "web")])
+            again.save(record("a@3", "web"))
+            #expect(RunRecordStore(directory: directory).loadAll() == [changed, record("a@2", "web"), record("a@3", "web")],
+                    "specs keep their IDs across a rewrite")
+        }
+    }
+
+    @Test("records written with their whole spec (by an older agent) still read back")
+    func wholeRecordLinesReadBack() throws {
+        try withDirectory { directory in
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            var older = record("a@1", "web")
+            older.spec.environment = [EnvironmentVariable(name: "MODE", value: "old")]
+            let encoder = JSONEncoder()
+            let line = try #"{"record":"# + String(decoding: encoder.encode(older), as: UTF8.self) + "}\n"
+            try line.write(toFile: directory + "/records.log", atomically: false, encoding: .utf8)
+            #expect(RunRecordStore(directory: directory).loadAll() == [older])
+            #expect(RunRecordStore(directory: directory).loadAll() == [older], "after the rewrite too")
+        }
+    }
+
     @Test("a torn last line (agent killed mid-write) is skipped, and later saves still read back")
     func tornLineIsSkipped() throws {
         try withDirectory { directory in

@@ -41,9 +41,9 @@ struct ApplyCommandTests {
             let path = try api.file("web.yaml", webStack)
             async let result = api.run(["apply", "-f", path, "--timeout", "60"])
             let token = try await api.assignWhenApplied("web@1", stack: "web")
-            try FileManager.default.createDirectory(atPath: api.journal + "/web@1", withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: api.journal, withIntermediateDirectories: true)
             let lines = (1...12).map { "log line \($0)" }.joined(separator: "\n") + "\n"
-            try lines.write(toFile: api.journal + "/web@1/main.log", atomically: true, encoding: .utf8)
+            try lines.write(toFile: api.journal + "/web@1+main.log", atomically: true, encoding: .utf8)
             try await api.status("web@1", "main", .failed, token: token, exitCode: 3, lastError: "main process exited with code 3")
             let finished = try await result
             #expect(finished.status == 1, "\(finished.stdout)\n\(finished.stderr)")

@@ -1,8 +1,9 @@
+import FlotillaAgent
 import Foundation
 import Glibc
 
-/// Reads journal files at `<directory>/<instance>/<unit>.log`, with rotated copies at
-/// `….log.1` (newest) to `….log.<keep>`: the layout the agent's supervisor writes.
+/// Reads journal files at `<directory>/<instance>+<unit>.log`, with rotated copies at
+/// `….log.1` (newest) to `….log.<keep>`: the layout the agent's supervisor writes (``Journal``).
 /// A unit without a journal file yet has no lines.
 public struct JournalLogSource: LogSource {
     /// The journal directory (`<state>/journal`).
@@ -17,7 +18,7 @@ public struct JournalLogSource: LogSource {
     }
 
     /// The live journal file of a unit.
-    public func path(instance: String, unit: String) -> String { "\(directory)/\(instance)/\(unit).log" }
+    public func path(instance: String, unit: String) -> String { Journal(directory: directory).path(instance: instance, unit: unit) }
 
     /// The last `last` lines; a last line without its newline yet is included.
     public func lines(instance: String, unit: String, last: Int) async throws -> LogChunk {

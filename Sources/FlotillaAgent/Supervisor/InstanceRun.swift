@@ -49,6 +49,8 @@ struct UnitRun: Sendable {
     var fencedOut = false
     /// What was last published, to publish changes only.
     var published: UnitStatus?
+    /// The run record last written for it (a save that would write the same is skipped).
+    var saved: UnitRunRecord?
     /// The health verdict while running with a check (see `Supervisor+Health`).
     var health: HealthState?
     /// When the next probe starts.

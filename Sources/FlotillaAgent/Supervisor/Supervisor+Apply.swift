@@ -117,7 +117,7 @@ extension Supervisor {
         for unit in run.units.values {
             if let cgroup = unit.cgroup, !cgroup.paths.isEmpty, !driver.removeCgroup(cgroup) { leftoverCgroups.append(cgroup) }
         }
-        if kept.isEmpty { journal.remove(instance: name) }
+        if kept.isEmpty { journal.remove(instance: name, units: run.order) }
         for unit in run.order where !kept.contains(unit) { changeSink.yield(.removed(instance: name, unit: unit)) }
     }
 }

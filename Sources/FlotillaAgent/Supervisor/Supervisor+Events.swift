@@ -2,7 +2,8 @@ import FlotillaModel
 
 extension Supervisor {
     /// Feeds `event` to one unit's lifecycle and executes what it asks, answering spawns at
-    /// once (the lifecycle's ordering contract).
+    /// once (the lifecycle's ordering contract); then writes the unit's run record, so a
+    /// process spawned here is on record before the agent does anything else.
     func deliver(_ event: UnitEvent, to instance: String, _ unit: String, now: Double) {
         dirty.insert(instance)
         var queue = [event]
@@ -15,6 +16,7 @@ extension Supervisor {
                 if let answer = execute(action, instance: instance, unit: unit) { queue.append(answer) }
             }
         }
+        saveRecord(instance: instance, unit: unit)
     }
 
     private func execute(_ action: UnitAction, instance: String, unit: String) -> UnitEvent? {
@@ -39,7 +41,6 @@ extension Supervisor {
             run.cgroup = placement
             if let warning = placement.warning { journal.note(warning, instance: instance, unit: unit) }
         }
-        journal.prepare(instance: instance)
         do throws(SpawnFailure) {
             let request = try launch.request(command, spec: run.spec, instance: instance,
                                              mainPID: role == .control ? run.lifecycle.main : nil,
@@ -50,8 +51,7 @@ extension Supervisor {
             }
             if role == .main { run.main = handle } else { run.control = handle }
             instances[instance]!.units[unit] = run
-            saveRecord(instance: instance, unit: unit)
-            return .spawned(role, pid: handle.pid)
+            return .spawned(role, pid: handle.pid) // recorded when `deliver` has handled it
         } catch {
             instances[instance]!.units[unit] = run
             return .spawnFailed(role, reason: error.description) // the lifecycle notes it
@@ -97,14 +97,18 @@ extension Supervisor {
         }
     }
 
-    /// Writes one unit's run record. It names the last main and control processes even
-    /// after they ended: recovery checks pid and start time before acting on them.
+    /// Writes one unit's run record, unless it would write what it last wrote. It names the
+    /// last main and control processes even after they ended: recovery checks pid and start
+    /// time before acting on them.
     func saveRecord(instance: String, unit: String) {
         guard let owner = instances[instance], let run = owner.units[unit] else { return }
         let alive = run.lifecycle
-        records.save(UnitRunRecord(instance: instance, stack: owner.assignment.stack, specRevision: owner.assignment.specRevision,
+        let record = UnitRunRecord(instance: instance, stack: owner.assignment.stack, specRevision: owner.assignment.specRevision,
                                    fencingToken: owner.assignment.fencingToken, desired: owner.assignment.desired, spec: run.spec,
                                    state: alive.state, main: run.main, control: run.control, cgroup: run.cgroup,
-                                   restarts: alive.restarts, lastError: alive.lastError, since: alive.since))
+                                   restarts: alive.restarts, lastError: alive.lastError, since: alive.since)
+        guard record != run.saved else { return }
+        records.save(record)
+        instances[instance]!.units[unit]!.saved = record
     }
 }

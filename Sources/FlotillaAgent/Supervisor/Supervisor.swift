@@ -63,6 +63,7 @@ package actor Supervisor {
         let now = Date().timeIntervalSince1970
         nextHousekeeping = now + configuration.housekeepingInterval
         instances = Recovery(driver: driver, records: records, sink: inboxSink, now: now).adopt()
+        journal.prepare(live: Set(instances.keys))
         dirty = Set(instances.keys)
     }
 

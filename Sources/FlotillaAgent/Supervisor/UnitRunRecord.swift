@@ -39,27 +39,106 @@ package struct UnitRunRecord: Sendable, Hashable, Codable {
     package var since: Double?
 }
 
+extension UnitRunRecord {
+    private enum CodingKeys: String, CodingKey {
+        case schema, instance, stack, specRevision, fencingToken, desired, spec, unit, state, main, control, cgroup, restarts,
+             lastError, since
+    }
+
+    /// Set to `true` in an encoder's `userInfo` to write the unit's name (`unit`) instead of its
+    /// whole spec; decoding such a record gives a spec holding only the name, for the reader
+    /// to fill in (``RunRecordStore`` keeps specs on lines of their own).
+    static let omittingSpec = CodingUserInfoKey(rawValue: "flotilla.runRecord.omittingSpec")!
+
+    package init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        schema = try c.decode(Int.self, forKey: .schema)
+        instance = try c.decode(String.self, forKey: .instance)
+        stack = try c.decode(String.self, forKey: .stack)
+        specRevision = try c.decode(Int64.self, forKey: .specRevision)
+        fencingToken = try c.decode(Int64.self, forKey: .fencingToken)
+        desired = try c.decode(DesiredState.self, forKey: .desired)
+        spec = try c.decodeIfPresent(UnitSpec.self, forKey: .spec) ?? UnitSpec(name: c.decode(String.self, forKey: .unit))
+        state = try c.decode(UnitState.self, forKey: .state)
+        main = try c.decodeIfPresent(ProcessHandle.self, forKey: .main)
+        control = try c.decodeIfPresent(ProcessHandle.self, forKey: .control)
+        cgroup = try c.decodeIfPresent(CgroupPlacement.self, forKey: .cgroup)
+        restarts = try c.decode(Int.self, forKey: .restarts)
+        lastError = try c.decodeIfPresent(String.self, forKey: .lastError)
+        since = try c.decodeIfPresent(Double.self, forKey: .since)
+    }
+
+    package func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(schema, forKey: .schema)
+        try c.encode(instance, forKey: .instance)
+        try c.encode(stack, forKey: .stack)
+        try c.encode(specRevision, forKey: .specRevision)
+        try c.encode(fencingToken, forKey: .fencingToken)
+        try c.encode(desired, forKey: .desired)
+        if encoder.userInfo[Self.omittingSpec] as? Bool == true {
+            try c.encode(spec.name, forKey: .unit)
+        } else {
+            try c.encode(spec, forKey: .spec)
+        }
+        try c.encode(state, forKey: .state)
+        try c.encodeIfPresent(main, forKey: .main)
+        try c.encodeIfPresent(control, forKey: .control)
+        try c.encodeIfPresent(cgroup, forKey: .cgroup)
+        try c.encode(restarts, forKey: .restarts)
+        try c.encodeIfPresent(lastError, forKey: .lastError)
+        try c.encodeIfPresent(since, forKey: .since)
+    }
+}
+
 /// Reads and writes run records: one append-only file, `<state>/units/records.log`, one JSON
-/// object per line — a record (the newest line of a unit wins) or `{"removed": INSTANCE}`.
+/// object per line — a spec (`{"spec": {"id": N, "spec": …}}`), a unit's run naming its spec
+/// (`{"record": …, "specID": N}`; the newest line of a unit wins) or `{"removed": INSTANCE}`.
+/// A spec, the bulk of a record, is written once however many units run it and however often
+/// they save (the instances of a stack share their units' specs).
 ///
 /// A save is one `write` with `O_APPEND`: no file is created or renamed per save, so a machine
 /// starting thousands of units does not spend its time allocating inodes. An agent killed
-/// mid-write leaves a torn last line; the next agent skips it and rewrites the file (only the
-/// live records, to a temporary file renamed over the log), which also happens whenever the
-/// log holds four times more lines than live records. Not fsync'd: a record only matters
-/// while the machine stays up (after a machine crash its processes are gone too, and a reused
-/// pid is told apart by its start time), and the page cache keeps it across agent restarts.
+/// mid-write leaves a torn last line; the next agent skips it and rewrites the file (the live
+/// records and the specs they name, to a temporary file renamed over the log), which also
+/// happens whenever the log holds many more lines than it would rewritten. Not fsync'd: a
+/// record only matters while the machine stays up (after a machine crash its processes are
+/// gone too, and a reused pid is told apart by its start time), and the page cache keeps it
+/// across agent restarts.
 final class RunRecordStore: Sendable {
+    private struct SpecLine: Codable {
+        var id: Int
+        var spec: UnitSpec
+    }
+
     private struct Line: Codable {
         var record: UnitRunRecord?
+        var specID: Int?
+        var spec: SpecLine?
         var removed: String?
+    }
+
+    /// A record line that holds its whole spec (older agents wrote no spec lines).
+    private struct WholeRecordLine: Decodable {
+        struct Record: Decodable { var spec: UnitSpec }
+        var record: Record
+    }
+
+    /// A live unit: its spec and the line that restores it.
+    private struct Entry {
+        var spec: UnitSpec
+        var specID: Int
+        var runLine: Data
     }
 
     private struct State {
         var descriptor: Int32 = -1
-        /// The encoded line of every live record, by instance and unit.
-        var live: [String: [String: Data]] = [:]
+        /// Every live unit, by instance and unit name.
+        var live: [String: [String: Entry]] = [:]
         var liveCount = 0
+        /// The specs in the log, with their IDs and lines.
+        var specs: [UnitSpec: (id: Int, line: Data)] = [:]
+        var nextSpecID = 1
         var lines = 0
     }
 
@@ -72,15 +151,30 @@ final class RunRecordStore: Sendable {
 
     private var path: String { directory + "/records.log" }
 
-    /// Appends a record.
+    /// Appends a record (after its spec, when the log does not hold that spec yet).
     func save(_ record: UnitRunRecord) {
-        guard let line = Self.encode(Line(record: record)) else { return }
         state.withLock { state in
             openIfNeeded(&state)
-            let before = state.live[record.instance]?[record.spec.name]
-            state.live[record.instance, default: [:]][record.spec.name] = line
-            if before == nil { state.liveCount += 1 }
-            append(line, &state)
+            let unit = record.spec.name
+            let previous = state.live[record.instance]?[unit]
+            var bytes = Data()
+            let specID: Int
+            if let previous, previous.spec == record.spec {
+                specID = previous.specID
+            } else if let known = state.specs[record.spec] {
+                specID = known.id
+            } else {
+                specID = state.nextSpecID
+                guard let line = Self.encode(Line(spec: SpecLine(id: specID, spec: record.spec))) else { return }
+                state.nextSpecID += 1
+                state.specs[record.spec] = (specID, line)
+                bytes = line
+                state.lines += 1
+            }
+            guard let runLine = Self.encode(Line(record: record, specID: specID), omittingSpec: true) else { return }
+            if previous == nil { state.liveCount += 1 }
+            state.live[record.instance, default: [:]][unit] = Entry(spec: record.spec, specID: specID, runLine: runLine)
+            append(bytes + runLine, &state)
         }
     }
 
@@ -88,10 +182,13 @@ final class RunRecordStore: Sendable {
     func loadAll() -> [UnitRunRecord] {
         state.withLock { state in
             openIfNeeded(&state)
+            let decoder = JSONDecoder()
             var records: [UnitRunRecord] = []
             for instance in state.live.keys.sorted() {
-                for (_, line) in state.live[instance]!.sorted(by: { $0.key < $1.key }) {
-                    if let record = try? JSONDecoder().decode(Line.self, from: line).record { records.append(record) }
+                for (_, entry) in state.live[instance]!.sorted(by: { $0.key < $1.key }) {
+                    guard var record = try? decoder.decode(Line.self, from: entry.runLine).record else { continue }
+                    record.spec = entry.spec
+                    records.append(record)
                 }
             }
             return records
@@ -109,11 +206,11 @@ final class RunRecordStore: Sendable {
         }
     }
 
-    private func append(_ line: Data, _ state: inout State) {
+    private func append(_ bytes: Data, _ state: inout State) {
         guard state.descriptor >= 0 else { return }
-        _ = FileReplacing.write(line, to: state.descriptor)
+        _ = FileReplacing.write(bytes, to: state.descriptor)
         state.lines += 1
-        if state.lines > max(1024, 4 * state.liveCount) { rewrite(&state) }
+        if state.lines > max(1024, 4 * (state.liveCount + state.specs.count)) { rewrite(&state) }
     }
 
     /// Opens the log on first use: reads what an earlier agent left, then rewrites it.
@@ -121,10 +218,19 @@ final class RunRecordStore: Sendable {
         guard state.descriptor < 0 else { return }
         if let data = FileManager.default.contents(atPath: path) {
             let decoder = JSONDecoder()
-            for line in data.split(separator: UInt8(ascii: "\n")) {
-                guard let entry = try? decoder.decode(Line.self, from: Data(line)) else { continue } // a torn last line
-                if let record = entry.record {
-                    state.live[record.instance, default: [:]][record.spec.name] = Data(line) + [UInt8(ascii: "\n")]
+            var specs: [Int: UnitSpec] = [:]
+            for slice in data.split(separator: UInt8(ascii: "\n")) {
+                let line = Data(slice) + [UInt8(ascii: "\n")]
+                guard let entry = try? decoder.decode(Line.self, from: line) else { continue } // a torn last line
+                if let spec = entry.spec {
+                    specs[spec.id] = spec.spec
+                    state.specs[spec.spec] = (spec.id, line)
+                    state.nextSpecID = max(state.nextSpecID, spec.id + 1)
+                } else if let record = entry.record {
+                    var spec: UnitSpec?
+                    if let id = entry.specID { spec = specs[id] } else { spec = try? decoder.decode(WholeRecordLine.self, from: line).record.spec }
+                    guard let spec else { continue } // its spec line is lost: the record is dropped
+                    state.live[record.instance, default: [:]][spec.name] = Entry(spec: spec, specID: 0, runLine: line)
                 } else if let instance = entry.removed {
                     state.live[instance] = nil
                 }
@@ -135,22 +241,47 @@ final class RunRecordStore: Sendable {
         rewrite(&state)
     }
 
-    /// Writes the live records to a new file, renames it over the log and appends to it from now on.
+    /// Writes the live records and the specs they use to a new file, renames it over the log
+    /// and appends to it from now on. Every record line is written anew, naming its spec's ID.
     private func rewrite(_ state: inout State) {
         let temporary = path + ".tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0o600)
         guard fd >= 0 else { return }
-        var ok = true
-        for units in state.live.values { for line in units.values where ok { ok = FileReplacing.write(line, to: fd) } }
-        guard ok, rename(temporary, path) == 0 else { close(fd); return }
+        var specs: [UnitSpec: (id: Int, line: Data)] = [:]
+        var bytes = Data()
+        let decoder = JSONDecoder()
+        for instance in Array(state.live.keys) {
+            for (unit, entry) in state.live[instance]! {
+                var kept = entry
+                if let known = specs[entry.spec] {
+                    kept.specID = known.id
+                } else {
+                    let id = state.specs[entry.spec]?.id ?? state.nextSpecID
+                    if id == state.nextSpecID { state.nextSpecID += 1 }
+                    guard let line = Self.encode(Line(spec: SpecLine(id: id, spec: entry.spec))) else { continue }
+                    specs[entry.spec] = (id, line)
+                    bytes.append(line)
+                    kept.specID = id
+                }
+                // Lines read back from an earlier log are written anew, naming the spec's ID now.
+                if entry.specID != kept.specID, let record = try? decoder.decode(Line.self, from: entry.runLine).record,
+                   let line = Self.encode(Line(record: record, specID: kept.specID), omittingSpec: true) {
+                    kept.runLine = line
+                }
+                bytes.append(kept.runLine)
+                state.live[instance]![unit] = kept
+            }
+        }
+        guard FileReplacing.write(bytes, to: fd), rename(temporary, path) == 0 else { close(fd); return }
         if state.descriptor >= 0 { close(state.descriptor) }
         state.descriptor = fd
-        state.lines = state.liveCount
+        state.specs = specs
+        state.lines = specs.count + state.liveCount
     }
 
-    private static func encode(_ line: Line) -> Data? {
+    private static func encode(_ line: Line, omittingSpec: Bool = false) -> Data? {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
+        if omittingSpec { encoder.userInfo[UnitRunRecord.omittingSpec] = true }
         guard var data = try? encoder.encode(line) else { return nil }
         data.append(UInt8(ascii: "\n"))
         return data

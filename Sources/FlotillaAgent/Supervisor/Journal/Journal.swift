@@ -1,7 +1,9 @@
 import Foundation
 import Glibc
 
-/// The per-unit journals under `<state>/journal/<instance>/<unit>.log`.
+/// The per-unit journals, `<state>/journal/<instance>+<unit>.log` (`+` appears in no instance
+/// or unit name). One flat directory: a unit costs the filesystem one file, not a directory
+/// per instance as well.
 ///
 /// A unit's processes write their stdout and stderr straight into the file (opened with
 /// `O_APPEND` by the driver); the agent never reads their pipes. The agent adds its own lines
@@ -35,16 +37,32 @@ package struct Journal: Sendable {
     }
 
     /// The live file of one unit.
-    package func path(instance: String, unit: String) -> String { "\(directory)/\(instance)/\(unit).log" }
+    package func path(instance: String, unit: String) -> String { "\(directory)/\(instance)+\(unit).log" }
 
     /// A reader for one unit's journal.
     package func reader(instance: String, unit: String) -> JournalReader {
         JournalReader(path: path(instance: instance, unit: unit), keep: settings.keep)
     }
 
-    /// Makes the instance's journal directory.
-    func prepare(instance: String) {
-        try? FileManager.default.createDirectory(atPath: "\(directory)/\(instance)", withIntermediateDirectories: true)
+    /// Makes the journal directory and tidies what an earlier agent left in it: the files of
+    /// instances not in `live` are removed, and journals in the older layout
+    /// (`<instance>/<unit>.log`) are moved to the flat one (or removed, for instances gone).
+    func prepare(live: Set<String>) {
+        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let manager = FileManager.default
+        for entry in (try? manager.contentsOfDirectory(atPath: directory)) ?? [] {
+            let full = "\(directory)/\(entry)"
+            var isDirectory: ObjCBool = false
+            guard manager.fileExists(atPath: full, isDirectory: &isDirectory) else { continue }
+            if isDirectory.boolValue {
+                if live.contains(entry) {
+                    for file in (try? manager.contentsOfDirectory(atPath: full)) ?? [] { _ = rename("\(full)/\(file)", "\(directory)/\(entry)+\(file)") }
+                }
+                try? manager.removeItem(atPath: full)
+            } else if let plus = entry.firstIndex(of: "+"), !live.contains(String(entry[..<plus])) {
+                _ = unlink(full)
+            }
+        }
     }
 
     /// Appends one agent line, `[flotilla <ISO 8601 time>] text`.
@@ -57,9 +75,13 @@ package struct Journal: Sendable {
         _ = Glibc.write(fd, bytes, bytes.count)
     }
 
-    /// Removes every journal file of an instance.
-    func remove(instance: String) {
-        try? FileManager.default.removeItem(atPath: "\(directory)/\(instance)")
+    /// Removes the journal files (live and rotated) of an instance's units.
+    func remove(instance: String, units: [String]) {
+        for unit in units {
+            let live = path(instance: instance, unit: unit)
+            _ = unlink(live)
+            for index in 0..<settings.keep { _ = unlink("\(live).\(index + 1)") }
+        }
     }
 
     /// Rotates `path` when it is over the size limit; true when it did.

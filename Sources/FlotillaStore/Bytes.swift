@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
+
 /// Keys and values are raw bytes, as in etcd.
 public typealias Bytes = [UInt8]
 
@@ -7,6 +13,16 @@ extension Array where Element == UInt8 {
 
     /// The bytes as text (invalid UTF-8 is repaired), for messages and tests.
     public var utf8String: String { String(decoding: self, as: UTF8.self) }
+
+    /// True when these bytes sort before `other` (byte-wise, a prefix first), as etcd orders
+    /// keys. `memcmp` underneath: the store compares keys for every event and every watcher.
+    public func sortsBefore(_ other: Bytes) -> Bool {
+        let common = Swift.min(count, other.count)
+        let order = withUnsafeBufferPointer { lhs in
+            other.withUnsafeBufferPointer { rhs in common == 0 ? 0 : memcmp(lhs.baseAddress!, rhs.baseAddress!, common) }
+        }
+        return order < 0 || (order == 0 && count < other.count)
+    }
 }
 
 /// etcd's key-range conventions.
@@ -34,7 +50,7 @@ public enum KeyRange {
     /// is `[0]` too); otherwise `key ≤ candidate < rangeEnd`.
     public static func contains(_ candidate: Bytes, key: Bytes, rangeEnd: Bytes) -> Bool {
         if rangeEnd.isEmpty { return candidate == key }
-        if rangeEnd == [0] { return key == [0] || !candidate.lexicographicallyPrecedes(key) }
-        return !candidate.lexicographicallyPrecedes(key) && candidate.lexicographicallyPrecedes(rangeEnd)
+        if rangeEnd == [0] { return key == [0] || !candidate.sortsBefore(key) }
+        return !candidate.sortsBefore(key) && candidate.sortsBefore(rangeEnd)
     }
 }

@@ -37,7 +37,7 @@ extension InMemoryStore {
         }
         let remaining = (lease.expiry - clock.now()).components.seconds
         return LeaseTimeToLiveResponse(header: ResponseHeader(revision: revision), id: id, ttl: max(remaining, 0),
-                                       grantedTTL: lease.grantedTTL, keys: keys ? lease.keys.sorted { $0.lexicographicallyPrecedes($1) } : [])
+                                       grantedTTL: lease.grantedTTL, keys: keys ? lease.keys.sorted { $0.sortsBefore($1) } : [])
     }
 
     /// Every live lease, ID-ascending.
@@ -58,7 +58,7 @@ extension InMemoryStore {
     /// Removes a lease and deletes its keys in one revision.
     private func revoke(_ id: Int64) {
         guard let lease = leases.removeValue(forKey: id) else { return }
-        for key in lease.keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
+        for key in lease.keys.sorted(by: { $0.sortsBefore($1) }) {
             guard let kv = history.value(of: key), kv.lease == id else { continue }
             _ = applyDelete(key: key, rangeEnd: [])
         }

@@ -71,7 +71,7 @@ struct KeyHistory: Sendable {
         var low = 0, high = sortedKeys.count
         while low < high {
             let mid = (low + high) / 2
-            if sortedKeys[mid].lexicographicallyPrecedes(key) { low = mid + 1 } else { high = mid }
+            if sortedKeys[mid].sortsBefore(key) { low = mid + 1 } else { high = mid }
         }
         return low
     }

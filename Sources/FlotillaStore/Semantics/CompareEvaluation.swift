@@ -26,7 +26,7 @@ public enum CompareEvaluation {
         case .modRevision(let target): order = sign(kv.modRevision, target)
         case .lease(let target): order = sign(kv.lease, target)
         case .value(let target):
-            order = kv.value == target ? 0 : (kv.value.lexicographicallyPrecedes(target) ? -1 : 1)
+            order = kv.value == target ? 0 : (kv.value.sortsBefore(target) ? -1 : 1)
         }
         switch compare.result {
         case .equal: return order == 0

@@ -50,14 +50,14 @@ public enum RangeProcessing {
         case .version: order = compare(lhs.version, rhs.version)
         case .create: order = compare(lhs.createRevision, rhs.createRevision)
         case .mod: order = compare(lhs.modRevision, rhs.modRevision)
-        case .value: order = lhs.value == rhs.value ? 0 : (lhs.value.lexicographicallyPrecedes(rhs.value) ? -1 : 1)
+        case .value: order = lhs.value == rhs.value ? 0 : (lhs.value.sortsBefore(rhs.value) ? -1 : 1)
         }
         if order != 0 { return order < 0 }
         // Ties (and the key target) fall back to the key; for descending input the caller has
         // swapped the arguments, so swap back to keep ties key-ascending.
         return tieByKeyAscending || target == .key
-            ? lhs.key.lexicographicallyPrecedes(rhs.key)
-            : rhs.key.lexicographicallyPrecedes(lhs.key)
+            ? lhs.key.sortsBefore(rhs.key)
+            : rhs.key.sortsBefore(lhs.key)
     }
 
     private static func compare(_ lhs: Int64, _ rhs: Int64) -> Int {

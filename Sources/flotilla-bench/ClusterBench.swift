@@ -8,7 +8,12 @@ import Foundation
 struct ClusterBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cluster",
-        abstract: "Measure failover, apply latency, agent memory and throughput (release build).")
+        abstract: "Measure failover, apply latency, agent memory and throughput (release build).",
+        discussion: """
+            The agents' state directories (journals, run records, the embedded store) live under \
+            $TMPDIR (default /tmp): the throughput figure depends on that filesystem, which the \
+            run prints. Everything is removed on exit.
+            """)
 
     @Option(help: "Failover runs (SIGKILL the agent running the instance, time until it runs elsewhere).")
     var failovers: Int = 10

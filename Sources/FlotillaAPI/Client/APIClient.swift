@@ -54,6 +54,8 @@ public struct APIClient: Sendable {
         do {
             http = try await HTTPExchange(host: host, port: endpoint.port ?? 80, timeout: .seconds(timeout))
                 .send(HTTPMethod(rawValue: method), target, headers: fields, body: bytes)
+        } catch let failure as HTTPExchange.Failure where failure.notHTTP {
+            throw APIClientError.badResponse(endpoint: endpoint.absoluteString, detail: failure.description)
         } catch {
             throw APIClientError.unreachable(endpoint: endpoint.absoluteString, detail: "\(error)")
         }

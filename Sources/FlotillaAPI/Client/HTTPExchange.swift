@@ -15,9 +15,11 @@ struct HTTPExchange: Sendable {
         var body: [UInt8]
     }
 
-    /// Why no answer came, in the words ``APIClientError/unreachable`` shows.
+    /// Why no answer came (or why what came is not one), in a few words.
     struct Failure: Error, CustomStringConvertible {
         var description: String
+        /// Something answered, but not in HTTP.
+        var notHTTP = false
     }
 
     let host: String
@@ -71,6 +73,8 @@ struct HTTPExchange: Sendable {
             }
         } catch let failure as Failure {
             throw failure
+        } catch is HTTPParserError {
+            throw Failure(description: "not an HTTP answer", notHTTP: true)
         } catch {
             throw Failure(description: expired.fired ? "no answer in time" : Self.words(error))
         }

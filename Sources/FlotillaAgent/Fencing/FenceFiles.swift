@@ -7,7 +7,9 @@ import Glibc
 ///   lease is surely alive. The agent moves it forward after every renewal.
 /// - `exclusive`: one line per running exclusive unit, `<pid> <start time> <process group>
 ///   [<cgroup>…]`: the main process, its start time (so a reused pid is never taken for it),
-///   its process group and the unit's cgroup directories.
+///   its process group and the unit's cgroup directories. A unit whose processes are being
+///   started, or that has only a control process (`ExecStartPre=`…), is listed as
+///   `0 0 0 <cgroup>…`: its cgroup is known before anything is spawned into it.
 ///
 /// Both are replaced whole (``FileReplacing``), so a reader sees the old contents or the new.
 package struct FenceFiles: Sendable {
@@ -63,7 +65,7 @@ package struct FenceFiles: Sendable {
 
 /// An exclusive unit as the watchdog sees it.
 package struct FencedUnit: Sendable, Hashable {
-    /// Its main process.
+    /// Its main process; 0 while it has none (only ``cgroups`` is known).
     package var pid: Int32
     /// The main process's start time (`/proc/<pid>/stat` field 22).
     package var startTime: UInt64

@@ -39,7 +39,8 @@ package struct FenceWatchdog: Sendable {
                 for unit in files.readExclusive() where !killed.contains(unit) {
                     killed.insert(unit)
                     guard Self.kill(unit) else { continue }
-                    log("fence-watchdog: agent \(agent) did not renew its lease in time; killed exclusive unit (pid \(unit.pid), process group \(unit.processGroup))")
+                    let what = unit.pid > 0 ? "pid \(unit.pid), process group \(unit.processGroup)" : "starting, cgroup \(unit.cgroups.joined(separator: " "))"
+                    log("fence-watchdog: agent \(agent) did not renew its lease in time; killed exclusive unit (\(what))")
                 }
             }
             if !agentAlive && (expired || deadline == nil) { return }
@@ -47,13 +48,20 @@ package struct FenceWatchdog: Sendable {
         }
     }
 
-    /// SIGKILLs the unit's process group and cgroup if its main process is still the one
-    /// recorded; true when it was.
+    /// SIGKILLs the unit's process group if its main process is still the one recorded, and
+    /// whatever its cgroup holds (a unit's cgroup is its own: the name carries the run's
+    /// serial); true when there was something to kill.
     static func kill(_ unit: FencedUnit) -> Bool {
-        guard ProcStat.isAlive(unit.pid, startTime: unit.startTime) else { return false }
-        if unit.processGroup > 1 { Glibc.kill(-unit.processGroup, SIGKILL) }
-        Glibc.kill(unit.pid, SIGKILL)
-        if !unit.cgroups.isEmpty { CgroupControl.signal(CgroupPlacement(paths: unit.cgroups), SIGKILL) }
-        return true
+        var killed = false
+        if unit.pid > 1, ProcStat.isAlive(unit.pid, startTime: unit.startTime) {
+            if unit.processGroup > 1 { Glibc.kill(-unit.processGroup, SIGKILL) }
+            Glibc.kill(unit.pid, SIGKILL)
+            killed = true
+        }
+        if !unit.cgroups.isEmpty {
+            CgroupControl.signal(CgroupPlacement(paths: unit.cgroups), SIGKILL)
+            killed = true
+        }
+        return killed
     }
 }

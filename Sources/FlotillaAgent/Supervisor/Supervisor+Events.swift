@@ -41,6 +41,10 @@ extension Supervisor {
             run.cgroup = placement
             if let warning = placement.warning { journal.note(warning, instance: instance, unit: unit) }
         }
+        if run.spec.exclusive {
+            instances[instance]!.units[unit] = run
+            listExclusive(starting: (instance, unit))
+        }
         do throws(SpawnFailure) {
             let request = try launch.request(command, spec: run.spec, instance: instance,
                                              mainPID: role == .control ? run.lifecycle.main : nil,

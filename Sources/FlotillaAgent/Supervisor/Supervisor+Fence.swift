@@ -43,17 +43,25 @@ extension Supervisor {
         return released
     }
 
-    /// Tells the fence watchdog which exclusive units have processes now (see ``FenceFiles``);
-    /// runs after every settle, so a unit is listed right after its main process started.
-    func listExclusive() {
+    /// Tells the fence watchdog which exclusive units have processes now (see ``FenceFiles``):
+    /// after every settle, and before anything is spawned for an exclusive unit (`starting`),
+    /// listing its cgroup — so an agent frozen right after a spawn leaves nothing unguarded
+    /// (where the machine has cgroups; without them a unit is listed once its main process
+    /// runs).
+    func listExclusive(starting: (instance: String, unit: String)? = nil) {
         guard let files = configuration.fenceFiles else { return }
         var units: [FencedUnit] = []
         for name in instances.keys.sorted() {
             for unit in instances[name]!.order {
-                guard let run = instances[name]!.units[unit], run.spec.exclusive, run.lifecycle.hasProcesses,
-                      let main = run.main else { continue }
-                units.append(FencedUnit(pid: main.pid, startTime: main.startTime, processGroup: main.processGroup,
-                                        cgroups: run.cgroup?.paths ?? []))
+                guard let run = instances[name]!.units[unit], run.spec.exclusive else { continue }
+                let spawning = starting.map { $0.instance == name && $0.unit == unit } ?? false
+                guard run.lifecycle.hasProcesses || spawning else { continue }
+                let cgroups = run.cgroup?.paths ?? []
+                if run.lifecycle.main != nil, let main = run.main {
+                    units.append(FencedUnit(pid: main.pid, startTime: main.startTime, processGroup: main.processGroup, cgroups: cgroups))
+                } else if !cgroups.isEmpty {
+                    units.append(FencedUnit(pid: 0, startTime: 0, processGroup: 0, cgroups: cgroups))
+                }
             }
         }
         guard units != listedExclusive else { return }

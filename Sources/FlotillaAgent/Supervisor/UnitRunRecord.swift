@@ -230,7 +230,7 @@ final class RunRecordStore: Sendable {
                     var spec: UnitSpec?
                     if let id = entry.specID { spec = specs[id] } else { spec = try? decoder.decode(WholeRecordLine.self, from: line).record.spec }
                     guard let spec else { continue } // its spec line is lost: the record is dropped
-                    state.live[record.instance, default: [:]][spec.name] = Entry(spec: spec, specID: 0, runLine: line)
+                    state.live[record.instance, default: [:]][spec.name] = Entry(spec: spec, specID: entry.specID ?? 0, runLine: line)
                 } else if let instance = entry.removed {
                     state.live[instance] = nil
                 }
@@ -247,34 +247,39 @@ final class RunRecordStore: Sendable {
         let temporary = path + ".tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0o600)
         guard fd >= 0 else { return }
+        // Built aside and kept only once the new file is in place: until then the old log,
+        // with the old IDs, stays the one appended to.
         var specs: [UnitSpec: (id: Int, line: Data)] = [:]
+        var live = state.live
         var bytes = Data()
         let decoder = JSONDecoder()
-        for instance in Array(state.live.keys) {
-            for (unit, entry) in state.live[instance]! {
+        for (instance, units) in state.live {
+            for (unit, entry) in units {
                 var kept = entry
                 if let known = specs[entry.spec] {
                     kept.specID = known.id
                 } else {
-                    let id = state.specs[entry.spec]?.id ?? state.nextSpecID
-                    if id == state.nextSpecID { state.nextSpecID += 1 }
-                    guard let line = Self.encode(Line(spec: SpecLine(id: id, spec: entry.spec))) else { continue }
+                    let known = state.specs[entry.spec]
+                    let id = known?.id ?? state.nextSpecID
+                    if known == nil { state.nextSpecID += 1 }
+                    guard let line = known?.line ?? Self.encode(Line(spec: SpecLine(id: id, spec: entry.spec))) else { continue }
                     specs[entry.spec] = (id, line)
                     bytes.append(line)
                     kept.specID = id
                 }
-                // Lines read back from an earlier log are written anew, naming the spec's ID now.
+                // A line whose spec has another ID now (or none: an older agent's) is written anew.
                 if entry.specID != kept.specID, let record = try? decoder.decode(Line.self, from: entry.runLine).record,
                    let line = Self.encode(Line(record: record, specID: kept.specID), omittingSpec: true) {
                     kept.runLine = line
                 }
                 bytes.append(kept.runLine)
-                state.live[instance]![unit] = kept
+                live[instance]![unit] = kept
             }
         }
         guard FileReplacing.write(bytes, to: fd), rename(temporary, path) == 0 else { close(fd); return }
         if state.descriptor >= 0 { close(state.descriptor) }
         state.descriptor = fd
+        state.live = live
         state.specs = specs
         state.lines = specs.count + state.liveCount
     }

@@ -30,6 +30,7 @@ struct HTTPExchange: Sendable {
     /// Sends `method target` with `headers` and `body`, and reads the whole answer.
     func send(_ method: HTTPMethod, _ target: String, headers: [(String, String)] = [], body: [UInt8]? = nil) async throws -> Answer {
         let limit = TimeAmount.nanoseconds(Int64((timeout / .nanoseconds(1)).rounded()))
+        let giveUp = NIODeadline.now() + limit
         let channel: NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>
         do {
             channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -44,7 +45,7 @@ struct HTTPExchange: Sendable {
             throw Failure(description: Self.words(error))
         }
         let expired = Expiry()
-        let deadline = channel.channel.eventLoop.scheduleTask(in: limit) {
+        let deadline = channel.channel.eventLoop.scheduleTask(deadline: giveUp) {
             [underlying = channel.channel] in
             expired.fire()
             underlying.close(promise: nil)
@@ -53,7 +54,7 @@ struct HTTPExchange: Sendable {
         do {
             return try await channel.executeThenClose { inbound, outbound in
                 var head = HTTPRequestHead(version: .http1_1, method: method, uri: target)
-                head.headers.add(name: "Host", value: "\(host):\(port)")
+                head.headers.add(name: "Host", value: host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)")
                 head.headers.add(name: "Connection", value: "close")
                 for (name, value) in headers { head.headers.add(name: name, value: value) }
                 if let body { head.headers.add(name: "Content-Length", value: String(body.count)) }

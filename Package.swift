@@ -1,6 +1,25 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
+/// The release `flotilla` is one self-contained binary laid out for a small resident set
+/// (docs/benchmarks.md, "Idle RSS"): the Swift runtime, Foundation and libstdc++ linked in
+/// statically (linker/lib turns every -lstdc++ into the archive), a fixed load address (no
+/// start-up relocation of the Swift metadata), no dynamic symbol table of its own, and the
+/// code an agent runs placed first: in the order `scripts/link-order` wrote to
+/// linker/flotilla.order, behind the unnamed thunks linker/flotilla.ld gathers. Build it
+/// with scripts/build-release, which puts every function in a section of its own.
+let releaseLinkFlags = [
+    "-static-stdlib", "-use-ld=lld",
+    // What the shared Foundation names as its own dependencies, its static archive doesn't.
+    "-lCoreFoundation", "-l_FoundationICU", "-l_FoundationCShims", "-l_FoundationCollections", "-lswiftSynchronization",
+    "-L\(Context.packageDirectory)/linker/lib",
+    "-Xlinker", "-no-pie",
+    "-Xlinker", "--no-export-dynamic",
+    "-Xlinker", "--symbol-ordering-file=\(Context.packageDirectory)/linker/flotilla.order",
+    "-Xlinker", "--no-warn-symbol-ordering",
+    "-Xlinker", "--script=\(Context.packageDirectory)/linker/flotilla.ld",
+]
+
 let package = Package(
     name: "flotilla",
     platforms: [.macOS(.v15)],
@@ -68,7 +87,7 @@ let package = Package(
             "FlotillaAgent", "FlotillaController", "FlotillaAPI", "FlotillaNode",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Yams", package: "Yams"),
-        ]),
+        ], linkerSettings: [.unsafeFlags(releaseLinkFlags, .when(configuration: .release))]),
         .executableTarget(name: "flotilla-bench", dependencies: [
             "FlotillaModel", "FlotillaScheduler", "FlotillaTesting", "FlotillaStore", "FlotillaEtcd",
             "FlotillaStoreSQLite", "FlotillaAgent", "FlotillaNode",

@@ -57,8 +57,7 @@ public struct NodeConfiguration: Sendable {
 
     /// Writes a timestamped line to standard error.
     public static let standardError: @Sendable (String) -> Void = { line in
-        let stamp = ISO8601DateFormatter().string(from: Date())
-        FileHandle.standardError.write(Data("\(stamp) \(line)\n".utf8))
+        FileHandle.standardError.write(Data("\(LogTimestamp.string()) \(line)\n".utf8))
     }
 
     /// `host:port` split; the error names the setting.

@@ -15,7 +15,7 @@ struct ProcessClusterBench {
         guard let idleMax = idle.max() else { throw BenchError("cannot read the agents' RSS") }
         figure("agent idle RSS (no store, no units)", "\(mib(idleMax)) MiB", target: "≤ 25 MB")
         if let pid = cluster.pid(2), let anon = residentBytes(of: pid, field: "RssAnon"), let file = residentBytes(of: pid, field: "RssFile") {
-            say("  (of which private memory \(mib(anon)) MiB; mapped code of the binary and the Swift libraries \(mib(file)) MiB)")
+            say("  (of which private memory \(mib(anon)) MiB; file-backed pages: the binary and the C libraries \(mib(file)) MiB)")
         }
         if let storeAgent = cluster.pid(1).flatMap { residentBytes(of: $0) } {
             figure("agent idle RSS with the embedded store", "\(mib(storeAgent)) MiB", target: "(for reference)")

@@ -23,7 +23,7 @@ struct DevCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Machines (agents) to run on this host.")
     var machines: Int = 1
 
-    @Option(name: .customLong("state-dir"), help: "Where the agents keep their state (default: \\(DevCommand.defaultStateDirectory)).")
+    @Option(name: .customLong("state-dir"), help: "Where the agents keep their state.")
     var stateDirectory: String = DevCommand.defaultStateDirectory
 
     @Option(name: .customLong("api-port"), help: "API port of machine 1; machine K uses this + K - 1.")

@@ -1,5 +1,6 @@
 import ArgumentParser
 import FlotillaAgent
+import FlotillaNode
 import Foundation
 import Glibc
 
@@ -25,8 +26,6 @@ struct FenceWatchdogCommand: ParsableCommand {
         guard getppid() == agent else {
             throw ValidationError("fence-watchdog: --agent \(agent) is not this process's parent; it is started by `flotilla agent`")
         }
-        FenceWatchdog(files: FenceFiles(stateDirectory: stateDir), agent: agent) { line in
-            FileHandle.standardError.write(Data("\(ISO8601DateFormatter().string(from: Date())) \(line)\n".utf8))
-        }.run()
+        FenceWatchdog(files: FenceFiles(stateDirectory: stateDir), agent: agent, log: NodeConfiguration.standardError).run()
     }
 }

@@ -2,23 +2,25 @@
 import PackageDescription
 
 /// The release `flotilla` is one self-contained binary laid out for a small resident set
-/// (docs/benchmarks.md, "Idle RSS"): the Swift runtime, Foundation and libstdc++ linked in
-/// statically (linker/lib turns every -lstdc++ into the archive), a fixed load address (no
-/// start-up relocation of the Swift metadata), no dynamic symbol table of its own, and the
-/// code an agent runs placed first: in the order `scripts/link-order` wrote to
-/// linker/flotilla.order, behind the unnamed thunks linker/flotilla.ld gathers. Build it
-/// with scripts/build-release, which puts every function in a section of its own.
+/// (docs/benchmarks.md, "Idle RSS"): the Swift runtime and Foundation linked in statically, a
+/// fixed load address (no start-up relocation of the Swift metadata), no dynamic symbol table
+/// of its own, and unreferenced sections dropped. `swift build -c release` is the whole
+/// release build.
 let releaseLinkFlags = [
     "-static-stdlib", "-use-ld=lld",
     // What the shared Foundation names as its own dependencies, its static archive doesn't.
     "-lCoreFoundation", "-l_FoundationICU", "-l_FoundationCShims", "-l_FoundationCollections", "-lswiftSynchronization",
-    "-L\(Context.packageDirectory)/linker/lib",
     "-Xlinker", "-no-pie",
     "-Xlinker", "--no-export-dynamic",
-    "-Xlinker", "--symbol-ordering-file=\(Context.packageDirectory)/linker/flotilla.order",
-    "-Xlinker", "--no-warn-symbol-ordering",
-    "-Xlinker", "--script=\(Context.packageDirectory)/linker/flotilla.ld",
+    "-Xlinker", "--gc-sections",
 ]
+
+/// The logging, metrics and lifecycle libraries every long-running module uses.
+let observability: [Target.Dependency] = [
+    .product(name: "Logging", package: "swift-log"),
+    .product(name: "Metrics", package: "swift-metrics"),
+]
+let lifecycle: [Target.Dependency] = [.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]
 
 let package = Package(
     name: "flotilla",
@@ -38,6 +40,10 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.0.0"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // Pure values, unit-file and YAML parsing, validation, diagnostics. No IO beyond reading spec files.
@@ -45,11 +51,11 @@ let package = Package(
         // Pure scheduler: (cluster snapshot, stacks, assignments, seed) -> Plan.
         .target(name: "FlotillaScheduler", dependencies: ["FlotillaModel"]),
         // The KeyValueStore protocol (etcd v3 semantics) and the in-memory reference store.
-        .target(name: "FlotillaStore"),
+        .target(name: "FlotillaStore", dependencies: observability),
         // The embedded store: SQLite (GRDB) underneath, MVCC history, leases, watch hub.
         .target(name: "FlotillaStoreSQLite", dependencies: [
             "FlotillaStore", .product(name: "GRDB", package: "GRDB.swift"),
-        ]),
+        ] + observability + lifecycle),
         // etcd v3 gRPC: generated protocol code (scripts/generate-protos), client and server.
         .target(name: "FlotillaEtcd", dependencies: [
             "FlotillaStore",
@@ -58,13 +64,13 @@ let package = Package(
             .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
             .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             .product(name: "Crypto", package: "swift-crypto"),
-        ]),
+        ] + observability + lifecycle),
         // One machine's side: membership under a lease, the supervisor and its drivers,
         // per-unit journals, self-fencing, the assignment watch.
-        .target(name: "FlotillaAgent", dependencies: ["FlotillaModel", "FlotillaStore"]),
+        .target(name: "FlotillaAgent", dependencies: ["FlotillaModel", "FlotillaStore"] + observability + lifecycle),
         // The leader's side: election, the level-triggered reconcile loop over the pure
         // scheduler, plan commits guarded by the leader key, events.
-        .target(name: "FlotillaController", dependencies: ["FlotillaModel", "FlotillaScheduler", "FlotillaStore"]),
+        .target(name: "FlotillaController", dependencies: ["FlotillaModel", "FlotillaScheduler", "FlotillaStore"] + observability + lifecycle),
         // The HTTP/JSON API every agent serves (Hummingbird) and its client.
         .target(name: "FlotillaAPI", dependencies: [
             "FlotillaModel", "FlotillaScheduler", "FlotillaStore", "FlotillaAgent", "FlotillaController",
@@ -72,22 +78,23 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
-        ]),
+        ] + observability + lifecycle),
         // One machine's whole agent wired together (store, membership, supervisor, controller,
         // API): used by `flotilla agent`, `flotilla dev`, the cluster tests and benchmarks.
         .target(name: "FlotillaNode", dependencies: [
             "FlotillaModel", "FlotillaStore", "FlotillaStoreSQLite", "FlotillaEtcd",
             "FlotillaAgent", "FlotillaController", "FlotillaAPI",
-        ]),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+        ] + observability + lifecycle),
         // Test support shared by tests and benchmarks: seeded random clusters and stacks,
         // the store conformance suite.
-        .target(name: "FlotillaTesting", dependencies: ["FlotillaModel", "FlotillaScheduler", "FlotillaStore"]),
+        .target(name: "FlotillaTesting", dependencies: ["FlotillaModel", "FlotillaScheduler", "FlotillaStore", "FlotillaAgent"]),
         .executableTarget(name: "flotilla", dependencies: [
             "FlotillaModel", "FlotillaScheduler", "FlotillaStore", "FlotillaStoreSQLite", "FlotillaEtcd",
             "FlotillaAgent", "FlotillaController", "FlotillaAPI", "FlotillaNode",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Yams", package: "Yams"),
-        ], linkerSettings: [.unsafeFlags(releaseLinkFlags, .when(configuration: .release))]),
+        ] + observability + lifecycle, linkerSettings: [.unsafeFlags(releaseLinkFlags, .when(configuration: .release))]),
         .executableTarget(name: "flotilla-bench", dependencies: [
             "FlotillaModel", "FlotillaScheduler", "FlotillaTesting", "FlotillaStore", "FlotillaEtcd",
             "FlotillaStoreSQLite", "FlotillaAgent", "FlotillaNode",

@@ -38,14 +38,14 @@ func runToCompletion(_ executable: String, _ arguments: [String], environment: [
 
 /// `scripts/etcdctl-parity`: real etcdctl 3.4 prints the same against `flotilla store serve`
 /// as against a fresh real etcd 3.4 (IDs, ports, timings and raft fields normalized), for
-/// put/get/del/txn/watch/lease/compaction/status/health/member/lock/elect/check perf and the
-/// error cases. Takes about three minutes (two 60 s `check perf --load=s` runs).
+/// put/get/del/txn/watch/lease/compaction/status/health/member/lock/elect and the error cases.
+/// `etcdctl check perf` is left to `scripts/bench-store` (a benchmark, release build).
 @Suite(.enabled(if: toolsInstalled("etcd", "etcdctl", "python3"),
                 "needs etcd and etcdctl 3.4 (apt-get install etcd-server etcd-client) and python3"))
 struct EtcdctlParityTests {
     @Test func etcdctlPrintsTheSameAgainstFlotillaAsAgainstEtcd() throws {
         let script = repositoryRoot.appendingPathComponent("scripts/etcdctl-parity").path
-        let result = try runToCompletion("/bin/bash", [script, "--flotilla", FlotillaBinary.url.path])
+        let result = try runToCompletion("/bin/bash", [script, "--flotilla", FlotillaBinary.url.path, "--skip-check-perf"])
         #expect(result.status == 0, """
             scripts/etcdctl-parity exited \(result.status); the diff (- etcd, + flotilla):
             \(result.stdout)

@@ -78,6 +78,7 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
         ] + observability + lifecycle),
         // One machine's whole agent wired together (store, membership, supervisor, controller,
         // API): used by `flotilla agent`, `flotilla dev`, the cluster tests and benchmarks.
@@ -88,7 +89,7 @@ let package = Package(
         ] + observability + lifecycle),
         // Test support shared by tests and benchmarks: seeded random clusters and stacks,
         // the store conformance suite.
-        .target(name: "FlotillaTesting", dependencies: ["FlotillaModel", "FlotillaScheduler", "FlotillaStore", "FlotillaAgent"]),
+        .target(name: "FlotillaTesting", dependencies: ["FlotillaModel", "FlotillaScheduler", "FlotillaStore", "FlotillaAgent"] + observability),
         .executableTarget(name: "flotilla", dependencies: [
             "FlotillaModel", "FlotillaScheduler", "FlotillaStore", "FlotillaStoreSQLite", "FlotillaEtcd",
             "FlotillaAgent", "FlotillaController", "FlotillaAPI", "FlotillaNode",
@@ -103,7 +104,7 @@ let package = Package(
         .testTarget(name: "FlotillaModelTests", dependencies: ["FlotillaModel"], resources: [.copy("Fixtures")]),
         .testTarget(name: "FlotillaSchedulerTests", dependencies: ["FlotillaScheduler", "FlotillaTesting"]),
         .testTarget(name: "FlotillaStoreTests", dependencies: ["FlotillaStore", "FlotillaStoreSQLite", "FlotillaEtcd", "FlotillaTesting"]),
-        .testTarget(name: "FlotillaAgentTests", dependencies: ["FlotillaAgent", "FlotillaModel", "FlotillaStore", "FlotillaTesting"]),
+        .testTarget(name: "FlotillaAgentTests", dependencies: ["FlotillaAgent", "FlotillaModel", "FlotillaStore", "FlotillaTesting"] + observability),
         .testTarget(name: "FlotillaControllerTests", dependencies: ["FlotillaController", "FlotillaModel", "FlotillaScheduler", "FlotillaStore", "FlotillaTesting"]),
         .testTarget(name: "FlotillaCLITests", dependencies: ["FlotillaModel", "FlotillaStore", "FlotillaEtcd", "FlotillaAPI"], resources: [.copy("Fixtures")]),
         .testTarget(name: "FlotillaAPITests", dependencies: ["FlotillaAPI", "FlotillaModel", "FlotillaStore", "FlotillaController", "FlotillaTesting"]),

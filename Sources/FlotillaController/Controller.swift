@@ -1,11 +1,15 @@
 import Foundation
 import FlotillaModel
 import FlotillaStore
+import Logging
+import ServiceLifecycle
 
 /// The controller every agent runs: it campaigns for the `leader` key (lowest create
 /// revision wins) and, while it leads, runs the ``ReconcileLoop``. Only the leader writes
 /// assignments, and every write compares its leader key (DESIGN.md §6).
-public struct Controller: Sendable {
+///
+/// A `Service`: it campaigns and leads until cancelled or shut down gracefully.
+public struct Controller: Service {
     /// The store.
     public let store: any KeyValueStore
     /// Where records live.
@@ -16,24 +20,29 @@ public struct Controller: Sendable {
     public let ttl: Int64
     /// Loop tuning.
     public let settings: ReconcileLoop.Settings
+    /// Where terms and failed passes are logged.
+    public let logger: Logger
 
     /// Creates a controller.
     public init(store: any KeyValueStore, layout: StoreLayout, machineID: String, ttl: Int64 = 5,
-                settings: ReconcileLoop.Settings = .init()) {
+                settings: ReconcileLoop.Settings = .init(), logger: Logger = Logger(label: "flotilla.controller")) {
         self.store = store; self.layout = layout; self.machineID = machineID; self.ttl = ttl; self.settings = settings
+        self.logger = logger
     }
 
-    /// Campaigns, leads, and campaigns again after losing leadership, until cancelled.
-    /// Store errors end the current term and are retried after a second; `onError` hears them.
-    public func run(onError: @escaping @Sendable (String) -> Void = { _ in }) async {
-        while !Task.isCancelled {
-            do {
-                try await term()
-            } catch is CancellationError {
-                return
-            } catch {
-                onError("controller: \(error); campaigning again in 1s")
-                try? await Task.sleep(for: .seconds(1))
+    /// Campaigns, leads, and campaigns again after losing leadership, until cancelled or shut
+    /// down gracefully. Store errors end the current term and are retried after a second.
+    public func run() async {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    try await term()
+                } catch is CancellationError {
+                    return
+                } catch {
+                    logger.warning("term ended; campaigning again in 1s", metadata: ["error": "\(error)"])
+                    try? await Task.sleep(for: .seconds(1))
+                }
             }
         }
     }
@@ -44,6 +53,7 @@ public struct Controller: Sendable {
         let election = Election(session: session, prefix: layout.leader)
         do {
             let leaderGuard = try await election.campaign(Bytes(utf8: machineID))
+            logger.info("leading", metadata: ["revision": "\(leaderGuard.createRevision)"])
             let loop = ReconcileLoop(store: store, layout: layout, machineID: machineID, settings: settings)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await loop.run(as: leaderGuard) }

@@ -1,23 +1,26 @@
 import Foundation
-import Synchronization
 import FlotillaAgent
+import FlotillaAPI
 import FlotillaController
-import FlotillaEtcd
 import FlotillaModel
 import FlotillaStore
-import FlotillaStoreSQLite
+import Logging
+import ServiceLifecycle
 
-/// One machine's agent, wired together: the store (embedded SQLite served over the etcd v3
-/// API, or a client of a real etcd cluster), membership under a lease, the supervisor fed by
-/// this machine's assignments, status publishing, the controller (leads when elected) and
-/// the HTTP API.
+/// One machine's agent, made ready to run: the store (embedded SQLite served over the etcd v3
+/// API, or a client of a real etcd cluster), the HTTP API, the supervisor, status publishing,
+/// membership under a lease, the assignment feed and the controller (leads when elected).
 ///
-/// Lifecycle: ``start()`` opens the store and binds the listeners (so ports are known when it
-/// returns), then runs every service in one task group owned by the node; ``stop()`` cancels
-/// that group, waits for it and closes the store. Units keep running across a stop: the next
-/// start adopts them (``Supervisor``).
+/// ``make(_:)`` opens the store and binds its server, picks the API's port and starts the
+/// fence watchdog, so every address is known before anything runs; ``services`` are then run
+/// in one `ServiceGroup` (the `agent` and `dev` commands, benchmarks). The group starts them
+/// together and, on a graceful shutdown (SIGTERM, SIGINT), stops them in reverse order:
+/// controller, assignment feed, membership, status publisher, supervisor, API, store.
+///
+/// Units keep running across a stop: the next agent adopts them (``Supervisor``) — unless
+/// ``NodeConfiguration/stopsUnitsOnShutdown``, when the feed stops every unit first.
 public final class Node: Sendable {
-    /// Where a started node can be reached.
+    /// Where a node can be reached.
     public struct Endpoints: Sendable, Hashable {
         /// The machine ID.
         public var machineID: String
@@ -29,88 +32,79 @@ public final class Node: Sendable {
 
     /// The settings.
     public let configuration: NodeConfiguration
-    private let state = NodeState()
+    /// Where the node is reachable once its services run.
+    public let endpoints: Endpoints
+    /// The node's services in dependency order (a `ServiceGroup` shuts them down in reverse).
+    public let services: [ServiceGroupConfiguration.ServiceConfiguration]
 
-    /// A node with `configuration`; nothing runs before ``start()``.
-    public init(configuration: NodeConfiguration) { self.configuration = configuration }
+    private init(configuration: NodeConfiguration, endpoints: Endpoints, services: [ServiceGroupConfiguration.ServiceConfiguration]) {
+        self.configuration = configuration
+        self.endpoints = endpoints
+        self.services = services
+    }
 
-    /// Opens the store, binds the API, starts every service; returns where to reach it.
-    public func start() async throws -> Endpoints {
-        let c = configuration
-        let stateURL = URL(fileURLWithPath: c.stateDirectory)
-        let machineID = try MachineIdentity.load(stateDirectory: stateURL, override: c.machineID)
+    /// Opens the store, binds its server, reserves the API's address and starts the fence
+    /// watchdog; nothing else runs before ``services`` do.
+    public static func make(_ c: NodeConfiguration) async throws -> Node {
+        let machineID = try MachineIdentity.load(stateDirectory: URL(fileURLWithPath: c.stateDirectory), override: c.machineID)
+        var logger = c.logger
+        logger[metadataKey: "machine"] = "\(machineID.prefix(8))"
         let layout = StoreLayout(prefix: c.prefix)
-        let backend = try await StoreBackend.open(c)
+        let backend = try await StoreBackend.open(c, logger: logger)
         do {
+            let api = try NodeAPI(c, store: backend.store, layout: layout, machineID: machineID, logger: logger)
+            let watchdog = c.fenceWatchdog.map { FenceWatchdogProcess(executable: $0, node: c, machineID: machineID, logger: logger) }
+            try watchdog?.start()
             var supervision = SupervisorConfiguration(machine: machineID, stateDirectory: c.stateDirectory)
-            let watchdog = c.fakeDriver ? nil : try c.fenceWatchdog.map { try FenceWatchdogProcess.start(executable: $0, node: c, machineID: machineID) }
             supervision.fenceFiles = watchdog?.files
-            let supervisor = Supervisor(configuration: supervision, driver: c.fakeDriver ? FakeDriver() : ExecDriver())
-            let api = try NodeAPI(c, store: backend.store, layout: layout, machineID: machineID)
+            supervision.logger = logger.labelled("flotilla.supervisor")
+            let supervisor = Supervisor(configuration: supervision, driver: c.driver)
             let measured = UsageProbe.capacity(directory: c.stateDirectory)
             let record = MachineRecord(
-                id: machineID, hostname: ProcessInfo.processInfo.hostName, apiURL: "", metadata: c.metadata,
+                id: machineID, hostname: ProcessInfo.processInfo.hostName, apiURL: api.url, metadata: c.metadata,
                 capacity: Resources(cpu: c.cpu ?? measured.cpu, memory: c.memory ?? measured.memory, disk: c.disk ?? measured.disk),
                 startedAt: Date().timeIntervalSince1970, version: FlotillaVersion.current)
-            let gate = AssignmentGate(supervisor: supervisor)
-            let services = NodeServices(configuration: c, layout: layout, store: backend.store, record: record,
-                                        supervisor: supervisor, gate: gate, api: api, fenceFiles: watchdog?.files)
-            state.begin(backend: backend, supervisor: supervisor, gate: gate, watchdog: watchdog, task: Task { await services.run() })
-            let url: String
-            do { url = try await api.url() } catch {
-                await stop()
-                throw error
+            let leaseEvents = LeaseEvents()
+            let publisher = StatusPublisher(store: backend.store, layout: layout, machineID: machineID,
+                                            changes: supervisor.changes, leaseEvents: leaseEvents.subscribe())
+            let feed = AssignmentFeed(store: backend.store, layout: layout, machineID: machineID, supervisor: supervisor,
+                                      leaseEvents: leaseEvents.subscribe(), stopsUnitsOnShutdown: c.stopsUnitsOnShutdown,
+                                      logger: logger.labelled("flotilla.assignments"))
+            let fenceFiles = watchdog?.files
+            let membership = Membership(
+                store: backend.store, layout: layout, record: record, settings: .init(ttl: c.ttl), events: leaseEvents,
+                logger: logger.labelled("flotilla.membership"),
+                unitsRunning: { await supervisor.statuses().filter { $0.state == .running }.count },
+                leaseAliveUntil: { deadline in fenceFiles?.writeDeadline(deadline, agent: getpid()) })
+            let controller = Controller(store: backend.store, layout: layout, machineID: machineID, ttl: c.ttl,
+                                        logger: logger.labelled("flotilla.controller"))
+            var parts: [(any Service, String)] = []
+            if let watchdog { parts.append((watchdog, "fence-watchdog")) }
+            parts += [(backend, "store"), (api.application, "api"), (supervisor, "supervisor"), (publisher, "status-publisher"),
+                      (membership, "membership"), (feed, "assignment-feed"), (controller, "controller")]
+            // A part that ends or fails shuts the others down gracefully, in reverse order.
+            let services = parts.map { service, name in
+                ServiceGroupConfiguration.ServiceConfiguration(
+                    service: service, successTerminationBehavior: .gracefullyShutdownGroup,
+                    failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: "\(name) \(machineID.prefix(8))")
             }
-            c.log("flotilla agent: machine \(machineID), API \(url), store \(backend.description)")
-            return Endpoints(machineID: machineID, api: url, store: backend.servedAddress)
+            logger.info("agent ready", metadata: ["api": "\(api.url)", "store": "\(backend.description)"])
+            return Node(configuration: c,
+                        endpoints: Endpoints(machineID: machineID, api: api.url, store: backend.servedAddress),
+                        services: services)
         } catch {
             await backend.close()
             throw error
         }
     }
-
-    /// Stops every service and closes the store. Units keep running (the next start adopts
-    /// them) unless `stoppingUnits`: then every unit is stopped first, with its ExecStop and
-    /// TimeoutStopSec, and the call returns once they are down (at most `unitTimeout`).
-    public func stop(stoppingUnits: Bool = false, unitTimeout: Duration = .seconds(100)) async {
-        guard let running = state.end() else { return }
-        if stoppingUnits {
-            await running.gate.close()
-            let deadline = ContinuousClock.now + unitTimeout
-            while ContinuousClock.now < deadline {
-                let busy = await running.supervisor.statuses().contains { !($0.state == .exited || $0.state == .failed) }
-                if !busy { break }
-                try? await Task.sleep(for: .milliseconds(100))
-            }
-        }
-        running.task.cancel()
-        await running.task.value
-        await running.backend.close()
-        // With the units down there is nothing left to guard; otherwise the watchdog keeps
-        // guarding them until the next agent renews a lease or this one's deadline passes.
-        if stoppingUnits { running.watchdog?.stop() }
-    }
 }
 
-/// The running parts of a node, owned by one lock.
-private final class NodeState: Sendable {
-    struct Running {
-        var backend: StoreBackend
-        var supervisor: Supervisor
-        var gate: AssignmentGate
-        var watchdog: FenceWatchdogProcess?
-        var task: Task<Void, Never>
+extension Logger {
+    /// A logger for another component: `label`, with this one's level and metadata.
+    func labelled(_ label: String) -> Logger {
+        var copy = Logger(label: label)
+        copy.logLevel = logLevel
+        for (key, value) in handler.metadata { copy[metadataKey: key] = value }
+        return copy
     }
-    private let running = Mutex<Running?>(nil)
-    func begin(backend: StoreBackend, supervisor: Supervisor, gate: AssignmentGate, watchdog: FenceWatchdogProcess?,
-               task: Task<Void, Never>) {
-        running.withLock { $0 = Running(backend: backend, supervisor: supervisor, gate: gate, watchdog: watchdog, task: task) }
-    }
-    func end() -> Running? { running.withLock { let r = $0; $0 = nil; return r } }
-}
-
-/// The agent's version string.
-public enum FlotillaVersion {
-    /// Reported in machine records.
-    public static let current = "0.1.0"
 }

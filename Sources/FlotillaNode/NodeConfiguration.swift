@@ -2,6 +2,8 @@ import Foundation
 import FlotillaAgent
 import FlotillaAPI
 import FlotillaModel
+import Logging
+import Prometheus
 
 /// Everything one agent needs to run, with defaults filled in.
 public struct NodeConfiguration: Sendable {
@@ -30,17 +32,25 @@ public struct NodeConfiguration: Sendable {
     public var ttl: Int64
     /// Store key prefix.
     public var prefix: String
-    /// Run units with the fake driver (benchmarks, tests): nothing is executed.
-    public var fakeDriver: Bool
+    /// What runs units: the exec driver on a real machine; benchmarks and tests inject
+    /// FlotillaTesting's `FakeDriver`, which executes nothing.
+    package var driver: any UnitDriver
     /// The `flotilla` executable to run as this agent's fence watchdog (`flotilla
     /// fence-watchdog`, see `FenceWatchdog`); nil: none (in-process agents of tests and
-    /// benchmarks). Ignored with the fake driver.
+    /// benchmarks).
     public var fenceWatchdog: String?
-    /// Where log lines go.
-    public var log: @Sendable (String) -> Void
+    /// Stop every unit when the node shuts down (`flotilla dev`); otherwise units keep
+    /// running and the next agent adopts them.
+    public var stopsUnitsOnShutdown: Bool
+    /// Where the node's components log (each under its own label, with this one's level and
+    /// metadata).
+    public var logger: Logger
+    /// The registry `GET /metrics` renders: the one the process's `MetricsSystem` was
+    /// bootstrapped with (nil: `/metrics` answers 404).
+    public var metrics: PrometheusCollectorRegistry?
 
     /// Settings from a config file and flags (flags are already merged into `config`).
-    public init(_ config: AgentConfig, log: @escaping @Sendable (String) -> Void = NodeConfiguration.standardError) {
+    public init(_ config: AgentConfig, logger: Logger = Logger(label: "flotilla.agent")) {
         stateDirectory = config.stateDirectory ?? "/var/lib/flotilla"
         machineID = config.machineID
         metadata = config.metadata
@@ -51,21 +61,8 @@ public struct NodeConfiguration: Sendable {
         advertise = config.advertise
         ttl = config.ttl ?? 5
         prefix = config.prefix ?? "/flotilla/"
-        fakeDriver = false
-        self.log = log
-    }
-
-    /// Writes a timestamped line to standard error.
-    public static let standardError: @Sendable (String) -> Void = { line in
-        FileHandle.standardError.write(Data("\(LogTimestamp.string()) \(line)\n".utf8))
-    }
-
-    /// `host:port` split; the error names the setting.
-    static func address(_ text: String, setting: String) throws -> (host: String, port: Int) {
-        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
-              (0...65535).contains(port), colon > text.startIndex else {
-            throw AgentError("\(setting) \"\(text)\" is not HOST:PORT (for example 127.0.0.1:\(defaultAPIPort))")
-        }
-        return (String(text[..<colon]), port)
+        driver = ExecDriver()
+        stopsUnitsOnShutdown = false
+        self.logger = logger
     }
 }

@@ -42,7 +42,7 @@ final class BenchAgents {
         process.arguments = arguments
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         let log = "\(root)/agent-\(k).log"
-        FileManager.default.createFile(atPath: log, contents: nil)
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         handle.seekToEndOfFile()
         process.standardOutput = handle

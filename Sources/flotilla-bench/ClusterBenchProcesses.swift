@@ -17,7 +17,7 @@ struct ProcessClusterBench {
         if let pid = cluster.pid(2), let anon = residentBytes(of: pid, field: "RssAnon"), let file = residentBytes(of: pid, field: "RssFile") {
             say("  (of which private memory \(mib(anon)) MiB; file-backed pages: the binary and the C libraries \(mib(file)) MiB)")
         }
-        if let storeAgent = cluster.pid(1).flatMap { residentBytes(of: $0) } {
+        if let storeAgent = cluster.pid(1).flatMap({ residentBytes(of: $0) }) {
             figure("agent idle RSS with the embedded store", "\(mib(storeAgent)) MiB", target: "(for reference)")
         }
         let yaml = """

@@ -3,7 +3,10 @@ import FlotillaEtcd
 import FlotillaModel
 import FlotillaNode
 import FlotillaStore
+import FlotillaTesting
 import Foundation
+import Logging
+import ServiceLifecycle
 
 /// End-to-end throughput: N in-process agents (the real node code, with the fake driver),
 /// one stack of M instances applied through the API, timed until every unit reports running
@@ -16,9 +19,8 @@ struct ThroughputBench {
         let root = NSTemporaryDirectory() + "flotilla-bench-throughput-\(getpid())"
         defer { try? FileManager.default.removeItem(atPath: root) }
         var nodes: [Node] = []
-        defer { for node in nodes.reversed() { Task { await node.stop() } } }
-        var storeAddress = ""
-        var api = ""
+        var logger = Logger(label: "flotilla-bench")
+        logger.logLevel = ProcessInfo.processInfo.environment["FLOTILLA_BENCH_VERBOSE"] != nil ? .info : .critical
         for k in 1...agents {
             var config = AgentConfig()
             config.stateDirectory = "\(root)/machine-\(k)"
@@ -26,20 +28,30 @@ struct ThroughputBench {
             config.listen = "127.0.0.1:0"
             config.cpu = 4000
             config.memory = 64 << 30
-            if k == 1 { config.storeListen = "127.0.0.1:0" } else { config.store = [storeAddress] }
-            let verbose = ProcessInfo.processInfo.environment["FLOTILLA_BENCH_VERBOSE"] != nil
-            let quiet: @Sendable (String) -> Void = { _ in }
-            var configuration = NodeConfiguration(config, log: verbose ? NodeConfiguration.standardError : quiet)
-            configuration.fakeDriver = true
-            let node = Node(configuration: configuration)
-            let endpoints = try await node.start()
-            if k == 1 { storeAddress = endpoints.store ?? ""; api = endpoints.api }
-            nodes.append(node)
+            if k == 1 { config.storeListen = "127.0.0.1:0" } else { config.store = [nodes[0].endpoints.store ?? ""] }
+            var configuration = NodeConfiguration(config, logger: logger)
+            configuration.driver = FakeDriver()
+            nodes.append(try await Node.make(configuration))
         }
+        let group = ServiceGroup(configuration: .init(services: nodes.flatMap(\.services), logger: logger))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            do {
+                try await measure(api: nodes[0].endpoints.api, storeAddress: nodes[0].endpoints.store ?? "", root: root)
+            } catch {
+                await group.triggerGracefulShutdown()
+                throw error
+            }
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+    }
+
+    /// Applies the stack and times it until every instance is assigned and running.
+    private func measure(api: String, storeAddress: String, root: String) async throws {
         let client = try APIClient(endpoint: api)
         try await waitForMachines(client, agents)
         let observer = try EtcdStore(endpoints: [storeAddress])
-        defer { Task { await observer.close() } }
         let request = try stackRequest("""
             stacks:
               bulk:
@@ -67,8 +79,7 @@ struct ThroughputBench {
         say(String(format: "  (apply → all %d assigned in %.2f s, all running in %.2f s; fake driver, embedded store; %.2f s of CPU, %.1f cores busy)",
                    instances, assignedAfter, elapsed, cpu, cpu / elapsed))
         say("  (state under \(root), \(Self.filesystem(of: NSTemporaryDirectory())))")
-        for node in nodes.reversed() { await node.stop() }
-        nodes = []
+        await observer.close()
     }
 
     /// CPU time (user + system) this process has used so far, in seconds.

@@ -17,10 +17,8 @@ struct StoreBenchMemoryServer: AsyncParsableCommand {
     var listen: String = "127.0.0.1:0"
 
     func run() async throws {
-        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]) else {
-            throw ValidationError("--listen must be HOST:PORT, got '\(listen)'")
-        }
-        let host = String(listen[..<colon])
+        let (host, port): (String, Int)
+        do { (host, port) = try HostPort.parse(listen, setting: "--listen") } catch { throw ValidationError(error.description) }
         let server = EtcdServer(store: InMemoryStore(), configuration: .init(host: host, port: port, name: "memory"))
         let bound = try await server.start()
         FileHandle.standardOutput.write(Data("flotilla-bench memory-store: serving on \(host):\(bound) (etcd v3 API, in memory)\n".utf8))

@@ -2,6 +2,8 @@ import ArgumentParser
 import FlotillaModel
 import FlotillaNode
 import Foundation
+import Logging
+import ServiceLifecycle
 
 /// `flotilla agent`: the process every machine runs.
 struct AgentCommand: AsyncParsableCommand {
@@ -12,20 +14,28 @@ struct AgentCommand: AsyncParsableCommand {
             With no --store, the agent serves the embedded store (SQLite, etcd v3 API on \
             --store-listen) and other agents join with --store http://THIS-HOST:2379. Settings come \
             from --config FILE (YAML, see docs/agent-config.md) and flags; flags win. \
-            Stop with Ctrl-C or SIGTERM; units keep running and the next agent start adopts them.
+            Metrics for Prometheus at GET /metrics on the API. \
+            Stop with Ctrl-C or SIGTERM: the agent stops and leaves its units running, so the \
+            next agent start (an upgrade) adopts them without a restart.
             """
     )
 
     @OptionGroup var options: AgentOptions
+    @OptionGroup var logging: LogOptions
 
     func run() async throws {
-        let node = Node(configuration: try options.nodeConfiguration())
-        let endpoints = try await node.start()
-        say("flotilla agent: machine \(endpoints.machineID) ready; API \(endpoints.api)"
-              + (endpoints.store.map { ", store \($0)" } ?? ""))
-        await StoreServeCommand.waitForTermination()
-        printError("flotilla agent: stopping (units keep running)")
-        await node.stop()
+        let metrics = logging.bootstrap()
+        let logger = Logger(label: "flotilla.agent")
+        var configuration = try options.nodeConfiguration()
+        configuration.logger = logger
+        configuration.metrics = metrics
+        let node = try await Node.make(configuration)
+        say("flotilla agent: machine \(node.endpoints.machineID) ready; API \(node.endpoints.api)"
+              + (node.endpoints.store.map { ", store \($0)" } ?? ""))
+        let group = ServiceGroup(configuration: .init(
+            services: node.services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+        printError("flotilla agent: stopped (units keep running)")
     }
 }
 

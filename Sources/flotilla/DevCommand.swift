@@ -3,6 +3,8 @@ import FlotillaAPI
 import FlotillaModel
 import FlotillaNode
 import Foundation
+import Logging
+import ServiceLifecycle
 
 /// `flotilla dev [FILE...] [--machines N]`: a whole cluster on this host, in the foreground.
 struct DevCommand: AsyncParsableCommand {
@@ -12,8 +14,9 @@ struct DevCommand: AsyncParsableCommand {
         discussion: """
             Machine 1 serves the embedded store (etcd v3 API on --store-port) and the API on \
             --api-port; machines 2…N join it with their own state directories, API ports, machine \
-            IDs and metadata machine=K. Ctrl-C stops the units and the agents. Example: \
-            flotilla dev examples/hello.yaml --machines 3
+            IDs and metadata machine=K. Each run starts from an empty state directory; --keep \
+            resumes the previous run's stacks instead. Ctrl-C stops the units and the agents. \
+            Example: flotilla dev examples/hello.yaml --machines 3
             """
     )
 
@@ -35,6 +38,11 @@ struct DevCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Membership lease TTL in seconds.")
     var ttl: Int64 = 5
 
+    @Flag(name: .long, help: "Resume the previous run's state (its stacks and units) instead of starting empty.")
+    var keep = false
+
+    @OptionGroup var logging: LogOptions
+
     static var defaultStateDirectory: String { NSTemporaryDirectory() + "flotilla-dev" }
 
     func validate() throws {
@@ -48,8 +56,10 @@ struct DevCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        let metrics = logging.bootstrap()
+        let logger = Logger(label: "flotilla.dev")
+        if !keep { try? FileManager.default.removeItem(atPath: stateDirectory) }
         var nodes: [Node] = []
-        var endpoints: [Node.Endpoints] = []
         do {
             for k in 1...machines {
                 var config = AgentConfig()
@@ -58,29 +68,42 @@ struct DevCommand: AsyncParsableCommand {
                 config.listen = "127.0.0.1:\(apiPort + k - 1)"
                 config.ttl = ttl
                 if k == 1 { config.storeListen = "127.0.0.1:\(storePort)" } else { config.store = ["127.0.0.1:\(storePort)"] }
-                var configuration = NodeConfiguration(config)
+                var configuration = NodeConfiguration(config, logger: logger)
                 configuration.fenceWatchdog = flotillaExecutable()
-                let node = Node(configuration: configuration)
-                endpoints.append(try await node.start())
-                nodes.append(node)
+                configuration.stopsUnitsOnShutdown = true
+                configuration.metrics = metrics
+                nodes.append(try await Node.make(configuration))
             }
         } catch {
-            for node in nodes.reversed() { await node.stop(stoppingUnits: true) }
             throw ValidationError("could not start the dev cluster: \(error)")
         }
-        let client = try APIClient(endpoint: endpoints[0].api)
-        try await waitForMachines(client, count: machines)
-        if !files.isEmpty {
-            let applied = try await client.apply(SpecBundle.read(paths: files).applyRequest())
-            say("applied \(applied.stacks.joined(separator: ", ")) (revision \(applied.revision)): \(applied.instances.count) instance(s)")
-        }
-        printWhereToLook(endpoints)
-        await StoreServeCommand.waitForTermination()
-        printError("flotilla dev: stopping units and agents")
-        for node in nodes.reversed() { await node.stop(stoppingUnits: true) }
+        let setup = DevSetup(command: self, endpoints: nodes.map(\.endpoints))
+        let group = ServiceGroup(configuration: .init(
+            services: nodes.flatMap(\.services) + [.init(service: setup, successTerminationBehavior: .ignore,
+                                                             failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: "dev-setup")],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+        printError("flotilla dev: units and agents stopped")
     }
 
-    private func waitForMachines(_ client: APIClient, count: Int) async throws {
+    /// Once the agents run: waits for every machine to register, applies the files, prints
+    /// where to look.
+    private struct DevSetup: Service {
+        let command: DevCommand
+        let endpoints: [Node.Endpoints]
+
+        func run() async throws {
+            let client = try APIClient(endpoint: endpoints[0].api)
+            try await command.waitForMachines(client, count: command.machines)
+            if !command.files.isEmpty {
+                let applied = try await client.apply(SpecBundle.read(paths: command.files).applyRequest())
+                say("applied \(applied.stacks.joined(separator: ", ")) (revision \(applied.revision)): \(applied.instances.count) instance(s)")
+            }
+            command.printWhereToLook(endpoints)
+        }
+    }
+
+    fileprivate func waitForMachines(_ client: APIClient, count: Int) async throws {
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline {
             if let report = try? await client.machines(), report.machines.filter({ $0.state == "alive" }).count >= count { return }
@@ -89,9 +112,10 @@ struct DevCommand: AsyncParsableCommand {
         throw ValidationError("the \(count) machine(s) did not register within 30 s; see the log lines above")
     }
 
-    private func printWhereToLook(_ endpoints: [Node.Endpoints]) {
+    fileprivate func printWhereToLook(_ endpoints: [Node.Endpoints]) {
         let api = endpoints[0].api
-        var lines = ["", "Flotilla dev cluster: \(endpoints.count) machine(s), state in \(stateDirectory)"]
+        var lines = ["", "Flotilla dev cluster: \(endpoints.count) machine(s), state in \(stateDirectory)"
+                     + (keep ? " (resumed: --keep)" : " (fresh; --keep resumes a run)")]
         for (k, e) in endpoints.enumerated() {
             lines.append("  machine=\(k + 1)  \(e.machineID)  API \(e.api)" + (e.store.map { "  store \($0)" } ?? ""))
         }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FlotillaModel
 
 /// The `flotilla` command: one binary for every role and every verb.
 @main
@@ -10,7 +11,7 @@ struct Flotilla: AsyncParsableCommand {
             Spec files are YAML stack files (.yaml, .yml; see docs/stack-format.md) or fleet unit \
             files (.service, .timer; see docs/fleet-units.md).
             """,
-        version: "0.1.0",
+        version: FlotillaVersion.current,
         subcommands: [ValidateCommand.self, PlanCommand.self, StoreCommand.self, AgentCommand.self, DevCommand.self,
                       ApplyCommand.self, StatusCommand.self, MachinesCommand.self, LogsCommand.self, StartCommand.self,
                       StopCommand.self, DestroyCommand.self, EventsCommand.self, FleetctlCommand.self,

@@ -66,13 +66,7 @@ struct StopCommand: AsyncParsableCommand {
 
     func run() async throws {
         let client = try api.client()
-        var changes: [StackChange] = []
-        for stack in stacks {
-            let change = try await calling { try await client.stop(stack: stack) }
-            if output == .table { print(StackChangeText.describe(change)) }
-            changes.append(change)
-        }
-        if output != .table { try output.print(changes) }
+        try await StackChangeText.change(stacks, output: output) { try await client.stop(stack: $0) }
     }
 }
 
@@ -93,18 +87,25 @@ struct DestroyCommand: AsyncParsableCommand {
 
     func run() async throws {
         let client = try api.client()
-        var changes: [StackChange] = []
-        for stack in stacks {
-            let change = try await calling { try await client.destroy(stack: stack) }
-            if output == .table { print(StackChangeText.describe(change)) }
-            changes.append(change)
-        }
-        if output != .table { try output.print(changes) }
+        try await StackChangeText.change(stacks, output: output) { try await client.destroy(stack: $0) }
     }
 }
 
 /// One line per desired-state change.
 enum StackChangeText {
+    /// Makes `change` to each stack in turn and prints what changed: a line per stack as a
+    /// table, or the whole list as JSON or YAML (`stop` and `destroy`).
+    static func change(_ stacks: [String], output: OutputFormat,
+                       _ change: (String) async throws -> StackChange) async throws {
+        var changes: [StackChange] = []
+        for stack in stacks {
+            let made = try await calling { try await change(stack) }
+            if output == .table { print(describe(made)) }
+            changes.append(made)
+        }
+        if output != .table { try output.print(changes) }
+    }
+
     static func describe(_ change: StackChange) -> String {
         guard let desired = change.desired else {
             return "\(change.stack): destroyed at revision \(change.revision); its instances are being stopped"

@@ -18,6 +18,23 @@ struct ExecEnvironmentTests {
         scratch.read("journal/app@1+\(unit).log").split(separator: "\n").map(String.init).filter { !$0.hasPrefix("[flotilla") }
     }
 
+    @Test("A verbatim command (a YAML exec: array) runs as written: no specifiers, no $ expansion")
+    func verbatimCommand() async throws {
+        try await withExecSupervisor { supervisor, scratch in
+            var spec = UnitSpec(name: "verbatim")
+            spec.type = .oneshot
+            spec.execStart = [ExecCommand(arguments: ["printf", "[%s]", "+%H:%m", "$A", "${A}", "$$"], verbatim: true),
+                              ExecCommand(arguments: ["printf", "[%s]", "%m", "$A"])]
+            spec.environment = [EnvironmentVariable(name: "A", value: "a")]
+            await supervisor.apply([assignment(units: [spec])])
+            #expect(await eventually { await supervisor.status(instance: "app@1", unit: "verbatim")?.state == .exited })
+            let output = journal(scratch, "verbatim").joined()
+            #expect(output.hasPrefix("[+%H:%m][$A][${A}][$$]"), "got \(output)")
+            // The same words in a unit file's command are expanded (%m: the machine ID).
+            #expect(output.contains("[+%H:%m][$A][${A}][$$][m1][a]"), "got \(output)")
+        }
+    }
+
     @Test("Environment, EnvironmentFile (wins), WorkingDirectory and ${VAR}/$VAR expansion reach the process")
     func environment() async throws {
         try await withExecSupervisor { supervisor, scratch in

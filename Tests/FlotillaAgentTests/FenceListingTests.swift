@@ -2,6 +2,7 @@
 import FlotillaModel
 import Foundation
 import Synchronization
+import FlotillaTesting
 import Testing
 
 /// What the supervisor tells the fence watchdog (`<state>/fence/exclusive`), and when.

@@ -2,6 +2,8 @@
 import Foundation
 import Glibc
 import Synchronization
+import Logging
+import FlotillaTesting
 import Testing
 
 /// The fence watchdog's loop on its own: a real child process listed as an exclusive unit,
@@ -50,7 +52,7 @@ struct FenceWatchdogTests {
             files.writeDeadline(FenceFiles.monotonicNow() + 200_000_000, agent: goneAgent) // 0.2 s from now
             let logged = Mutex<[String]>([])
             let started = FenceFiles.monotonicNow()
-            FenceWatchdog(files: files, agent: goneAgent, log: { line in logged.withLock { $0.append(line) } }).run()
+            FenceWatchdog(files: files, agent: goneAgent, logger: RecordingLogHandler.logger { line in logged.withLock { $0.append(line) } }).run()
             #expect(FenceFiles.monotonicNow() - started >= 200_000_000, "killed before the deadline")
             var signal: Int32?
             for _ in 0..<100 where signal == nil { signal = killingSignal(unit.pid); usleep(10_000) }
@@ -66,7 +68,7 @@ struct FenceWatchdogTests {
             defer { kill(unit.pid, SIGKILL); _ = killingSignal(unit.pid) }
             files.writeExclusive([unit])
             files.writeDeadline(FenceFiles.monotonicNow() - 1, agent: goneAgent + 1) // expired, but another agent's
-            FenceWatchdog(files: files, agent: goneAgent, log: { _ in }).run()
+            FenceWatchdog(files: files, agent: goneAgent, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })).run()
             usleep(50_000)
             #expect(killingSignal(unit.pid) == nil, "the unit still runs")
         }
@@ -81,7 +83,7 @@ struct FenceWatchdogTests {
             stale.startTime += 1
             files.writeExclusive([stale])
             files.writeDeadline(FenceFiles.monotonicNow() - 1, agent: goneAgent)
-            FenceWatchdog(files: files, agent: goneAgent, log: { _ in }).run()
+            FenceWatchdog(files: files, agent: goneAgent, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })).run()
             usleep(50_000)
             #expect(killingSignal(unit.pid) == nil, "the unit still runs")
         }

@@ -24,7 +24,7 @@ struct HealthCheckTests {
             await supervisor.apply([assignment(units: [probe, port])])
             #expect(await eventually { await health(supervisor, "probe") == .unhealthy })
             #expect(await eventually { await health(supervisor, "port") == .unhealthy })
-            FileManager.default.createFile(atPath: flag, contents: nil)
+            _ = FileManager.default.createFile(atPath: flag, contents: nil)
             #expect(await eventually { await health(supervisor, "probe") == .healthy })
             await supervisor.apply([assignment(units: [probe, port], desired: .loaded)])
             #expect(await eventually { await supervisor.statuses().allSatisfy { $0.state == .exited && $0.health == nil } })

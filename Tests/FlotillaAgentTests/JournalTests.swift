@@ -30,7 +30,7 @@ struct JournalTests {
             await supervisor.apply([assignment(units: [shellUnit("web", script)])])
             let log = scratch.path("journal/app@1+web.log")
             #expect(await eventually { FileManager.default.fileExists(atPath: log + ".1") && JournalReader.size(log) < 1_000 })
-            FileManager.default.createFile(atPath: scratch.path("go"), contents: nil)
+            _ = FileManager.default.createFile(atPath: scratch.path("go"), contents: nil)
             #expect(await eventually { scratch.read("journal/app@1+web.log").contains("after-rotation") })
             // O_APPEND: the writer continued at the new end, no hole of zero bytes.
             #expect(!scratch.read("journal/app@1+web.log").contains("\u{0}"))

@@ -2,6 +2,7 @@
 import FlotillaModel
 import Foundation
 import Synchronization
+import FlotillaTesting
 import Testing
 
 /// Level-triggered apply over the fake driver: ordering, replacement, removal, statuses.

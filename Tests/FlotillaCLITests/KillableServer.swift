@@ -26,7 +26,7 @@ final class KillableServer {
         process.arguments = ["store", "serve", "--data-dir", directory, "--listen", "127.0.0.1:\(port)"]
         let out = Pipe()
         process.standardOutput = out
-        if !FileManager.default.fileExists(atPath: logPath) { FileManager.default.createFile(atPath: logPath, contents: nil) }
+        if !FileManager.default.fileExists(atPath: logPath) { _ = FileManager.default.createFile(atPath: logPath, contents: nil) }
         let logFile = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         try logFile.seekToEnd()
         process.standardError = logFile

@@ -116,3 +116,24 @@ struct StackFileExampleTests {
         #expect(idle.units[0].timeoutStopSec == 1.5)
     }
 }
+
+@Suite("StackFile: exec runs as written")
+struct StackFileVerbatimExecTests {
+    @Test("A YAML exec: array or string is verbatim; a fleet unit's ExecStart= is not")
+    func yamlExecIsVerbatim() throws {
+        let text = """
+            stacks:
+              clock:
+                units:
+                  date: { exec: [/bin/date, "+%H:%M $HOME"] }
+                  echo: { exec: "/bin/echo %m ${A}" }
+            """
+        let result = StackFile.parse(text: text, file: "clock.yaml")
+        #expect(result.diagnostics.map(\.description) == [])
+        let units = try #require(result.stacks.first).units
+        #expect(units.map(\.execStart) == [
+            [ExecCommand(arguments: ["/bin/date", "+%H:%M $HOME"], verbatim: true)],
+            [ExecCommand(arguments: ["/bin/echo", "%m", "${A}"], verbatim: true)],
+        ])
+    }
+}

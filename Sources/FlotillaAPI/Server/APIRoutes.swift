@@ -15,7 +15,7 @@ struct APIRoutes: Sendable {
     /// Header set on a logs request forwarded from another agent, so it is never forwarded again.
     static let forwardedHeader = "x-flotilla-forwarded"
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: some RouterMethods<BasicRequestContext>) {
         let v1 = router.group("v1")
         v1.get("health") { _, _ in await health() }
         v1.post("apply") { request, _ in try await answer { try await apply(body(request, ApplyRequest.self)) } }

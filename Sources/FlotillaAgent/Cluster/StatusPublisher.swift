@@ -1,5 +1,6 @@
 import FlotillaModel
 import FlotillaStore
+import ServiceLifecycle
 
 /// Writes unit status changes to `status/<instance>/<unit>` under the machine's lease.
 ///
@@ -13,7 +14,10 @@ import FlotillaStore
 /// that lost an instance (it moved while the agent was dead or cut off, or the agent restarted
 /// and found units it no longer owns) therefore never overwrites or deletes the new owner's
 /// status; the controller deletes an instance's statuses when it takes the assignment away.
-public actor StatusPublisher {
+///
+/// A `Service`: ``run()`` follows the supervisor's changes and the membership's lease events
+/// and writes, until cancelled or shut down gracefully.
+package actor StatusPublisher: Service {
     /// Operations per transaction (etcd allows 128).
     public static let batchSize = 100
 
@@ -28,16 +32,23 @@ public actor StatusPublisher {
     private let signal: AsyncStream<Void>
     private let trigger: AsyncStream<Void>.Continuation
 
-    /// Creates a publisher for `machineID`'s units; call ``run()`` to start writing.
-    public init(store: any KeyValueStore, layout: StoreLayout, machineID: String) {
+    private let changes: AsyncStream<UnitStatusChange>
+    private let leaseEvents: AsyncStream<LeaseEvent>
+
+    /// A publisher for `machineID`'s units, fed by `changes` (the supervisor's) and
+    /// `leaseEvents` (a subscription to the membership's); call ``run()`` to start writing.
+    package init(store: any KeyValueStore, layout: StoreLayout, machineID: String,
+                 changes: AsyncStream<UnitStatusChange>, leaseEvents: AsyncStream<LeaseEvent>) {
         self.store = store
         self.layout = layout
         self.machineID = machineID
+        self.changes = changes
+        self.leaseEvents = leaseEvents
         (signal, trigger) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
 
     /// Records a status change; it is written on the next flush.
-    public func publish(_ status: UnitStatus) {
+    func publish(_ status: UnitStatus) {
         let key = layout.status(instance: status.instance, unit: status.unit)
         known[key] = status
         dirty.insert(key)
@@ -46,10 +57,10 @@ public actor StatusPublisher {
     }
 
     /// The statuses last published, by key.
-    public var statuses: [UnitStatus] { Array(known.values) }
+    package var statuses: [UnitStatus] { Array(known.values) }
 
     /// Drops one unit's status from the store (the unit left the instance's spec).
-    public func remove(instance: String, unit: String) {
+    func remove(instance: String, unit: String) {
         let key = layout.status(instance: instance, unit: unit)
         known[key] = nil
         dirty.remove(key)
@@ -58,14 +69,36 @@ public actor StatusPublisher {
     }
 
     /// Uses `lease` from now on and writes every known status again under it.
-    public func leaseChanged(to lease: Int64) {
+    func leaseChanged(to lease: Int64) {
         self.lease = lease
         dirty.formUnion(known.keys)
         trigger.yield()
     }
 
-    /// Flushes changes until cancelled. A failed flush keeps its changes and is retried.
-    public func run() async {
+    /// Follows changes and lease events and flushes until cancelled or shut down gracefully.
+    /// A failed flush keeps its changes and is retried.
+    package func run() async {
+        let changes = self.changes, leaseEvents = self.leaseEvents
+        await cancelWhenGracefulShutdown {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    for await change in changes {
+                        switch change {
+                        case .updated(let status): await self.publish(status)
+                        case .removed(let instance, let unit): await self.remove(instance: instance, unit: unit)
+                        }
+                    }
+                }
+                group.addTask {
+                    for await case .registered(let lease, _) in leaseEvents { await self.leaseChanged(to: lease) }
+                }
+                group.addTask { await self.flushWhenSignalled() }
+                await group.waitForAll()
+            }
+        }
+    }
+
+    private func flushWhenSignalled() async {
         for await _ in signal {
             // Nothing can be written before the machine has a lease; leaseChanged signals.
             while lease != 0, !(dirty.isEmpty && deleted.isEmpty), !Task.isCancelled {

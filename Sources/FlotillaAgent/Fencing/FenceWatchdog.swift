@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import Logging
 
 /// Kills an agent's exclusive units when the agent has stopped renewing its lease — from a
 /// process of its own, so fencing also happens when the agent is frozen (SIGSTOP, a stalled
@@ -19,12 +20,15 @@ package struct FenceWatchdog: Sendable {
     package let agent: Int32
     /// How often the deadline is checked.
     package var interval: Duration = .milliseconds(50)
-    /// Where it says what it did.
-    package let log: @Sendable (String) -> Void
+    /// Where it says which units it killed and why (metadata: the agent's pid).
+    package let logger: Logger
 
     /// A watchdog for `agent`'s units.
-    package init(files: FenceFiles, agent: Int32, log: @escaping @Sendable (String) -> Void) {
-        self.files = files; self.agent = agent; self.log = log
+    package init(files: FenceFiles, agent: Int32, logger: Logger) {
+        self.files = files; self.agent = agent
+        var logger = logger
+        logger[metadataKey: "agent"] = "\(agent)"
+        self.logger = logger
     }
 
     /// Guards until the agent is gone and nothing is left to guard (see the type's summary).
@@ -40,7 +44,7 @@ package struct FenceWatchdog: Sendable {
                     killed.insert(unit)
                     guard Self.kill(unit) else { continue }
                     let what = unit.pid > 0 ? "pid \(unit.pid), process group \(unit.processGroup)" : "starting, cgroup \(unit.cgroups.joined(separator: " "))"
-                    log("fence-watchdog: agent \(agent) did not renew its lease in time; killed exclusive unit (\(what))")
+                    logger.warning("agent did not renew its lease in time; killed exclusive unit (\(what))")
                 }
             }
             if !agentAlive && (expired || deadline == nil) { return }

@@ -1,15 +1,22 @@
 import Foundation
 import FlotillaModel
 import FlotillaStore
+import Logging
+import Metrics
+import ServiceLifecycle
 
 /// Keeps this machine registered: a lease (TTL default 5 s) with `machines/<id>` and
 /// `usage/<id>` attached, renewed every TTL/3, usage reported every few seconds.
 ///
 /// Self-fencing (DESIGN.md §6): when the lease has not been renewed for TTL minus the fencing
-/// margin, ``Membership/run(onLeaseChange:onFence:)`` calls `onFence` — the agent stops its
-/// exclusive units then, before the lease can expire and the controller can place them
-/// elsewhere. When the lease is found gone, the machine registers again with a new lease.
-public struct Membership: Sendable {
+/// margin, it sends ``LeaseEvent/lapsed`` — the agent stops its exclusive units then, before
+/// the lease can expire and the controller can place them elsewhere. When the lease is found
+/// gone, the machine registers again with a new lease (``LeaseEvent/registered(lease:revision:)``).
+///
+/// A `Service`: it runs until cancelled or a graceful shutdown. It does not revoke its lease
+/// when it stops: the lease expires after the TTL, and only then are instances moved, so an
+/// agent restarted within the TTL (an upgrade) keeps its instances.
+package struct Membership: Service {
     /// Tuning.
     public struct Settings: Sendable, Hashable {
         /// Lease TTL in seconds.
@@ -28,26 +35,31 @@ public struct Membership: Sendable {
     }
 
     /// The store.
-    public let store: any KeyValueStore
-    /// Where records live.
-    public let layout: StoreLayout
-    /// What is registered.
-    public let record: MachineRecord
-    /// Tuning.
-    public let settings: Settings
+    let store: any KeyValueStore
+    let layout: StoreLayout
+    /// What is registered under the lease.
+    let record: MachineRecord
+    let settings: Settings
+    /// Where registrations, lapses and recoveries are announced.
+    let events: LeaseEvents
+    let logger: Logger
     /// Units running now, for usage reports.
-    public let unitsRunning: @Sendable () async -> Int
+    let unitsRunning: @Sendable () async -> Int
     /// Called after every registration and renewal with the CLOCK_MONOTONIC time (ns) until
     /// which the lease is surely alive, less half the fencing margin: the fence watchdog's
     /// deadline (``FenceFiles``). Measured from before the request was sent, so it is never
     /// later than the store's own expiry.
-    public let leaseAliveUntil: @Sendable (UInt64) -> Void
+    let leaseAliveUntil: @Sendable (UInt64) -> Void
+    private let metrics = MembershipMetrics()
 
-    /// Creates the membership of `record`'s machine.
-    public init(store: any KeyValueStore, layout: StoreLayout, record: MachineRecord, settings: Settings = Settings(),
-                unitsRunning: @escaping @Sendable () async -> Int = { 0 },
-                leaseAliveUntil: @escaping @Sendable (UInt64) -> Void = { _ in }) {
+    /// The membership of `record`'s machine, announcing to `events`.
+    package init(store: any KeyValueStore, layout: StoreLayout, record: MachineRecord, settings: Settings = Settings(),
+                 events: LeaseEvents, logger: Logger,
+                 unitsRunning: @escaping @Sendable () async -> Int = { 0 },
+                 leaseAliveUntil: @escaping @Sendable (UInt64) -> Void = { _ in }) {
         self.store = store; self.layout = layout; self.record = record; self.settings = settings
+        self.events = events
+        self.logger = logger
         self.unitsRunning = unitsRunning
         self.leaseAliveUntil = leaseAliveUntil
     }
@@ -59,20 +71,17 @@ public struct Membership: Sendable {
         return UInt64(window.components.seconds) * 1_000_000_000 + UInt64(window.components.attoseconds / 1_000_000_000)
     }
 
-    /// Registers and stays registered until cancelled.
-    ///
-    /// - `onLeaseChange(lease, revision)` gets every new lease and the revision of the
-    ///   registration (records under the machine's lease must be written again with it).
-    /// - `onFence()` is called once per lapse, when renewals have failed for TTL minus the
-    ///   margin, or the lease is found gone.
-    /// - `onRecover()` is called when a renewal of the same lease succeeds after `onFence`: the
-    ///   lease never expired, so nothing can have been moved.
+    /// Registers and stays registered until cancelled or shut down gracefully; announces
+    /// every new lease, lapse and recovery to ``events`` (finished when this returns).
     ///
     /// Store errors are retried, never thrown: the agent keeps running its units while the
     /// store is away.
-    public func run(onLeaseChange: @escaping @Sendable (Int64, Int64) async -> Void,
-                    onFence: @escaping @Sendable () async -> Void,
-                    onRecover: @escaping @Sendable () async -> Void) async {
+    package func run() async {
+        defer { events.finish() }
+        await cancelWhenGracefulShutdown { await stayRegistered() }
+    }
+
+    private func stayRegistered() async {
         var probe = UsageProbe(directory: NSTemporaryDirectory())
         var lease: Int64 = 0
         var lastRenewal = ContinuousClock.now
@@ -89,15 +98,25 @@ public struct Membership: Sendable {
                     lastRenewal = .now
                     fenced = false
                     leaseAliveUntil(sent + watchdogWindow)
-                    await onLeaseChange(lease, revision)
+                    metrics.registrations.increment()
+                    logger.info("registered", metadata: ["lease": "\(String(lease, radix: 16))", "revision": "\(revision)"])
+                    events.send(.registered(lease: lease, revision: revision))
                 } else if try await renew(lease) <= 0 {
                     lease = 0 // expired: the controller may already have moved our instances
-                    if !fenced { fenced = true; await onFence() }
+                    metrics.misses.increment()
+                    logger.warning("lease expired; registering again")
+                    if !fenced { fenced = true; lapse() }
                     continue
                 } else {
                     lastRenewal = .now
+                    metrics.renewals.increment()
                     leaseAliveUntil(sent + watchdogWindow)
-                    if fenced { fenced = false; await onRecover() }
+                    if fenced {
+                        fenced = false
+                        metrics.fences(.recovered).increment()
+                        logger.notice("lease renewed again before expiry; exclusive units may run")
+                        events.send(.recovered)
+                    }
                 }
                 if ContinuousClock.now - lastUsage >= settings.usageInterval {
                     lastUsage = .now
@@ -105,15 +124,25 @@ public struct Membership: Sendable {
                     _ = try await store.put(PutRequest(key: Bytes(utf8: layout.usage(record.id)),
                                                        value: RecordCodec.encode(usage), lease: lease))
                 }
+            } catch is CancellationError {
+                return
             } catch {
+                metrics.misses.increment()
+                logger.debug("lease renewal failed: \(error)")
                 if ContinuousClock.now - lastRenewal >= ttl - settings.fencingMargin, !fenced {
                     fenced = true
-                    await onFence()
+                    lapse()
                 }
                 if ContinuousClock.now - lastRenewal >= ttl { lease = 0 }
             }
             try? await Task.sleep(for: fenced ? .milliseconds(200) : min(renewEvery, .milliseconds(500)))
         }
+    }
+
+    private func lapse() {
+        metrics.fences(.lapsed).increment()
+        logger.warning("lease not renewed in time; stopping exclusive units (self-fencing)")
+        events.send(.lapsed)
     }
 
     /// Grants a fresh lease and writes the machine record under it; returns the lease and

@@ -94,10 +94,32 @@ extension Supervisor {
                 guard let run = instances[name]!.units[unit] else { continue }
                 let current = status(of: run, in: name)
                 guard current != run.published else { continue }
+                record(current, after: run.published)
                 instances[name]!.units[unit]!.published = current
                 saveRecord(instance: name, unit: unit)
                 changeSink.yield(.updated(current))
             }
+        }
+    }
+
+    /// Counts and logs what changed between a unit's last published status and `current`:
+    /// starts (into `running`), restarts, failures.
+    private func record(_ current: UnitStatus, after previous: UnitStatus?) {
+        var logger = configuration.logger
+        logger[metadataKey: "instance"] = "\(current.instance)"
+        logger[metadataKey: "unit"] = "\(current.unit)"
+        if current.state == .running, previous?.state != .running {
+            SupervisorMetrics.starts.increment()
+            logger.info("unit running", metadata: ["pid": "\(current.pid.map(String.init) ?? "-")"])
+        }
+        let restarts = current.restarts - (previous?.restarts ?? 0)
+        if restarts > 0 { SupervisorMetrics.restarts.increment(by: Int64(restarts)) }
+        if current.state == .failed, previous?.state != .failed {
+            SupervisorMetrics.failures.increment()
+            logger.warning("unit failed", metadata: [
+                "exit_code": "\(current.exitCode.map(String.init) ?? "-")",
+                "signal": "\(current.exitSignal.map(String.init) ?? "-")",
+                "error": "\(current.lastError ?? "-")"])
         }
     }
 

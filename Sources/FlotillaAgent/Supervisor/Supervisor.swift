@@ -1,17 +1,19 @@
 import FlotillaModel
 import Foundation
+import Logging
+import ServiceLifecycle
 
 /// Runs the units assigned to this machine, with systemd semantics (``UnitLifecycle``),
 /// through a ``UnitDriver``.
 ///
 /// - ``apply(_:)`` is level-triggered: give it every current assignment of this machine.
 /// - ``run()`` must be running for process ends and timers to be handled (it is the
-///   supervisor's service loop; cancelling it leaves the units running for the next agent
-///   run to adopt).
+///   supervisor's `Service` loop; cancelling it or shutting it down gracefully leaves the
+///   units running for the next agent run to adopt).
 /// - ``changes`` publishes every status change, in order, for `status/<instance>/<unit>`.
 /// - Timers use the wall clock (seconds since 1970) and one dispatch timer for all units;
 ///   the lifecycle itself is pure and tested with a manual clock.
-package actor Supervisor {
+package actor Supervisor: Service {
     let configuration: SupervisorConfiguration
     let driver: any UnitDriver
     let journal: Journal
@@ -73,8 +75,13 @@ package actor Supervisor {
         changeSink.finish()
     }
 
-    /// The service loop: handles process ends and timers until the task is cancelled.
+    /// The service loop: handles process ends and timers until the task is cancelled or the
+    /// service group shuts down gracefully.
     package func run() async {
+        await cancelWhenGracefulShutdown { await self.handleMessages() }
+    }
+
+    private func handleMessages() async {
         settle(now: Self.now())
         for await message in inbox {
             let now = Self.now()

@@ -1,5 +1,7 @@
 import FlotillaModel
 import Foundation
+import Logging
+import Metrics
 
 /// How a ``Supervisor`` runs units on this machine.
 package struct SupervisorConfiguration: Sendable {
@@ -17,6 +19,8 @@ package struct SupervisorConfiguration: Sendable {
     package var bootID: String
     /// Where the running exclusive units are listed for the fence watchdog (nil: no watchdog).
     package var fenceFiles: FenceFiles?
+    /// Where unit starts, failures and fencing are logged (metadata: machine, instance, unit).
+    package var logger: Logger
 
     /// A configuration; hostname and boot ID are read from the machine.
     package init(machine: String, stateDirectory: String, journal: Journal.Settings = Journal.Settings(),
@@ -25,6 +29,9 @@ package struct SupervisorConfiguration: Sendable {
         self.stateDirectory = stateDirectory
         self.journal = journal
         self.housekeepingInterval = housekeepingInterval
+        var logger = Logger(label: "flotilla.supervisor")
+        logger[metadataKey: "machine"] = "\(machine)"
+        self.logger = logger
         self.hostname = ProcessInfo.processInfo.hostName
         let boot = FileManager.default.contents(atPath: "/proc/sys/kernel/random/boot_id").map { String(decoding: $0, as: UTF8.self) }
         self.bootID = (boot ?? "").replacingOccurrences(of: "-", with: "").trimmingCharacters(in: .whitespacesAndNewlines)
@@ -42,4 +49,14 @@ package enum UnitStatusChange: Sendable, Hashable {
     case updated(UnitStatus)
     /// The unit is no longer on this machine: delete its status key.
     case removed(instance: String, unit: String)
+}
+
+/// The supervisor's instruments (Prometheus names; `/metrics` on every agent).
+enum SupervisorMetrics {
+    /// Units that reached `running` (first starts and restarts).
+    static let starts = Counter(label: "flotilla_unit_starts_total")
+    /// Restarts by the unit's `Restart=` policy.
+    static let restarts = Counter(label: "flotilla_unit_restarts_total")
+    /// Units that ended `failed`.
+    static let failures = Counter(label: "flotilla_unit_failures_total")
 }

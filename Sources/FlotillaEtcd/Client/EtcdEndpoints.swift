@@ -43,15 +43,14 @@ final class EtcdEndpoints: Sendable {
         tasks = Mutex(clients.map { client in Task { try? await client.runConnections() } })
     }
 
-    /// Splits `host:port`, `http://host:port` or `https://host:port`.
+    /// Splits `host:port`, `http://host:port` or `https://host:port` (``HostPort``).
     static func parse(_ endpoint: String) throws -> (String, Int) {
-        var text = Substring(endpoint)
-        for scheme in ["http://", "https://"] where text.hasPrefix(scheme) { text = text.dropFirst(scheme.count) }
-        if text.hasSuffix("/") { text = text.dropLast() }
-        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]) else {
-            throw StoreError(.invalidArgument, "etcd client: endpoint \(endpoint) is not host:port")
+        do {
+            let (host, port) = try HostPort.parse(endpoint, setting: "etcd client: endpoint")
+            return (host, port)
+        } catch {
+            throw StoreError(.invalidArgument, error.description)
         }
-        return (String(text[..<colon]), port)
     }
 
     /// Runs `body` against the current endpoint, failing over as the type comment describes.

@@ -58,7 +58,7 @@ struct UnitCompiler {
             let value = entry.value
             switch entry.key {
             case "exec":
-                if let words = reader.command(value, "exec") { spec.execStart = [ExecCommand(arguments: words)] }
+                if let words = reader.command(value, "exec") { spec.execStart = [ExecCommand(arguments: words, verbatim: true)] }
             case "type":
                 typeWritten = true
                 if let text = reader.string(value, "type") {

@@ -80,19 +80,21 @@ extension UnitSpec {
     }
 }
 
-/// A command's stored form leaves out `ignoreFailure` unless it is set.
+/// A command's stored form leaves out `ignoreFailure` and `verbatim` unless they are set.
 extension ExecCommand {
-    private enum CodingKeys: String, CodingKey { case arguments, ignoreFailure }
+    private enum CodingKeys: String, CodingKey { case arguments, ignoreFailure, verbatim }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(arguments: try c.decode([String].self, forKey: .arguments),
-                  ignoreFailure: try c.decodeIfPresent(Bool.self, forKey: .ignoreFailure) ?? false)
+                  ignoreFailure: try c.decodeIfPresent(Bool.self, forKey: .ignoreFailure) ?? false,
+                  verbatim: try c.decodeIfPresent(Bool.self, forKey: .verbatim) ?? false)
     }
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(arguments, forKey: .arguments)
         if ignoreFailure { try c.encode(true, forKey: .ignoreFailure) }
+        if verbatim { try c.encode(true, forKey: .verbatim) }
     }
 }

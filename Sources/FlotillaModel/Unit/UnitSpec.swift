@@ -126,11 +126,16 @@ public struct ExecCommand: Sendable, Hashable, Codable {
     public var arguments: [String]
     /// The `-` prefix: a non-zero exit is not a failure.
     public var ignoreFailure: Bool
+    /// Run exactly as written: no `%` specifiers, no `$NAME`/`${NAME}` expansion. A YAML
+    /// stack's `exec:` array is verbatim; a fleet unit file's `Exec*=` line is expanded the
+    /// way systemd does it.
+    public var verbatim: Bool
 
     /// Creates a command.
-    public init(arguments: [String], ignoreFailure: Bool = false) {
+    public init(arguments: [String], ignoreFailure: Bool = false, verbatim: Bool = false) {
         self.arguments = arguments
         self.ignoreFailure = ignoreFailure
+        self.verbatim = verbatim
     }
 }
 

@@ -86,9 +86,15 @@ enum FleetColumns {
         return String(String(value, radix: 16).prefix(7))
     }
 
-    /// Tab-separated like fleetctl, header unless `--no-legend`.
-    static func print(_ header: [String], _ rows: [[String]], legend: Bool) {
-        if legend { Swift.print(header.joined(separator: "\t")) }
+    /// Tab-separated like fleetctl, header unless `--no-legend`; with `-o json|yaml` a list
+    /// of objects keyed by the lower-cased column names.
+    static func print(_ header: [String], _ rows: [[String]], options: FleetListOptions) throws {
+        guard options.output == .table else {
+            let keys = header.map { $0.lowercased() }
+            try options.output.print(rows.map { Dictionary(uniqueKeysWithValues: zip(keys, $0)) })
+            return
+        }
+        if !options.noLegend { Swift.print(header.joined(separator: "\t")) }
         for row in rows { Swift.print(row.joined(separator: "\t")) }
     }
 }
@@ -100,4 +106,7 @@ struct FleetListOptions: ParsableArguments {
 
     @Flag(name: .customLong("no-legend"), help: "Do not print the header line.")
     var noLegend = false
+
+    @Option(name: .shortAndLong, help: "Output format: table (fleetctl's columns), json or yaml.")
+    var output: OutputFormat = .table
 }

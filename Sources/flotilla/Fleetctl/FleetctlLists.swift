@@ -22,7 +22,7 @@ struct FleetctlListUnits: AsyncParsableCommand {
                 rows.append([name, FleetColumns.machine(instance.machine, machines: machines, full: list.full), active, sub])
             }
         }
-        FleetColumns.print(["UNIT", "MACHINE", "ACTIVE", "SUB"], rows, legend: !list.noLegend)
+        try FleetColumns.print(["UNIT", "MACHINE", "ACTIVE", "SUB"], rows, options: list)
     }
 }
 
@@ -50,7 +50,7 @@ struct FleetctlListUnitFiles: AsyncParsableCommand {
                              instance.machine == nil ? "-" : FleetColumns.machine(instance.machine, machines: machines, full: list.full)])
             }
         }
-        FleetColumns.print(["UNIT", "HASH", "DSTATE", "STATE", "TARGET"], rows, legend: !list.noLegend)
+        try FleetColumns.print(["UNIT", "HASH", "DSTATE", "STATE", "TARGET"], rows, options: list)
     }
 
     /// fleet's STATE: `inactive` until placed, `loaded` once placed, `launched` once every
@@ -78,6 +78,6 @@ struct FleetctlListMachines: AsyncParsableCommand {
             let ip = machine.record.flatMap { URL(string: $0.apiURL)?.host } ?? "-"
             return [id, ip, machine.record.map { MachinesCommand.metadata($0.metadata) } ?? "-"]
         }
-        FleetColumns.print(["MACHINE", "IP", "METADATA"], rows, legend: !list.noLegend)
+        try FleetColumns.print(["MACHINE", "IP", "METADATA"], rows, options: list)
     }
 }

@@ -32,7 +32,8 @@ struct UnitLaunch: Sendable {
         if let mainPID { environment["MAINPID"] = String(mainPID) }
         var directory = spec.workingDirectory.map(specifiers) ?? "/"
         if directory == "~" { directory = user?.home ?? Self.agentHome() }
-        return SpawnRequest(arguments: ExecExpansion.expand(command.arguments, environment: environment, facts: facts),
+        let arguments = command.verbatim ? command.arguments : ExecExpansion.expand(command.arguments, environment: environment, facts: facts)
+        return SpawnRequest(arguments: arguments,
                             environment: environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" },
                             workingDirectory: directory, user: user, outputPath: outputPath, cgroup: cgroup)
     }

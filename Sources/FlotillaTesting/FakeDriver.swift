@@ -1,4 +1,5 @@
 import Dispatch
+import FlotillaAgent
 import FlotillaModel
 import Synchronization
 

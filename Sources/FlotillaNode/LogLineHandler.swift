@@ -4,7 +4,7 @@ import Logging
 import Synchronization
 
 /// How log lines look: `text` for people, `json` (one object per line) for log shippers.
-public enum LogFormat: String, Sendable, CaseIterable {
+package enum LogFormat: String, Sendable, CaseIterable {
     /// `2026-12-06T20:07:19Z info flotilla.membership: registered lease=… machine=…`
     case text
     /// `{"label":"flotilla.membership","level":"info","lease":"…","machine":"…","message":"registered","time":"…"}`
@@ -13,28 +13,28 @@ public enum LogFormat: String, Sendable, CaseIterable {
 
 /// The agent's swift-log handler: one line per message on standard error, in ``LogFormat``,
 /// with the logger's metadata and the message's (sorted by key, so lines diff well).
-public struct LogLineHandler: LogHandler {
-    public var logLevel: Logger.Level
-    public var metadata: Logger.Metadata = [:]
+package struct LogLineHandler: LogHandler {
+    package var logLevel: Logger.Level
+    package var metadata: Logger.Metadata = [:]
     private let label: String
     private let format: LogFormat
 
     /// A handler for the component `label`.
-    public init(label: String, format: LogFormat, level: Logger.Level) {
+    package init(label: String, format: LogFormat, level: Logger.Level) {
         self.label = label; self.format = format; logLevel = level
     }
 
     /// Makes every logger of this process use this handler (call once, first thing).
-    public static func bootstrap(format: LogFormat, level: Logger.Level) {
+    package static func bootstrap(format: LogFormat, level: Logger.Level) {
         LoggingSystem.bootstrap { label in LogLineHandler(label: label, format: format, level: level) }
     }
 
-    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    package subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
-    public func log(event: LogEvent) {
+    package func log(event: LogEvent) {
         let all = metadata.merging(event.metadata ?? [:]) { $1 }
         let line = Self.line(time: LogTimestamp.string(), level: event.level, label: label,
                              message: "\(event.message)", metadata: all, format: format)

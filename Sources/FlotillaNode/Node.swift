@@ -19,23 +19,23 @@ import ServiceLifecycle
 ///
 /// Units keep running across a stop: the next agent adopts them (``Supervisor``) — unless
 /// ``NodeConfiguration/stopsUnitsOnShutdown``, when the feed stops every unit first.
-public final class Node: Sendable {
+package final class Node: Sendable {
     /// Where a node can be reached.
-    public struct Endpoints: Sendable, Hashable {
+    package struct Endpoints: Sendable, Hashable {
         /// The machine ID.
-        public var machineID: String
+        package var machineID: String
         /// Base URL of the HTTP API.
-        public var api: String
+        package var api: String
         /// The embedded store's `host:port`, when this node serves one.
-        public var store: String?
+        package var store: String?
     }
 
     /// The settings.
-    public let configuration: NodeConfiguration
+    package let configuration: NodeConfiguration
     /// Where the node is reachable once its services run.
-    public let endpoints: Endpoints
+    package let endpoints: Endpoints
     /// The node's services in dependency order (a `ServiceGroup` shuts them down in reverse).
-    public let services: [ServiceGroupConfiguration.ServiceConfiguration]
+    package let services: [ServiceGroupConfiguration.ServiceConfiguration]
 
     private init(configuration: NodeConfiguration, endpoints: Endpoints, services: [ServiceGroupConfiguration.ServiceConfiguration]) {
         self.configuration = configuration
@@ -45,7 +45,7 @@ public final class Node: Sendable {
 
     /// Opens the store, binds its server, reserves the API's address and starts the fence
     /// watchdog; nothing else runs before ``services`` do.
-    public static func make(_ c: NodeConfiguration) async throws -> Node {
+    package static func make(_ c: NodeConfiguration) async throws -> Node {
         let machineID = try MachineIdentity.load(stateDirectory: URL(fileURLWithPath: c.stateDirectory), override: c.machineID)
         var logger = c.logger
         logger[metadataKey: "machine"] = "\(machineID.prefix(8))"

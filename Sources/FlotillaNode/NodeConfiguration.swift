@@ -6,51 +6,51 @@ import Logging
 import Prometheus
 
 /// Everything one agent needs to run, with defaults filled in.
-public struct NodeConfiguration: Sendable {
+package struct NodeConfiguration: Sendable {
     /// Default port of the HTTP API.
-    public static let defaultAPIPort = APIClient.defaultPort
+    package static let defaultAPIPort = APIClient.defaultPort
     /// Default port of the embedded store (etcd's client port).
-    public static let defaultStorePort = 2379
+    package static let defaultStorePort = 2379
 
     /// State directory: `machine-id`, `store/` (embedded store), `units/`, `journal/`.
-    public var stateDirectory: String
+    package var stateDirectory: String
     /// Machine ID to use when none is stored yet.
-    public var machineID: String?
+    package var machineID: String?
     /// Placement labels.
-    public var metadata: Metadata
+    package var metadata: Metadata
     /// Capacity overrides (nil: measured).
-    public var cpu: Int64?, memory: Int64?, disk: Int64?
+    package var cpu: Int64?, memory: Int64?, disk: Int64?
     /// etcd endpoints; empty: serve the embedded store.
-    public var storeEndpoints: [String]
+    package var storeEndpoints: [String]
     /// Embedded store address (`host:port`).
-    public var storeListen: String
+    package var storeListen: String
     /// API address (`host:port`; port 0 picks a free one).
-    public var apiListen: String
+    package var apiListen: String
     /// The API URL other agents use; nil: `http://<api host>:<bound port>`.
-    public var advertise: String?
+    package var advertise: String?
     /// Membership lease TTL, seconds.
-    public var ttl: Int64
+    package var ttl: Int64
     /// Store key prefix.
-    public var prefix: String
+    package var prefix: String
     /// What runs units: the exec driver on a real machine; benchmarks and tests inject
     /// FlotillaTesting's `FakeDriver`, which executes nothing.
     package var driver: any UnitDriver
     /// The `flotilla` executable to run as this agent's fence watchdog (`flotilla
     /// fence-watchdog`, see `FenceWatchdog`); nil: none (in-process agents of tests and
     /// benchmarks).
-    public var fenceWatchdog: String?
+    package var fenceWatchdog: String?
     /// Stop every unit when the node shuts down (`flotilla dev`); otherwise units keep
     /// running and the next agent adopts them.
-    public var stopsUnitsOnShutdown: Bool
+    package var stopsUnitsOnShutdown: Bool
     /// Where the node's components log (each under its own label, with this one's level and
     /// metadata).
-    public var logger: Logger
+    package var logger: Logger
     /// The registry `GET /metrics` renders: the one the process's `MetricsSystem` was
     /// bootstrapped with (nil: `/metrics` answers 404).
-    public var metrics: PrometheusCollectorRegistry?
+    package var metrics: PrometheusCollectorRegistry?
 
     /// Settings from a config file and flags (flags are already merged into `config`).
-    public init(_ config: AgentConfig, logger: Logger = Logger(label: "flotilla.agent")) {
+    package init(_ config: AgentConfig, logger: Logger = Logger(label: "flotilla.agent")) {
         stateDirectory = config.stateDirectory ?? "/var/lib/flotilla"
         machineID = config.machineID
         metadata = config.metadata

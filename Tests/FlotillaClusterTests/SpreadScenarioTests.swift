@@ -37,8 +37,10 @@ extension ClusterScenarioTests {
 
             for (instance, machine) in running.sorted(by: { $0.key < $1.key }) {
                 let unit = try #require(report.status(instance, "worker"))
-                let record = try #require(PidRecord.read(directory: cluster.directory, instance: instance, machine: machine),
-                                          "\(instance) on \(machine) wrote no pid file")
+                // `running` means spawned; the script writes its pid file a moment later.
+                let record = try await eventually("\(instance) on \(machine) writes its pid file", timeout: .seconds(10)) {
+                    PidRecord.read(directory: cluster.directory, instance: instance, machine: machine)
+                }
                 #expect(unit.pid == record.pid, "\(instance): status pid \(unit.pid ?? -1), the process says \(record.pid)")
                 #expect(UnitProcesses.isAlive(record.pid), "\(instance): process \(record.pid) is not running")
                 let environment = UnitProcesses.environment(of: record.pid)

@@ -113,7 +113,7 @@ package struct Membership: Service {
                     leaseAliveUntil(sent + watchdogWindow)
                     if fenced {
                         fenced = false
-                        metrics.fences(.recovered).increment()
+                        metrics.recoveries.increment()
                         logger.notice("lease renewed again before expiry; exclusive units may run")
                         events.send(.recovered)
                     }
@@ -140,7 +140,7 @@ package struct Membership: Service {
     }
 
     private func lapse() {
-        metrics.fences(.lapsed).increment()
+        metrics.lapses.increment()
         logger.warning("lease not renewed in time; stopping exclusive units (self-fencing)")
         events.send(.lapsed)
     }

@@ -9,13 +9,8 @@ struct MembershipMetrics: Sendable {
     /// Registrations under a fresh lease (the first, and each after a lost lease).
     let registrations = Counter(label: "flotilla_lease_registrations_total")
 
-    /// Self-fencing transitions: `lapsed` (exclusive units stopped) and `recovered`.
-    func fences(_ kind: FenceEventKind) -> Counter {
-        Counter(label: "flotilla_fence_events_total", dimensions: [("event", kind.rawValue)])
-    }
-}
-
-/// The two self-fencing transitions, as counted.
-enum FenceEventKind: String, Sendable {
-    case lapsed, recovered
+    /// Self-fencing transitions: `lapsed` (exclusive units stopped).
+    let lapses = Counter(label: "flotilla_fence_events_total", dimensions: [("event", "lapsed")])
+    /// Self-fencing transitions: `recovered` (the lease was renewed before it expired).
+    let recoveries = Counter(label: "flotilla_fence_events_total", dimensions: [("event", "recovered")])
 }

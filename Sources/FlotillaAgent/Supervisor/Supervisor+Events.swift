@@ -109,13 +109,13 @@ extension Supervisor {
         logger[metadataKey: "instance"] = "\(current.instance)"
         logger[metadataKey: "unit"] = "\(current.unit)"
         if current.state == .running, previous?.state != .running {
-            SupervisorMetrics.starts.increment()
+            metrics.starts.increment()
             logger.info("unit running", metadata: ["pid": "\(current.pid.map(String.init) ?? "-")"])
         }
         let restarts = current.restarts - (previous?.restarts ?? 0)
-        if restarts > 0 { SupervisorMetrics.restarts.increment(by: Int64(restarts)) }
+        if restarts > 0 { metrics.restarts.increment(by: Int64(restarts)) }
         if current.state == .failed, previous?.state != .failed {
-            SupervisorMetrics.failures.increment()
+            metrics.failures.increment()
             logger.warning("unit failed", metadata: [
                 "exit_code": "\(current.exitCode.map(String.init) ?? "-")",
                 "signal": "\(current.exitSignal.map(String.init) ?? "-")",

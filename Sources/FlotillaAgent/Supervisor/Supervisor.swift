@@ -42,6 +42,7 @@ package actor Supervisor: Service {
     let inbox: AsyncStream<Message>
     let inboxSink: AsyncStream<Message>.Continuation
     let changeSink: AsyncStream<UnitStatusChange>.Continuation
+    let metrics = SupervisorMetrics()
 
     /// Every status change, oldest first. A reader that falls more than 4 096 changes behind
     /// loses the oldest; ``statuses()`` gives the whole current picture to resync from.

@@ -51,12 +51,13 @@ package enum UnitStatusChange: Sendable, Hashable {
     case removed(instance: String, unit: String)
 }
 
-/// The supervisor's instruments (Prometheus names; `/metrics` on every agent).
-enum SupervisorMetrics {
+/// The supervisor's instruments (Prometheus names; `/metrics` on every agent). Made with the
+/// supervisor, so each family is exposed (at 0) before anything happened.
+struct SupervisorMetrics: Sendable {
     /// Units that reached `running` (first starts and restarts).
-    static let starts = Counter(label: "flotilla_unit_starts_total")
+    let starts = Counter(label: "flotilla_unit_starts_total")
     /// Restarts by the unit's `Restart=` policy.
-    static let restarts = Counter(label: "flotilla_unit_restarts_total")
+    let restarts = Counter(label: "flotilla_unit_restarts_total")
     /// Units that ended `failed`.
-    static let failures = Counter(label: "flotilla_unit_failures_total")
+    let failures = Counter(label: "flotilla_unit_failures_total")
 }

@@ -18,23 +18,22 @@ import ServiceLifecycle
 /// agent restarted within the TTL (an upgrade) keeps its instances.
 package struct Membership: Service {
     /// Tuning.
-    public struct Settings: Sendable, Hashable {
+    package struct Settings: Sendable, Hashable {
         /// Lease TTL in seconds.
-        public var ttl: Int64
+        package var ttl: Int64
         /// Fence when this much of the TTL is left without a renewal.
-        public var fencingMargin: Duration
+        package var fencingMargin: Duration
         /// How often usage is reported.
-        public var usageInterval: Duration
+        package var usageInterval: Duration
 
         /// Creates settings; the margin defaults to 40% of the TTL, at least 1 s.
-        public init(ttl: Int64 = 5, fencingMargin: Duration? = nil, usageInterval: Duration = .seconds(3)) {
+        package init(ttl: Int64 = 5, fencingMargin: Duration? = nil, usageInterval: Duration = .seconds(3)) {
             self.ttl = ttl
             self.fencingMargin = fencingMargin ?? max(.seconds(1), .milliseconds(ttl * 400))
             self.usageInterval = usageInterval
         }
     }
 
-    /// The store.
     let store: any KeyValueStore
     let layout: StoreLayout
     /// What is registered under the lease.

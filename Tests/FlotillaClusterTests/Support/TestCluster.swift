@@ -164,6 +164,7 @@ final class TestCluster: Sendable {
 
 /// Polls `probe` every `interval` until it returns a value, or throws after `timeout` with
 /// `what` and the last error the probe threw.
+@discardableResult
 func eventually<T>(_ what: @autoclosure () -> String, timeout: Duration, interval: Duration = .milliseconds(100),
                    _ probe: () async throws -> T?) async throws -> T {
     let deadline = ContinuousClock.now + timeout

@@ -1,11 +1,16 @@
 import Foundation
 import FlotillaModel
 import FlotillaStore
+import Logging
+import ServiceLifecycle
 
 /// The controller every agent runs: it campaigns for the `leader` key (lowest create
 /// revision wins) and, while it leads, runs the ``ReconcileLoop``. Only the leader writes
-/// assignments, and every write compares its leader key (DESIGN.md §6).
-public struct Controller: Sendable {
+/// assignments and decision records, and every write compares its leader key (DESIGN.md §6).
+///
+/// A `Service`: ``run()`` campaigns, leads and campaigns again after losing leadership until
+/// its task is cancelled or the service group shuts down gracefully.
+public struct Controller: Service {
     /// The store.
     public let store: any KeyValueStore
     /// Where records live.
@@ -16,23 +21,35 @@ public struct Controller: Sendable {
     public let ttl: Int64
     /// Loop tuning.
     public let settings: ReconcileLoop.Settings
+    /// Elections won and lost, failing passes; carries `machine` metadata.
+    public let logger: Logger
 
-    /// Creates a controller.
+    /// Creates a controller. `logger` gets this machine's ID as `machine` metadata.
     public init(store: any KeyValueStore, layout: StoreLayout, machineID: String, ttl: Int64 = 5,
-                settings: ReconcileLoop.Settings = .init()) {
+                settings: ReconcileLoop.Settings = .init(), logger: Logger = Logger(label: "flotilla.controller")) {
         self.store = store; self.layout = layout; self.machineID = machineID; self.ttl = ttl; self.settings = settings
+        var logger = logger
+        logger[metadataKey: "machine"] = "\(machineID)"
+        self.logger = logger
     }
 
-    /// Campaigns, leads, and campaigns again after losing leadership, until cancelled.
-    /// Store errors end the current term and are retried after a second; `onError` hears them.
-    public func run(onError: @escaping @Sendable (String) -> Void = { _ in }) async {
+    /// Campaigns, leads, and campaigns again after losing leadership, until cancelled or a
+    /// graceful shutdown (a leader then resigns, so another machine takes over at once).
+    /// Store errors end the current term and are retried after a second.
+    public func run() async throws {
+        await cancelWhenGracefulShutdown { await self.campaign() }
+    }
+
+    /// The terms, one after the other, until cancelled.
+    private func campaign() async {
         while !Task.isCancelled {
             do {
                 try await term()
             } catch is CancellationError {
                 return
             } catch {
-                onError("controller: \(error); campaigning again in 1s")
+                if Task.isCancelled { return }
+                logger.error("controller term failed; campaigning again in 1s", metadata: ["error": "\(error)"])
                 try? await Task.sleep(for: .seconds(1))
             }
         }
@@ -44,13 +61,15 @@ public struct Controller: Sendable {
         let election = Election(session: session, prefix: layout.leader)
         do {
             let leaderGuard = try await election.campaign(Bytes(utf8: machineID))
-            let loop = ReconcileLoop(store: store, layout: layout, machineID: machineID, settings: settings)
+            logger.notice("won the controller election; leading", metadata: ["revision": "\(leaderGuard.createRevision)"])
+            let loop = ReconcileLoop(store: store, layout: layout, machineID: machineID, settings: settings, logger: logger)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await loop.run(as: leaderGuard) }
                 group.addTask { _ = try await session.done }
                 _ = try await group.next()
                 group.cancelAll()
             }
+            logger.notice("no longer leading the controller", metadata: ["revision": "\(leaderGuard.createRevision)"])
             try? await election.resign()
             try? await session.close()
         } catch {

@@ -67,7 +67,7 @@ struct NodeServices: Sendable {
                 await feed.run(deliver: { assignments, revision in await gate.deliver(assignments, at: revision) },
                                onError: log)
             }
-            group.addTask { await controller.run(onError: log) }
+            group.addTask { try? await controller.run() }
             await group.waitForAll()
         }
     }

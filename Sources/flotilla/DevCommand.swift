@@ -72,7 +72,7 @@ struct DevCommand: AsyncParsableCommand {
         try await waitForMachines(client, count: machines)
         if !files.isEmpty {
             let applied = try await client.apply(SpecBundle.read(paths: files).applyRequest())
-            say("applied \(applied.stacks.joined(separator: ", ")) (revision \(applied.revision)): \(applied.instances.count) instance(s)")
+            say("applied \(applied.stacks.joined(separator: ", ")) (revision \(applied.revision)); flotilla status shows where the controller placed them")
         }
         printWhereToLook(endpoints)
         await StoreServeCommand.waitForTermination()
@@ -97,7 +97,7 @@ struct DevCommand: AsyncParsableCommand {
         }
         let endpoint = api == "http://127.0.0.1:\(NodeConfiguration.defaultAPIPort)" ? "" : " --endpoint \(api)"
         lines += ["", "Look at it:",
-                  "  flotilla status\(endpoint)            instances, machines, states, why pending",
+                  "  flotilla status\(endpoint)            instances, machines, states, why unplaced",
                   "  flotilla machines\(endpoint)          machines, metadata, capacity, usage",
                   "  flotilla logs\(endpoint) -f INSTANCE/UNIT   a unit's output (e.g. hello@1/greeter)",
                   "  flotilla events\(endpoint) -f         what the controller decided and why",

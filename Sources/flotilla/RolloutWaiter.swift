@@ -26,6 +26,10 @@ struct RolloutWaiter {
     let say: (String) -> Void
     /// Pause after a failed request before asking again (the API is unreachable: nothing to watch).
     var retryInterval: Duration = .seconds(1)
+    /// How long a unit without a health check must be seen `running` (on this machine's
+    /// clock, so agents' clocks do not matter) before it counts: a unit that crashes as it
+    /// starts is then reported as failing instead of running.
+    var settle: Duration = .seconds(1)
 
     func wait() async throws -> Ending {
         let deadline = Date().addingTimeInterval(timeout)
@@ -34,18 +38,35 @@ struct RolloutWaiter {
         var state = RolloutState(instances: [])
         var lastProblem: String?
         var seen: Int64?
+        // When each unit run (instance, unit, fencing token, state start) was first seen running.
+        var runningSeen: [String: ContinuousClock.Instant] = [:]
+        var nextSettle: ContinuousClock.Instant?
         while true {
             do {
                 let remaining = deadline.timeIntervalSinceNow
                 let report: StatusReport
                 if let seen {
-                    report = try await client.status(after: seen, wait: min(20, max(0, remaining)))
+                    var wait = min(20, max(0, remaining))
+                    if let nextSettle { wait = min(wait, max(0, Self.seconds(nextSettle - .now))) }
+                    report = try await client.status(after: seen, wait: wait)
                 } else {
                     report = try await client.status()
                 }
                 seen = report.revision
                 lastProblem = nil
-                state = rollout.evaluate(report)
+                let now = ContinuousClock.now
+                var stillRunning: [String: ContinuousClock.Instant] = [:]
+                nextSettle = nil
+                state = rollout.evaluate(report) { instance, unit in
+                    guard let status = unit.status else { return true }
+                    let key = "\(instance.instance)/\(unit.name)@\(instance.fencingToken ?? 0)#\(status.since)"
+                    let first = runningSeen[key] ?? now
+                    stillRunning[key] = first
+                    if now - first >= settle { return true }
+                    nextSettle = min(nextSettle ?? first + settle, first + settle)
+                    return false
+                }
+                runningSeen = stillRunning
                 for stack in state.undecided where !waitingShown.contains(stack) {
                     say("\(stack): waiting for the controller to decide about spec revision \(rollout.revision)")
                 }
@@ -76,6 +97,13 @@ struct RolloutWaiter {
             }
             if Date() >= deadline { return .timedOut(state) }
         }
+    }
+}
+
+extension RolloutWaiter {
+    static func seconds(_ duration: Duration) -> Double {
+        let (seconds, attoseconds) = duration.components
+        return Double(seconds) + Double(attoseconds) * 1e-18
     }
 }
 

@@ -49,6 +49,14 @@ struct RolloutTests {
         #expect(fresh.outcome == .unplaced && fresh.instances.first?.reason == "0/1 machines fit web@2")
     }
 
+    @Test("a unit without a health check counts as running only once the waiter says it settled")
+    func settling() {
+        let running = unitStatus("web@1", "main", on: "m1", .running, token: 11)
+        let fresh = rollout.evaluate(report(placed("web@1", status: running))) { _, _ in false }
+        #expect(fresh.outcome == nil && fresh.instances.first?.phase == .starting)
+        #expect(rollout.evaluate(report(placed("web@1", status: running))) { _, _ in true }.outcome == .ready)
+    }
+
     @Test("a failed unit or a crash loop (3 restarts) fails the rollout; fewer restarts keep waiting")
     func failures() {
         let failed = unitStatus("web@1", "main", on: "m1", .failed, token: 11, exitCode: 3)

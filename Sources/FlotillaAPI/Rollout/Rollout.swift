@@ -24,14 +24,20 @@ public struct Rollout: Sendable {
 
     /// Where every instance is, which stacks still wait for the controller, and whether the
     /// rollout is over. A stack missing from the report (destroyed meanwhile) has nothing to wait for.
-    public func evaluate(_ report: StatusReport) -> RolloutState {
+    ///
+    /// `settled` says whether a unit without a health check that reports `running` has
+    /// stayed up long enough to count (a unit that crashes right after it starts reports
+    /// `running` for a moment, and a waiter that sees every change would otherwise call the
+    /// rollout ready); until then it is `starting`. The default counts it at once.
+    public func evaluate(_ report: StatusReport,
+                         settled: (InstanceReport, UnitReport) -> Bool = { _, _ in true }) -> RolloutState {
         let undecided = report.stacks.filter { stacks.contains($0.name) && ($0.decidedRevision ?? -1) < revision }
             .map(\.name).sorted()
         let relevant = report.instances.filter { stacks.contains($0.stack) && $0.expected && !undecided.contains($0.stack) }
-        return RolloutState(instances: relevant.map(progress(of:)), undecided: undecided)
+        return RolloutState(instances: relevant.map { progress(of: $0, settled: settled) }, undecided: undecided)
     }
 
-    private func progress(of report: InstanceReport) -> InstanceProgress {
+    private func progress(of report: InstanceReport, settled: (InstanceReport, UnitReport) -> Bool) -> InstanceProgress {
         var progress = InstanceProgress(instance: report.instance, stack: report.stack, machine: nil, phase: .scheduling)
         guard report.placement == .placed || report.placement == .leaving, let specRevision = report.specRevision,
               specRevision >= revision else {
@@ -48,7 +54,8 @@ public struct Rollout: Sendable {
         }
         var phases: [InstanceProgress.Phase] = []
         for unit in report.units {
-            let phase = self.phase(of: unit)
+            var phase = self.phase(of: unit)
+            if phase == .running, unit.status?.state == .running, !unit.hasHealthCheck, !settled(report, unit) { phase = .starting }
             if phase == .failed, let status = unit.status { progress.failedUnits.append(status) }
             phases.append(phase)
         }

@@ -100,7 +100,7 @@ public struct ReconcileLoop: Sendable {
                                            "machines": "\(decision.deadMachines.sorted().joined(separator: ","))"])
                     trigger.yield()
                     continue
-                case .committed: break
+                case .committed: metrics.committed(decision)
                 }
                 guard try await commit.record(decision.events, lease: eventLease, leader: leader, sequence: &sequence) else { break }
             }

@@ -12,12 +12,16 @@ struct ReconcileMetrics: Sendable {
     /// `flotilla_unplaced_instances`: instances the last pass could not place.
     let unplaced = Gauge(label: "flotilla_unplaced_instances")
 
-    /// Records one finished pass.
+    /// Records one finished pass (committed or not).
     func pass(took elapsed: Duration, _ decision: Decision) {
         passes.increment()
         let (seconds, attoseconds) = elapsed.components
         duration.recordNanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
-        placements.increment(by: decision.placements)
         unplaced.record(decision.unplaced.count)
+    }
+
+    /// Records the assignments of a committed decision.
+    func committed(_ decision: Decision) {
+        placements.increment(by: decision.placements)
     }
 }

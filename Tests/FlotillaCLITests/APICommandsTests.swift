@@ -47,6 +47,27 @@ struct APICommandsTests {
         }
     }
 
+    @Test("logs -f prints a line appended after it started, woken by the journal write (its long-poll waits 20 s otherwise)")
+    func logsFollow() async throws {
+        try await APIFixture.with { api in
+            let path = try api.file("web.yaml", webStack)
+            _ = try await api.run(["apply", "-f", path, "--detach"])
+            _ = try await api.assignWhenApplied("web@1", stack: "web")
+            let file = api.journal + "/web@1+main.log"
+            try "first\n".write(toFile: file, atomically: true, encoding: .utf8)
+            let follow = Task { try await api.run(["logs", "-f", "web@1/main"]) }
+            try await Task.sleep(for: .seconds(1))
+            let handle = try #require(FileHandle(forWritingAtPath: file))
+            handle.seekToEndOfFile()
+            handle.write(Data("late line\n".utf8))
+            try handle.close()
+            try await Task.sleep(for: .seconds(2))
+            follow.cancel()
+            let result = try await follow.value
+            #expect(result.stdout == "first\nlate line\n", "\(result)")
+        }
+    }
+
     @Test("stop, start --detach and destroy change the stack's desired state")
     func stackVerbs() async throws {
         try await APIFixture.with { api in

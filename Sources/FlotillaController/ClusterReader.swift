@@ -22,10 +22,10 @@ public struct ClusterReader: Sendable {
         memory = remembering ? DecodedRecords() : nil
     }
 
-    /// Machines, stacks, assignments and placement failures in one transaction, so they are
+    /// Machines, stacks, assignments and the published decisions in one transaction, so they are
     /// consistent with each other. A value that does not decode is an error naming its key.
     public func read() async throws -> ClusterState {
-        let prefixes = [layout.machines, layout.stacks, layout.assignments, layout.pendings]
+        let prefixes = [layout.machines, layout.stacks, layout.assignments, layout.decisions]
         let response = try await store.txn(TxnRequest(success: prefixes.map { .range(.prefix(Bytes(utf8: $0))) }))
         var ranges: [[KeyValue]] = []
         for op in response.responses { if case .range(let r) = op { ranges.append(r.kvs) } }
@@ -54,8 +54,8 @@ public struct ClusterReader: Sendable {
             state.assignments[assignment.instance] = .init(assignment: assignment, revision: kv.modRevision)
         }
         for kv in ranges[3] {
-            let pending = try decode(PendingRecord.self, kv)
-            state.pendings[pending.instance] = pending
+            let decision = try decode(DecisionRecord.self, kv)
+            state.decisions[decision.stack] = decision
         }
         memory?.keep(kept)
         return state

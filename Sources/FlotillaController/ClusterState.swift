@@ -33,15 +33,15 @@ public struct ClusterState: Sendable, Hashable {
     public var stacks: [String: StoredStack]
     /// Assignments by instance. An instance has at most one (the controller keeps it so).
     public var assignments: [String: StoredAssignment]
-    /// Placement failures by instance, as last written.
-    public var pendings: [String: PendingRecord]
+    /// The controller's published decisions by stack, as last written.
+    public var decisions: [String: DecisionRecord]
     /// The store revision the state was read at.
     public var revision: Int64
 
     /// Creates a state.
     public init(machines: [MachineRecord] = [], stacks: [String: StoredStack] = [:],
-                assignments: [String: StoredAssignment] = [:], pendings: [String: PendingRecord] = [:], revision: Int64 = 0) {
+                assignments: [String: StoredAssignment] = [:], decisions: [String: DecisionRecord] = [:], revision: Int64 = 0) {
         self.machines = machines; self.stacks = stacks; self.assignments = assignments
-        self.pendings = pendings; self.revision = revision
+        self.decisions = decisions; self.revision = revision
     }
 }

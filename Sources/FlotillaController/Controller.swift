@@ -6,9 +6,10 @@ import ServiceLifecycle
 
 /// The controller every agent runs: it campaigns for the `leader` key (lowest create
 /// revision wins) and, while it leads, runs the ``ReconcileLoop``. Only the leader writes
-/// assignments, and every write compares its leader key (DESIGN.md §6).
+/// assignments and decision records, and every write compares its leader key (DESIGN.md §6).
 ///
-/// A `Service`: it campaigns and leads until cancelled or shut down gracefully.
+/// A `Service`: ``run()`` campaigns, leads and campaigns again after losing leadership until
+/// its task is cancelled or the service group shuts down gracefully.
 public struct Controller: Service {
     /// The store.
     public let store: any KeyValueStore
@@ -20,29 +21,37 @@ public struct Controller: Service {
     public let ttl: Int64
     /// Loop tuning.
     public let settings: ReconcileLoop.Settings
-    /// Where terms and failed passes are logged.
+    /// Elections won and lost, failing passes; carries `machine` metadata.
     public let logger: Logger
 
-    /// Creates a controller.
+    /// Creates a controller. `logger` gets this machine's ID as `machine` metadata unless it
+    /// has one.
     public init(store: any KeyValueStore, layout: StoreLayout, machineID: String, ttl: Int64 = 5,
                 settings: ReconcileLoop.Settings = .init(), logger: Logger = Logger(label: "flotilla.controller")) {
         self.store = store; self.layout = layout; self.machineID = machineID; self.ttl = ttl; self.settings = settings
+        var logger = logger
+        if logger[metadataKey: "machine"] == nil { logger[metadataKey: "machine"] = "\(machineID)" }
         self.logger = logger
     }
 
-    /// Campaigns, leads, and campaigns again after losing leadership, until cancelled or shut
-    /// down gracefully. Store errors end the current term and are retried after a second.
-    public func run() async {
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                do {
-                    try await term()
-                } catch is CancellationError {
-                    return
-                } catch {
-                    logger.warning("term ended; campaigning again in 1s", metadata: ["error": "\(error)"])
-                    try? await Task.sleep(for: .seconds(1))
-                }
+    /// Campaigns, leads, and campaigns again after losing leadership, until cancelled or a
+    /// graceful shutdown (a leader then resigns, so another machine takes over at once).
+    /// Store errors end the current term and are retried after a second.
+    public func run() async throws {
+        await cancelWhenGracefulShutdown { await self.campaign() }
+    }
+
+    /// The terms, one after the other, until cancelled.
+    private func campaign() async {
+        while !Task.isCancelled {
+            do {
+                try await term()
+            } catch is CancellationError {
+                return
+            } catch {
+                if Task.isCancelled { return }
+                logger.error("controller term failed; campaigning again in 1s", metadata: ["error": "\(error)"])
+                try? await Task.sleep(for: .seconds(1))
             }
         }
     }
@@ -53,14 +62,15 @@ public struct Controller: Service {
         let election = Election(session: session, prefix: layout.leader)
         do {
             let leaderGuard = try await election.campaign(Bytes(utf8: machineID))
-            logger.info("leading", metadata: ["revision": "\(leaderGuard.createRevision)"])
-            let loop = ReconcileLoop(store: store, layout: layout, machineID: machineID, settings: settings)
+            logger.notice("won the controller election; leading", metadata: ["revision": "\(leaderGuard.createRevision)"])
+            let loop = ReconcileLoop(store: store, layout: layout, machineID: machineID, settings: settings, logger: logger)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await loop.run(as: leaderGuard) }
                 group.addTask { _ = try await session.done }
                 _ = try await group.next()
                 group.cancelAll()
             }
+            logger.notice("no longer leading the controller", metadata: ["revision": "\(leaderGuard.createRevision)"])
             try? await election.resign()
             try? await session.close()
         } catch {

@@ -6,18 +6,26 @@ public enum ControllerWrite: Sendable, Hashable {
     case assign(Assignment)
     /// Delete `assign/<machine>/<instance>`.
     case unassign(machine: String, instance: String)
-    /// Put why an instance is not placed at `pending/<instance>`.
-    case pending(PendingRecord)
-    /// Delete `pending/<instance>`.
-    case clearPending(instance: String)
+    /// Publish what the controller decided for a stack at `decisions/<stack>`.
+    case decide(DecisionRecord)
+    /// Delete `decisions/<stack>` (the stack is destroyed).
+    case forget(stack: String)
 
     /// The key written, under `layout`.
     public func key(in layout: StoreLayout) -> String {
         switch self {
         case .assign(let a): layout.assignment(machine: a.machine, instance: a.instance)
         case .unassign(let machine, let instance): layout.assignment(machine: machine, instance: instance)
-        case .pending(let p): layout.pending(p.instance)
-        case .clearPending(let instance): layout.pending(instance)
+        case .decide(let record): layout.decision(record.stack)
+        case .forget(let stack): layout.decision(stack)
+        }
+    }
+
+    /// True for a write of the published decision records (they go last, see ``Decision/writes``).
+    public var isDecisionRecord: Bool {
+        switch self {
+        case .decide, .forget: true
+        case .assign, .unassign: false
         }
     }
 }
@@ -26,11 +34,12 @@ public enum ControllerWrite: Sendable, Hashable {
 /// event for every decision with its reason.
 public struct Decision: Sendable, Hashable {
     /// Writes, in an order that never runs an instance twice: removals first, then new
-    /// assignments, then placement-failure bookkeeping.
+    /// assignments, then the decision records of the stacks whose decision changed (so a
+    /// record is committed with, or after, every assignment it lists as placed).
     public var writes: [ControllerWrite]
     /// Events to record.
     public var events: [EventRecord]
-    /// Instances that could not be placed, with the scheduler's explanation.
+    /// Every unplaced instance of this pass (not only changed ones) with the scheduler's explanation.
     public var unplaced: [String: String]
     /// Machines this decision treats as dead (it takes instances away from them). The commit
     /// checks they are still unregistered, so a machine that came back in the meantime keeps
@@ -45,4 +54,7 @@ public struct Decision: Sendable, Hashable {
 
     /// True when nothing needs writing.
     public var isEmpty: Bool { writes.isEmpty }
+
+    /// New assignments, for the placements counter.
+    public var placements: Int { writes.count { if case .assign = $0 { true } else { false } } }
 }

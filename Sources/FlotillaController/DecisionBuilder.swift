@@ -7,9 +7,11 @@ struct DecisionBuilder {
     let options: Reconciler.Options
     private var removals: [ControllerWrite] = []
     private var additions: [ControllerWrite] = []
-    private var bookkeeping: [ControllerWrite] = []
     private var events: [EventRecord] = []
     private var unplaced: [String: String] = [:]
+    /// Per stack: wanted instances placed (instance → machine) and unplaced (instance → why).
+    private var placedByStack: [String: [String: String]] = [:]
+    private var unplacedByStack: [String: [String: UnplacedInstance]] = [:]
 
     init(state: ClusterState, options: Reconciler.Options) {
         self.state = state
@@ -25,9 +27,23 @@ struct DecisionBuilder {
         let live = Set(state.machines.map(\.id))
         var dead = Set<String>()
         for case .unassign(let machine, _) in removals where !live.contains(machine) { dead.insert(machine) }
-        let layout = StoreLayout()
-        let grouped = additions.map { ($0.key(in: layout), $0) }.sorted { $0.0 < $1.0 }.map(\.1)
-        return Decision(writes: removals + grouped + bookkeeping, events: events, unplaced: unplaced, deadMachines: dead)
+        let grouped = additions.map { ($0.key(in: options.layout), $0) }.sorted { $0.0 < $1.0 }.map(\.1)
+        return Decision(writes: removals + grouped + records, events: events, unplaced: unplaced, deadMachines: dead)
+    }
+
+    /// The decision records that differ from the published ones: one per stored stack (an
+    /// `inactive` stack's wants nothing), and a deletion per record whose stack is gone.
+    private var records: [ControllerWrite] {
+        var writes: [ControllerWrite] = []
+        for (name, stored) in state.stacks.sorted(by: { $0.key < $1.key }) {
+            let record = DecisionRecord(stack: name, specRevision: stored.revision, placed: placedByStack[name] ?? [:],
+                                        unplaced: unplacedByStack[name] ?? [:])
+            if state.decisions[name] != record { writes.append(.decide(record)) }
+        }
+        for name in state.decisions.keys.sorted() where state.stacks[name] == nil {
+            writes.append(.forget(stack: name))
+        }
+        return writes
     }
 
     mutating func apply(_ action: PlanAction) {
@@ -35,9 +51,11 @@ struct DecisionBuilder {
         case .place(let instance, let stack, let machine):
             guard let assignment = assignment(instance, stack, machine) else { return }
             additions.append(.assign(assignment))
+            placedByStack[stack, default: [:]][instance] = machine
             event("placed", stack, instance, machine, "placed \(instance) on \(machine)")
         case .keep(let instance, let stack, let machine):
             guard let wanted = assignment(instance, stack, machine) else { return }
+            placedByStack[stack, default: [:]][instance] = machine
             guard let current = state.assignments[instance]?.assignment else {
                 additions.append(.assign(wanted))
                 return
@@ -60,15 +78,17 @@ struct DecisionBuilder {
             removals.append(.unassign(machine: from, instance: instance))
             guard let assignment = assignment(instance, stack, to) else { return }
             additions.append(.assign(assignment))
+            placedByStack[stack, default: [:]][instance] = to
             event("moved", stack, instance, to, "moved \(instance) from \(from) to \(to): \(reason)")
         }
     }
 
-    /// Records why `failure.instance` is not placed; drops an assignment it still has on a
-    /// machine that is gone (the scheduler found no other home for it).
+    /// Records why `failure.instance` is unplaced; drops an assignment it still has on a
+    /// machine that is gone (the scheduler found no other home for it). The explanation keeps
+    /// its first `since` while it stays the same, so an unchanged record is not rewritten.
     mutating func record(_ failure: PlacementFailure) {
-        let reason = failure.description
-        unplaced[failure.instance] = reason
+        let explanation = failure.description
+        unplaced[failure.instance] = explanation
         if let stored = state.assignments[failure.instance]?.assignment,
            !state.machines.contains(where: { $0.id == stored.machine }),
            !removals.contains(.unassign(machine: stored.machine, instance: failure.instance)) {
@@ -76,18 +96,13 @@ struct DecisionBuilder {
             event("stopped", failure.stack, failure.instance, stored.machine,
                   "\(failure.instance) lost machine \(stored.machine) and cannot be placed elsewhere")
         }
-        if state.pendings[failure.instance]?.reason != reason {
-            bookkeeping.append(.pending(PendingRecord(instance: failure.instance, stack: failure.stack,
-                                                      reason: reason, at: options.now)))
-            event("unplaced", failure.stack, failure.instance, nil, reason)
-        }
-    }
-
-    /// Clears placement failures of instances that are now placed or no longer wanted.
-    mutating func clearStalePendings() {
-        for instance in state.pendings.keys.sorted() where unplaced[instance] == nil {
-            bookkeeping.append(.clearPending(instance: instance))
-        }
+        let previous = state.decisions[failure.stack]?.unplaced[failure.instance]
+        let unchanged = previous?.explanation == explanation
+        unplacedByStack[failure.stack, default: [:]][failure.instance] = UnplacedInstance(
+            machinesTotal: failure.machinesTotal,
+            reasons: failure.reasons.map { .init(reason: $0.reason.text, machines: $0.count) },
+            explanation: explanation, since: unchanged ? previous!.since : options.now)
+        if !unchanged { event("unplaced", failure.stack, failure.instance, nil, explanation) }
     }
 
     private func assignment(_ instance: String, _ stack: String, _ machine: String) -> Assignment? {

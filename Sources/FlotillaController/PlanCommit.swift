@@ -8,6 +8,11 @@ import FlotillaStore
 /// 128 per transaction); a chunk whose compare fails stops the commit and reports that
 /// leadership is lost. Because ``Decision/writes`` lists removals before additions, a commit
 /// cut short never leaves an instance assigned twice; the next pass finishes the job.
+///
+/// The decision records come last, so they share the final transaction with the last
+/// assignments (a decision small enough for one transaction commits everything at one
+/// revision), and a published record never lists a placement whose assignment is not in:
+/// a commit cut short publishes nothing, and the next pass decides again.
 public struct PlanCommit: Sendable {
     /// Operations per transaction.
     public static let chunkSize = 120
@@ -80,8 +85,8 @@ public struct PlanCommit: Sendable {
         let key = Bytes(utf8: write.key(in: layout))
         switch write {
         case .assign(let assignment): return [.put(PutRequest(key: key, value: RecordCodec.encode(assignment)))]
-        case .pending(let pending): return [.put(PutRequest(key: key, value: RecordCodec.encode(pending)))]
-        case .clearPending: return [.deleteRange(DeleteRangeRequest(key: key))]
+        case .decide(let record): return [.put(PutRequest(key: key, value: RecordCodec.encode(record)))]
+        case .forget: return [.deleteRange(DeleteRangeRequest(key: key))]
         case .unassign(_, let instance):
             let statuses = Bytes(utf8: layout.statuses(of: instance))
             return [.deleteRange(DeleteRangeRequest(key: key)),

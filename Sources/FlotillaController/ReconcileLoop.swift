@@ -2,6 +2,7 @@ import Foundation
 import FlotillaModel
 import FlotillaScheduler
 import FlotillaStore
+import Logging
 
 /// The leader's level-triggered loop: watches machines, stacks and assignments; on any change
 /// (debounced) or every resync interval, re-reads the cluster, reconciles and commits the
@@ -33,10 +34,13 @@ public struct ReconcileLoop: Sendable {
     public let machineID: String
     /// Tuning.
     public let settings: Settings
+    /// Where passes that change something, and unplaced instances, are logged.
+    public let logger: Logger
 
     /// Creates a loop.
-    public init(store: any KeyValueStore, layout: StoreLayout, machineID: String, settings: Settings = Settings()) {
-        self.store = store; self.layout = layout; self.machineID = machineID; self.settings = settings
+    public init(store: any KeyValueStore, layout: StoreLayout, machineID: String, settings: Settings = Settings(),
+                logger: Logger = Logger(label: "flotilla.controller")) {
+        self.store = store; self.layout = layout; self.machineID = machineID; self.settings = settings; self.logger = logger
     }
 
     /// Runs while `leader` holds. Returns when a guarded write fails (leadership lost); throws
@@ -47,6 +51,8 @@ public struct ReconcileLoop: Sendable {
         var eventLease = try await store.leaseGrant(ttl: settings.eventTTL, id: 0).id
         var eventLeaseGranted = ContinuousClock.now
         var sequence: UInt64 = 0
+        let metrics = ReconcileMetrics()
+        let clock = ContinuousClock()
         let (signal, trigger) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
         try await withThrowingTaskGroup(of: Void.self) { group in
             for prefix in [layout.machines, layout.stacks, layout.assignments] {
@@ -67,11 +73,15 @@ public struct ReconcileLoop: Sendable {
             for await _ in signal {
                 try await Task.sleep(for: settings.debounce)
                 pass += 1
+                let started = clock.now
                 let state = try await reader.read()
                 let options = Reconciler.Options(leader: machineID, now: Date().timeIntervalSince1970,
-                                                 strategy: settings.strategy, seed: UInt64(state.revision) &+ pass)
+                                                 strategy: settings.strategy, seed: UInt64(state.revision) &+ pass,
+                                                 layout: layout)
                 let decision = Reconciler.reconcile(state, options: options)
+                defer { metrics.pass(took: clock.now - started, decision) }
                 if decision.isEmpty && decision.events.isEmpty { continue }
+                log(decision, at: state.revision)
                 // Events live under a lease so they age out; a new lease every half TTL keeps
                 // the newest events alive for at least half the TTL.
                 if ContinuousClock.now - eventLeaseGranted > .seconds(settings.eventTTL / 2) {
@@ -79,13 +89,35 @@ public struct ReconcileLoop: Sendable {
                     eventLeaseGranted = ContinuousClock.now
                 }
                 switch try await commit.commit(decision, leader: leader) {
-                case .lostLeadership: group.cancelAll(); return
-                case .conflict: trigger.yield(); continue
-                case .committed: break
+                case .lostLeadership:
+                    logger.notice("leadership lost while committing; this controller stops writing",
+                                  metadata: ["revision": "\(state.revision)"])
+                    group.cancelAll()
+                    return
+                case .conflict:
+                    logger.info("a machine treated as dead registered again; deciding again",
+                                metadata: ["revision": "\(state.revision)",
+                                           "machines": "\(decision.deadMachines.sorted().joined(separator: ","))"])
+                    trigger.yield()
+                    continue
+                case .committed: metrics.committed(decision)
                 }
                 guard try await commit.record(decision.events, lease: eventLease, leader: leader, sequence: &sequence) else { break }
             }
             group.cancelAll()
+        }
+    }
+
+    /// One line per pass that writes, and one per instance that became unplaced.
+    private func log(_ decision: Decision, at revision: Int64) {
+        logger.debug("reconcile pass decided", metadata: [
+            "revision": "\(revision)", "writes": "\(decision.writes.count)", "unplaced": "\(decision.unplaced.count)",
+        ])
+        for event in decision.events where event.kind == "unplaced" {
+            logger.info("instance unplaced", metadata: [
+                "stack": "\(event.stack ?? "")", "instance": "\(event.instance ?? "")", "revision": "\(revision)",
+                "reason": "\(event.message)",
+            ])
         }
     }
 }

@@ -2,7 +2,8 @@ import FlotillaModel
 import FlotillaScheduler
 
 /// The controller's pure core: from the cluster as stored to the writes that carry out the
-/// scheduler's plan, with an event for each decision.
+/// scheduler's plan, with an event for each decision and, per stack, the decision record
+/// the API reads (written only when it changed).
 ///
 /// Level-triggered: it looks only at the state it is given, so running it again on the state
 /// its writes produced decides nothing. Time and randomness come in as arguments.
@@ -11,16 +12,19 @@ public enum Reconciler {
     public struct Options: Sendable, Hashable {
         /// The leader's machine ID, recorded as the source of events.
         public var leader: String
-        /// Now, seconds since 1970 (event and pending times).
+        /// Now, seconds since 1970 (event times, and since when an instance is unplaced).
         public var now: Double
         /// How the scheduler ranks machines.
         public var strategy: ScoringStrategy
         /// Seed for the scheduler's sampling.
         public var seed: UInt64
+        /// The key layout writes are ordered by (the controller's configured one).
+        public var layout: StoreLayout
 
         /// Creates options.
-        public init(leader: String, now: Double, strategy: ScoringStrategy = .binpack, seed: UInt64 = 0) {
-            self.leader = leader; self.now = now; self.strategy = strategy; self.seed = seed
+        public init(leader: String, now: Double, strategy: ScoringStrategy = .binpack, seed: UInt64 = 0,
+                    layout: StoreLayout = StoreLayout()) {
+            self.leader = leader; self.now = now; self.strategy = strategy; self.seed = seed; self.layout = layout
         }
     }
 
@@ -30,7 +34,6 @@ public enum Reconciler {
         var builder = DecisionBuilder(state: state, options: options)
         for action in plan.actions { builder.apply(action) }
         for failure in plan.failures { builder.record(failure) }
-        builder.clearStalePendings()
         return builder.decision
     }
 

@@ -13,7 +13,7 @@ struct ApplyCommand: AsyncParsableCommand {
             instance runs (and is healthy, when it has a health check), printing every change. \
             Exits 0 when all run; 1 when a unit fails to start or crash-loops (its exit status, last \
             error and last 10 log lines are shown), when the files are invalid, or at --timeout; \
-            2 when an instance cannot be placed (the reasons are shown).
+            2 when an instance is unplaced (the controller's reasons are shown).
             """
     )
 
@@ -55,12 +55,12 @@ struct ApplyCommand: AsyncParsableCommand {
         let applied = try await calling { try await client.apply(bundle.applyRequest(desired: .launched)) }
         for warning in applied.warnings where warning.severity == .warning { printError(warning.description) }
         let say: (String) -> Void = output == .table ? { print($0) } : { printError($0) }
-        say("applied \(applied.stacks.joined(separator: ", ")) at revision \(applied.revision): \(applied.instances.count) instance\(applied.instances.count == 1 ? "" : "s")")
+        say("applied \(applied.stacks.joined(separator: ", ")) at revision \(applied.revision)")
         if detach {
             if output != .table { try output.print(Outcome(revision: applied.revision, stacks: applied.stacks, outcome: "stored", instances: [])) }
             return
         }
-        let rollout = Rollout(stacks: Set(applied.stacks), revision: applied.revision, instances: applied.instances)
+        let rollout = Rollout(stacks: Set(applied.stacks), revision: applied.revision)
         let ending = try await RolloutWaiter(client: client, rollout: rollout, timeout: timeout.value, say: say).wait()
         try await finish(ending, applied: applied, client: client)
     }
@@ -75,7 +75,7 @@ struct ApplyCommand: AsyncParsableCommand {
             (state, name, code, lines) = (s, "running", 0, ["all \(running.count) instance\(running.count == 1 ? "" : "s") running" + (running.isEmpty ? "" : ": " + running.joined(separator: ", "))])
         case .unitFailed(let s): (state, name, code, lines) = (s, "failed", 1, await report.failures(s))
         case .unplaced(let s): (state, name, code, lines) = (s, "unplaced", 2, report.unplaced(s))
-        case .timedOut(let s): (state, name, code, lines) = (s, "timeout", 1, await report.pending(s, after: timeout.value))
+        case .timedOut(let s): (state, name, code, lines) = (s, "timeout", 1, await report.notRunning(s, after: timeout.value))
         }
         if output == .table {
             for line in lines { code == 0 ? print(line) : printError(line) }

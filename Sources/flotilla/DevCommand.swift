@@ -97,7 +97,7 @@ struct DevCommand: AsyncParsableCommand {
             try await command.waitForMachines(client, count: command.machines)
             if !command.files.isEmpty {
                 let applied = try await client.apply(SpecBundle.read(paths: command.files).applyRequest())
-                say("applied \(applied.stacks.joined(separator: ", ")) (revision \(applied.revision)): \(applied.instances.count) instance(s)")
+                say("applied \(applied.stacks.joined(separator: ", ")) (revision \(applied.revision)); flotilla status shows where the controller placed them")
             }
             command.printWhereToLook(endpoints)
         }
@@ -121,7 +121,7 @@ struct DevCommand: AsyncParsableCommand {
         }
         let endpoint = api == "http://127.0.0.1:\(NodeConfiguration.defaultAPIPort)" ? "" : " --endpoint \(api)"
         lines += ["", "Look at it:",
-                  "  flotilla status\(endpoint)            instances, machines, states, why pending",
+                  "  flotilla status\(endpoint)            instances, machines, states, why unplaced",
                   "  flotilla machines\(endpoint)          machines, metadata, capacity, usage",
                   "  flotilla logs\(endpoint) -f INSTANCE/UNIT   a unit's output (e.g. hello@1/greeter)",
                   "  flotilla events\(endpoint) -f         what the controller decided and why",

@@ -30,8 +30,11 @@ struct EventsCommand: AsyncParsableCommand {
         guard follow else { return }
         var after = page.events.last?.key
         while true {
-            try await Task.sleep(for: .seconds(1))
-            guard let next = try? await client.events(after: after, limit: 500) else { continue }
+            // A long-poll: the API answers when an event is written (a store watch), or after 20 s.
+            guard let next = try? await client.events(after: after, limit: 500, wait: 20) else {
+                try await Task.sleep(for: .seconds(1)) // the API is unreachable: ask again shortly
+                continue
+            }
             for entry in next.events { print(Self.row(entry).joined(separator: "  ")) }
             fflush(nil)
             after = next.events.last?.key ?? after

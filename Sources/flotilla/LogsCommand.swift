@@ -37,16 +37,19 @@ struct LogsCommand: AsyncParsableCommand {
         try await Self.stream(client: client, instance: instance, unit: unit, last: lines, follow: follow)
     }
 
-    /// Prints the last lines, then (following) polls for new ones until interrupted.
+    /// Prints the last lines, then (following) new ones as they are written, until
+    /// interrupted. Each request is a long-poll the agent answers when a line is written (an
+    /// inotify wakeup on the journal file) or after 20 s with none; nothing polls on a timer.
     static func stream(client: APIClient, instance: String, unit: String, last: Int, follow: Bool) async throws {
         var chunk = try await calling { try await client.logs(instance: instance, unit: unit, last: last) }
         for line in chunk.lines { print(line) }
+        fflush(nil)
         guard follow else { return }
         var problem: String?
         while true {
-            try await Task.sleep(for: .milliseconds(500))
             do {
-                chunk = try await client.logs(instance: instance, unit: unit, offset: chunk.nextOffset)
+                let next = try await client.logs(instance: instance, unit: unit, offset: chunk.nextOffset, wait: 20)
+                chunk = next
                 problem = nil
                 for line in chunk.lines { print(line) }
                 fflush(nil)
@@ -54,6 +57,7 @@ struct LogsCommand: AsyncParsableCommand {
                 if error.status == 404 { printAPIError(error); throw ExitCode(1) }
                 if problem != error.detail { printError("cannot read the journal (\(error.detail)); retrying") }
                 problem = error.detail
+                try await Task.sleep(for: .seconds(1))
             }
         }
     }

@@ -6,17 +6,18 @@ import Yams
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case table, json, yaml
 
-    /// Prints `value` as JSON or YAML (sorted keys, stable output).
+    /// Prints `value` as JSON or YAML (sorted keys, stable output, times in RFC 3339).
     func print<T: Encodable>(_ value: T) throws {
+        let json = JSONEncoder()
+        json.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let tree = OutputTimes.rfc3339(try JSONDecoder().decode(JSONValue.self, from: json.encode(value)))
         switch self {
         case .json:
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            Swift.print(String(decoding: try encoder.encode(value), as: UTF8.self))
+            Swift.print(String(decoding: try json.encode(tree), as: UTF8.self))
         case .yaml:
             let encoder = YAMLEncoder()
             encoder.options.sortKeys = true
-            Swift.print(try encoder.encode(value), terminator: "")
+            Swift.print(try encoder.encode(tree), terminator: "")
         case .table:
             preconditionFailure("tables are printed by each command")
         }

@@ -91,7 +91,7 @@ struct PlanReport: Encodable {
             table.rows.append([row.instance, row.stack, row.action, machine, row.reason ?? ""])
         }
         for failure in failures {
-            table.rows.append([failure.instance, failure.stack, "pending", "-", "cannot be placed (see below)"])
+            table.rows.append([failure.instance, failure.stack, "unplaced", "-", "no machine fits (see below)"])
         }
         if !table.rows.isEmpty { lines.append(table.render()) }
         var usage = Table(header: ["MACHINE", "STATE", "INSTANCES", "CPU", "MEMORY"])
@@ -104,7 +104,7 @@ struct PlanReport: Encodable {
         lines.append("\(placed) of \(wanted) instance\(wanted == 1 ? "" : "s") placed" + (breakdown.isEmpty ? "." : " (\(breakdown.joined(separator: ", ")))."))
         if !failures.isEmpty {
             lines.append("")
-            lines.append("Cannot place \(failures.count) instance\(failures.count == 1 ? "" : "s"):")
+            lines.append("\(failures.count) instance\(failures.count == 1 ? "" : "s") would be unplaced:")
             for failure in failures { lines.append("  " + failure.message) }
         }
         return lines.joined(separator: "\n")

@@ -2,8 +2,14 @@ import FlotillaAPI
 import FlotillaModel
 import Foundation
 
-/// Polls `GET /v1/status` until a rollout is over or the time is up, printing a line every
-/// time an instance changes phase (`web@1 on m2: starting → running`).
+/// Follows a rollout until it is over or the time is up, printing a line every time an
+/// instance changes phase (`web@1 on m2: starting → running`) and while a stack waits for
+/// the controller's decision.
+///
+/// It watches instead of polling: after the first `GET /v1/status`, each request is a
+/// long-poll (`?after=<revision of the last report>`) that the API answers as soon as a
+/// stack, decision record, assignment or unit status changes (a store watch), or after at
+/// most 20 seconds with nothing new.
 struct RolloutWaiter {
     /// How a wait ended.
     enum Ending {
@@ -18,18 +24,53 @@ struct RolloutWaiter {
     let timeout: Double
     /// Where progress lines go.
     let say: (String) -> Void
-    var pollInterval: Duration = .milliseconds(300)
+    /// Pause after a failed request before asking again (the API is unreachable: nothing to watch).
+    var retryInterval: Duration = .seconds(1)
+    /// How long a unit without a health check must be seen `running` (on this machine's
+    /// clock, so agents' clocks do not matter) before it counts: a unit that crashes as it
+    /// starts is then reported as failing instead of running.
+    var settle: Duration = .seconds(1)
 
     func wait() async throws -> Ending {
         let deadline = Date().addingTimeInterval(timeout)
         var shown: [String: (phase: InstanceProgress.Phase, machine: String?)] = [:]
+        var waitingShown: Set<String> = []
         var state = RolloutState(instances: [])
         var lastProblem: String?
+        var seen: Int64?
+        // When each unit run (instance, unit, fencing token, state start) was first seen running.
+        var runningSeen: [String: ContinuousClock.Instant] = [:]
+        var nextSettle: ContinuousClock.Instant?
         while true {
             do {
-                let report = try await client.status()
+                let remaining = deadline.timeIntervalSinceNow
+                let report: StatusReport
+                if let seen {
+                    var wait = min(20, max(0, remaining))
+                    if let nextSettle { wait = min(wait, max(0, Self.seconds(nextSettle - .now))) }
+                    report = try await client.status(after: seen, wait: wait)
+                } else {
+                    report = try await client.status()
+                }
+                seen = report.revision
                 lastProblem = nil
-                state = rollout.evaluate(report)
+                let now = ContinuousClock.now
+                var stillRunning: [String: ContinuousClock.Instant] = [:]
+                nextSettle = nil
+                state = rollout.evaluate(report) { instance, unit in
+                    guard let status = unit.status else { return true }
+                    let key = "\(instance.instance)/\(unit.name)@\(instance.fencingToken ?? 0)#\(status.since)"
+                    let first = runningSeen[key] ?? now
+                    stillRunning[key] = first
+                    if now - first >= settle { return true }
+                    nextSettle = min(nextSettle ?? first + settle, first + settle)
+                    return false
+                }
+                runningSeen = stillRunning
+                for stack in state.undecided where !waitingShown.contains(stack) {
+                    say("\(stack): waiting for the controller to decide about spec revision \(rollout.revision)")
+                }
+                waitingShown = Set(state.undecided)
                 for instance in state.instances {
                     let before = shown[instance.instance]
                     if before?.phase == instance.phase && before?.machine == instance.machine { continue }
@@ -51,10 +92,18 @@ struct RolloutWaiter {
             } catch let error as APIClientError {
                 if lastProblem != error.detail { say("cannot read status (\(error.detail)); retrying") }
                 lastProblem = error.detail
+                seen = nil
+                if Date() < deadline { try await Task.sleep(for: retryInterval) }
             }
             if Date() >= deadline { return .timedOut(state) }
-            try await Task.sleep(for: pollInterval)
         }
+    }
+}
+
+extension RolloutWaiter {
+    static func seconds(_ duration: Duration) -> Double {
+        let (seconds, attoseconds) = duration.components
+        return Double(seconds) + Double(attoseconds) * 1e-18
     }
 }
 
@@ -83,18 +132,25 @@ struct RolloutReport {
         return lines
     }
 
-    /// Instances that cannot be placed, with the scheduler's reasons.
+    /// Unplaced instances, with the scheduler's reasons as the controller published them.
     func unplaced(_ state: RolloutState) -> [String] {
         let list = state.instances.filter { $0.phase == .unplaced }
-        return ["cannot place \(list.count) instance\(list.count == 1 ? "" : "s"):"]
+        return ["\(list.count) instance\(list.count == 1 ? "" : "s") unplaced:"]
             + list.map { "  \($0.instance): \($0.reason ?? "no reason recorded")" }
     }
 
     /// What is still not running at a timeout, and why.
-    func pending(_ state: RolloutState, after seconds: Double) async -> [String] {
+    func notRunning(_ state: RolloutState, after seconds: Double) async -> [String] {
         let waiting = state.instances.filter { $0.phase != .running && $0.phase != .loaded }
-        var lines = ["timed out after \(Int(seconds))s; \(waiting.count) of \(state.instances.count) instance\(state.instances.count == 1 ? " is" : "s are") not running yet:"]
+        var lines = waiting.isEmpty && !state.undecided.isEmpty
+            ? ["timed out after \(Int(seconds))s; the controller has not decided about \(state.undecided.joined(separator: ", ")) yet:"]
+            : ["timed out after \(Int(seconds))s; \(waiting.count) of \(state.instances.count) instance\(state.instances.count == 1 ? " is" : "s are") not running yet:"]
         let leader = (try? await client.health())?.leader
+        for stack in state.undecided {
+            lines.append("  \(stack): waiting for the controller, which has not published a decision about this spec yet"
+                         + (leader == nil ? " (no controller leads the cluster: is any agent running with the store?)"
+                            : " (the controller on \(leader!) leads; flotilla events shows what it did)"))
+        }
         for instance in waiting {
             lines.append("  \(instance.label): \(instance.phase.rawValue)" + why(instance.phase, leader: leader))
         }

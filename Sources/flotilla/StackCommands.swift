@@ -7,7 +7,7 @@ struct StartCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "start",
         abstract: "Run stored stacks again (desired state launched) and wait until every instance runs.",
-        discussion: "Exit codes as for apply: 0 running, 1 a unit failed or --timeout, 2 an instance cannot be placed."
+        discussion: "Exit codes as for apply: 0 running, 1 a unit failed or --timeout, 2 an instance is unplaced."
     )
 
     @Argument(help: "Stack names.")
@@ -44,7 +44,7 @@ struct StartCommand: AsyncParsableCommand {
         case .ready(let state): say("all \(state.instances.count) instance\(state.instances.count == 1 ? "" : "s") running")
         case .unitFailed(let state): for line in await report.failures(state) { printError(line) }; throw ExitCode(1)
         case .unplaced(let state): for line in report.unplaced(state) { printError(line) }; throw ExitCode(2)
-        case .timedOut(let state): for line in await report.pending(state, after: timeout.value) { printError(line) }; throw ExitCode(1)
+        case .timedOut(let state): for line in await report.notRunning(state, after: timeout.value) { printError(line) }; throw ExitCode(1)
         }
     }
 }

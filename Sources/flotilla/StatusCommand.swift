@@ -6,7 +6,7 @@ import FlotillaModel
 struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Show where every instance runs and what its units are doing, and why anything is not placed."
+        abstract: "Show where every instance runs and what its units are doing, and why any instance is unplaced."
     )
 
     @Argument(help: "Only this stack.")
@@ -24,16 +24,16 @@ struct StatusCommand: AsyncParsableCommand {
         print(Self.text(report))
     }
 
-    /// The table, a WHY line under every instance that cannot be placed, and stacks without instances.
+    /// The table, a WHY line under every unplaced instance, stacks waiting for the controller,
+    /// and stacks without instances.
     static func text(_ report: StatusReport) -> String {
         var table = Table(header: ["INSTANCE", "UNIT", "MACHINE", "STATE", "RESTARTS", "LAST-EXIT", "SINCE"])
         var why: [Int: String] = [:]
         for instance in report.instances {
             if instance.units.isEmpty {
-                let state = instance.placement == .unplaced ? "pending" : instance.placement.rawValue
-                table.rows.append([instance.instance, "-", instance.machine ?? "-", state, "-", "-",
-                                   instance.pending.map { ago($0.at) } ?? "-"])
-                if let reason = instance.pending?.reason { why[table.rows.count] = reason }
+                table.rows.append([instance.instance, "-", instance.machine ?? "-", instance.placement.rawValue, "-", "-",
+                                   instance.unplaced.map { ago($0.since) } ?? "-"])
+                if let reason = instance.unplaced?.reason { why[table.rows.count] = reason }
                 continue
             }
             for unit in instance.units {
@@ -49,7 +49,11 @@ struct StatusCommand: AsyncParsableCommand {
             if let reason = why[index] { lines.append("  WHY: \(reason)") }
         }
         if report.instances.isEmpty { lines = ["no instances"] }
-        for stack in report.stacks where stack.expected == 0 || stack.desired != .launched {
+        for stack in report.stacks where stack.awaitingController {
+            let seen = stack.decidedRevision.map { "its last decision is about revision \($0)" } ?? "it has not decided about it yet"
+            lines.append("stack \(stack.name): waiting for the controller to decide about spec revision \(stack.revision) (\(seen))")
+        }
+        for stack in report.stacks where !stack.awaitingController && (stack.expected == 0 || stack.desired != .launched) {
             let meaning = switch stack.desired {
             case .launched: "no instance wanted (count 0, or no eligible machine for a global stack)"
             case .loaded: "placed, not running (flotilla start \(stack.name) runs it)"

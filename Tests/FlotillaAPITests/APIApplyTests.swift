@@ -6,7 +6,7 @@ import Testing
 
 @Suite("API apply and plan")
 struct APIApplyTests {
-    @Test("apply stores every stack of every file in one transaction, with the unit file text, and lists the instances")
+    @Test("apply stores every stack of every file in one transaction, with the unit file text, and writes nothing else")
     func applyOneTransaction() async throws {
         let store = InMemoryStore()
         try await register(store, [machine("m1"), machine("m2")])
@@ -20,7 +20,8 @@ struct APIApplyTests {
             let answer = try await client.apply(ApplyRequest(files: files))
             #expect(answer.revision == before + 1)
             #expect(answer.stacks == ["web", "db", "cache.service"])
-            #expect(answer.instances == ["cache.service", "db@1", "web@1", "web@2"])
+            let written = try await store.range(.prefix(Bytes(utf8: layout.prefix))).kvs.filter { $0.modRevision == answer.revision }
+            #expect(written.count == 3)
             for name in answer.stacks {
                 let kv = try #require(try await store.range(RangeRequest(key: Bytes(utf8: layout.stack(name)))).kvs.first)
                 #expect(kv.modRevision == answer.revision)
@@ -116,16 +117,17 @@ struct APIApplyTests {
         }
     }
 
-    @Test("applying a stack again clears its placement failures from before, so a waiting client sees only fresh ones")
-    func applyClearsStalePendings() async throws {
+    @Test("apply leaves the controller's decision records alone: an older one just reads as not decided yet")
+    func applyKeepsDecisions() async throws {
         let store = InMemoryStore()
         try await register(store, [machine("m1")])
-        try await put(store, layout.pending("web@1"), PendingRecord(instance: "web@1", stack: "web", reason: "old reason", at: 0))
-        try await put(store, layout.pending("other@1"), PendingRecord(instance: "other@1", stack: "other", reason: "kept", at: 0))
+        try await put(store, layout.decision("web"), DecisionRecord(stack: "web", specRevision: 1, placed: ["web@1": "m1"]))
         try await withAPIServer(store: store) { client, _ in
-            _ = try await client.apply(ApplyRequest(files: [SpecText(path: "web.yaml", text: stackFile("web", count: 1))]))
-            let left = try await store.range(.prefix(Bytes(utf8: layout.pendings))).kvs.map { $0.key.utf8String }
-            #expect(left == [layout.pending("other@1")])
+            let applied = try await client.apply(ApplyRequest(files: [SpecText(path: "web.yaml", text: stackFile("web", count: 1))]))
+            #expect(try await store.range(.prefix(Bytes(utf8: layout.decisions))).kvs.count == 1)
+            let report = try await client.status(stack: "web")
+            #expect(report.stacks.first?.awaitingController == true && report.stacks.first?.revision == applied.revision)
+            #expect(Rollout(stacks: ["web"], revision: applied.revision).evaluate(report).undecided == ["web"])
         }
     }
 }

@@ -38,6 +38,37 @@ struct APILogsStacksTests {
         }
     }
 
+    @Test("logs -f: a long-poll from an offset answers as soon as a line is appended (inotify), not at its timeout")
+    func followWakesOnWrite() async throws {
+        let journal = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: journal) }
+        let file = journal + "/web@1+main.log"
+        try "one\nt".write(toFile: file, atomically: true, encoding: .utf8)
+        let store = InMemoryStore()
+        try await register(store, [machine("m1")])
+        try await withAPIServer(store: store, machineID: "m1", journal: journal) { client, _ in
+            _ = try await client.apply(ApplyRequest(files: [SpecText(path: "web.yaml", text: stackFile("web", count: 1))]))
+            try await assign(store, "web@1", stack: "web", to: "m1")
+            let last = try await client.logs(instance: "web@1", unit: "main", last: 5)
+            #expect(last.lines == ["one", "t"])
+            let start = try await client.logs(instance: "web@1", unit: "main", offset: 0)
+            #expect(start.lines == ["one"] && start.nextOffset == 4)
+            let quiet = ContinuousClock.now
+            let nothing = try await client.logs(instance: "web@1", unit: "main", offset: start.nextOffset, wait: 0.3)
+            #expect(nothing.lines.isEmpty && ContinuousClock.now - quiet >= .milliseconds(250))
+            async let followed = client.logs(instance: "web@1", unit: "main", offset: start.nextOffset, wait: 12)
+            try await Task.sleep(for: .milliseconds(300))
+            let handle = try #require(FileHandle(forWritingAtPath: file))
+            handle.seekToEndOfFile()
+            handle.write(Data("wo\n".utf8))
+            try handle.close()
+            let written = ContinuousClock.now
+            let chunk = try await followed
+            #expect(chunk.lines == ["two"] && chunk.nextOffset == 8)
+            #expect(ContinuousClock.now - written < .seconds(3), "answered by the file-change wakeup, not at the 12 s timeout")
+        }
+    }
+
     @Test("the journal source reads across a rotation: the rest of the copy, then the new file; last lines reach into copies")
     func journalRotation() async throws {
         let journal = try temporaryDirectory()

@@ -6,27 +6,38 @@ import Testing
 
 @Suite("API status, machines, health, events")
 struct APIStatusTests {
-    @Test("status shows each instance's machine and unit states, WHY for unplaced ones, and scheduling for the rest")
+    @Test("status reports the controller's published decision: placed instances with unit states, unplaced ones with the controller's reason")
     func statusStates() async throws {
         let store = InMemoryStore()
         try await register(store, [machine("m1"), machine("m2")])
         try await withAPIServer(store: store) { client, _ in
             let applied = try await client.apply(ApplyRequest(files: [SpecText(path: "web.yaml", text: stackFile("web", count: 3))]))
+            let undecided = try await client.status(stack: "web")
+            #expect(undecided.stacks.first?.awaitingController == true && undecided.instances.isEmpty)
             let token = try await assign(store, "web@1", stack: "web", to: "m2")
             try await put(store, layout.status(instance: "web@1", unit: "main"),
                           unitStatus("web@1", "main", on: "m2", .running, token: token, restarts: 1))
-            try await put(store, layout.pending("web@2"),
-                          PendingRecord(instance: "web@2", stack: "web", reason: "0/2 machines fit web@2: 2 memory exhausted", at: 1))
+            // A reason no scheduler run over this cluster would give (both machines have room):
+            // status can only show it by reading the controller's record.
+            let reason = "0/2 machines fit web@2: 2 reserved for the eclipse"
+            try await put(store, layout.decision("web"), DecisionRecord(
+                stack: "web", specRevision: applied.revision, placed: ["web@1": "m2", "web@3": "m1"],
+                unplaced: ["web@2": UnplacedInstance(machinesTotal: 2, reasons: [.init(reason: "reserved for the eclipse", machines: 2)],
+                                                     explanation: reason, since: 1)]))
             let report = try await client.status(stack: "web")
             #expect(report.stacks.map(\.name) == ["web"])
             #expect(report.stacks.first?.revision == applied.revision)
+            #expect(report.stacks.first?.decidedRevision == applied.revision && report.stacks.first?.awaitingController == false)
+            #expect(report.stacks.first?.expected == 3)
             #expect(report.instances.map(\.instance) == ["web@1", "web@2", "web@3"])
             let first = report.instances[0]
             #expect(first.placement == .placed && first.machine == "m2" && first.fencingToken == token)
             #expect(first.units.map(\.name) == ["main"])
             #expect(first.units.first?.status?.state == .running && first.units.first?.current == true)
             #expect(report.instances[1].placement == .unplaced)
-            #expect(report.instances[1].pending?.reason == "0/2 machines fit web@2: 2 memory exhausted")
+            #expect(report.instances[1].unplaced?.reason == reason)
+            #expect(report.instances[1].unplaced?.reasons == [.init(reason: "reserved for the eclipse", machines: 2)])
+            #expect(report.instances[1].unplaced?.specRevision == applied.revision)
             #expect(report.instances[2].placement == .scheduling && report.instances[2].units.isEmpty)
 
             do {
@@ -37,6 +48,26 @@ struct APIStatusTests {
                 #expect(rejected.status == 404)
                 #expect(rejected.message.contains("no stack named 'wbe'; did you mean 'web'?"))
             }
+        }
+    }
+
+    @Test("status?after=REVISION waits on a store watch and answers when the controller publishes, not before")
+    func statusLongPoll() async throws {
+        let store = InMemoryStore()
+        try await register(store, [machine("m1")])
+        try await withAPIServer(store: store) { client, _ in
+            let applied = try await client.apply(ApplyRequest(files: [SpecText(path: "web.yaml", text: stackFile("web", count: 1))]))
+            let first = try await client.status()
+            let started = ContinuousClock.now
+            let idle = try await client.status(after: first.revision, wait: 0.3)
+            #expect(idle.revision == first.revision && ContinuousClock.now - started >= .milliseconds(250))
+            async let waited = client.status(after: first.revision, wait: 10)
+            try await Task.sleep(for: .milliseconds(200))
+            let published = ContinuousClock.now
+            try await put(store, layout.decision("web"), DecisionRecord(stack: "web", specRevision: applied.revision))
+            let report = try await waited
+            #expect(ContinuousClock.now - published < .seconds(5))
+            #expect(report.revision > first.revision && report.stacks.first?.awaitingController == false)
         }
     }
 

@@ -11,8 +11,11 @@ private func placed(_ instance: String, specRevision: Int64 = 10, token: Int64 =
                                       current: (status?.fencingToken ?? -1) >= token)])
 }
 
-private func report(_ instances: InstanceReport...) -> StatusReport {
-    StatusReport(revision: 20, stacks: [], instances: instances)
+/// A report of stack `web` at spec revision 10, which the controller decided about at `decided`.
+private func report(decided: Int64? = 10, _ instances: InstanceReport...) -> StatusReport {
+    StatusReport(revision: 20, stacks: [StackSummary(name: "web", desired: .launched, revision: 10, scale: .count(instances.count),
+                                                     expected: instances.count, isUnitFile: false, decidedRevision: decided)],
+                 instances: instances)
 }
 
 @Suite("Rollout")
@@ -29,7 +32,7 @@ struct RolloutTests {
         #expect(rollout.evaluate(report(placed("web@1", status: healthy, health: true))).outcome == .ready)
     }
 
-    @Test("records from before the apply do not count: older spec, older fencing token, older placement failure")
+    @Test("records from before the apply do not count: older spec, older fencing token, older controller decision")
     func staleRecords() {
         let running = unitStatus("web@1", "main", on: "m1", .running, token: 11)
         let oldSpec = rollout.evaluate(report(placed("web@1", specRevision: 9, status: running)))
@@ -37,11 +40,21 @@ struct RolloutTests {
         let oldToken = rollout.evaluate(report(placed("web@1", token: 12, status: running)))
         #expect(oldToken.instances.first?.phase == .assigned)
         var unplaced = InstanceReport(instance: "web@2", stack: "web", desired: .launched, placement: .unplaced, expected: true,
-                                      pending: PendingInfo(reason: "old", at: 0, revision: 9))
-        #expect(rollout.evaluate(report(unplaced)).instances.first?.phase == .scheduling)
-        unplaced.pending = PendingInfo(reason: "0/1 machines fit web@2", at: 0, revision: 12)
+                                      unplaced: UnplacedInfo(reason: "old", since: 0, specRevision: 9))
+        let waiting = rollout.evaluate(report(decided: 9, unplaced))
+        #expect(waiting.outcome == nil && waiting.undecided == ["web"] && waiting.instances.isEmpty)
+        #expect(rollout.evaluate(report(decided: nil)).undecided == ["web"])
+        unplaced.unplaced = UnplacedInfo(reason: "0/1 machines fit web@2", since: 0, specRevision: 10)
         let fresh = rollout.evaluate(report(unplaced))
         #expect(fresh.outcome == .unplaced && fresh.instances.first?.reason == "0/1 machines fit web@2")
+    }
+
+    @Test("a unit without a health check counts as running only once the waiter says it settled")
+    func settling() {
+        let running = unitStatus("web@1", "main", on: "m1", .running, token: 11)
+        let fresh = rollout.evaluate(report(placed("web@1", status: running))) { _, _ in false }
+        #expect(fresh.outcome == nil && fresh.instances.first?.phase == .starting)
+        #expect(rollout.evaluate(report(placed("web@1", status: running))) { _, _ in true }.outcome == .ready)
     }
 
     @Test("a failed unit or a crash loop (3 restarts) fails the rollout; fewer restarts keep waiting")
@@ -55,12 +68,12 @@ struct RolloutTests {
         #expect(rollout.evaluate(report(placed("web@1", status: retrying))).outcome == nil)
     }
 
-    @Test("a failed unit wins over a placement failure, and one instance still starting keeps the rollout open")
+    @Test("a failed unit wins over an unplaced instance, and one instance still starting keeps the rollout open")
     func mixed() {
         let failed = unitStatus("web@1", "main", on: "m1", .failed, token: 11)
         let starting = unitStatus("web@3", "main", on: "m1", .starting, token: 11)
         let unplaced = InstanceReport(instance: "web@2", stack: "web", desired: .launched, placement: .unplaced, expected: true,
-                                      pending: PendingInfo(reason: "no room", at: 0, revision: 15))
+                                      unplaced: UnplacedInfo(reason: "no room", since: 0, specRevision: 10))
         #expect(rollout.evaluate(report(placed("web@1", status: failed), unplaced)).outcome == .unitFailed)
         let open = rollout.evaluate(report(placed("web@3", status: starting), placed("web@4", status: unitStatus("web@4", "main", on: "m1", .running, token: 11))))
         #expect(open.outcome == nil)

@@ -103,7 +103,7 @@ struct JournalTests {
         let writer = open(path, O_WRONLY | O_APPEND)
         defer { close(writer) }
         func append(_ text: String) { let bytes = Array(text.utf8); _ = write(writer, bytes, bytes.count) }
-        var lines = JournalReader(path: path, keep: 1).follow(pollInterval: .milliseconds(10)).makeAsyncIterator()
+        var lines = JournalReader(path: path, keep: 1).follow(recheck: .seconds(1)).makeAsyncIterator()
         append("one\ntw")
         #expect(await lines.next() == "one")
         append("o\nthree\n")

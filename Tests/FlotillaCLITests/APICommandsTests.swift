@@ -5,21 +5,22 @@ import Testing
 
 @Suite("status, machines, logs, stack verbs and fleetctl against the API (real binary)")
 struct APICommandsTests {
-    @Test("status shows the unit table and a WHY line for an instance that cannot be placed; -o json is the report")
+    @Test("status shows the unit table and a WHY line for an unplaced instance, from the controller's record; -o json is the report")
     func statusTable() async throws {
         try await APIFixture.with { api in
             let path = try api.file("web.yaml", webStack.replacingOccurrences(of: "count: 1", with: "count: 2"))
             #expect(try await api.run(["apply", "-f", path, "--detach"]).status == 0)
             let token = try await api.assignWhenApplied("web@1", stack: "web")
             try await api.status("web@1", "main", .running, token: token, exitCode: 0, restarts: 2)
-            try await api.put(api.layout.pending("web@2"), PendingRecord(instance: "web@2", stack: "web", reason: "0/1 machines fit web@2: 1 already run web (spread: machine)", at: Date().timeIntervalSince1970))
+            try await api.decideUnplaced("web@2", stack: "web", explanation: "0/1 machines fit web@2: 1 already run web (spread: machine)",
+                                         placed: ["web@1": "m1"])
             let table = try await api.run(["status"])
             #expect(table.status == 0, "\(table.stderr)")
             let lines = table.stdout.split(separator: "\n").map(String.init)
             #expect(lines.first?.split(separator: " ", omittingEmptySubsequences: true) == ["INSTANCE", "UNIT", "MACHINE", "STATE", "RESTARTS", "LAST-EXIT", "SINCE"])
             #expect(lines.contains { $0.hasPrefix("web@1") && $0.contains("main") && $0.contains("m1") && $0.contains("running") && $0.contains("exit code 0") })
-            let pendingIndex = try #require(lines.firstIndex { $0.hasPrefix("web@2") && $0.contains("pending") })
-            #expect(lines[pendingIndex + 1] == "  WHY: 0/1 machines fit web@2: 1 already run web (spread: machine)")
+            let unplacedIndex = try #require(lines.firstIndex { $0.hasPrefix("web@2") && $0.contains("unplaced") })
+            #expect(lines[unplacedIndex + 1] == "  WHY: 0/1 machines fit web@2: 1 already run web (spread: machine)")
             let json = try await api.run(["status", "web", "-o", "json"])
             #expect(json.stdout.contains("\"placement\" : \"unplaced\""))
         }
@@ -46,6 +47,27 @@ struct APICommandsTests {
         }
     }
 
+    @Test("logs -f prints a line appended after it started, woken by the journal write (its long-poll waits 20 s otherwise)")
+    func logsFollow() async throws {
+        try await APIFixture.with { api in
+            let path = try api.file("web.yaml", webStack)
+            _ = try await api.run(["apply", "-f", path, "--detach"])
+            _ = try await api.assignWhenApplied("web@1", stack: "web")
+            let file = api.journal + "/web@1+main.log"
+            try "first\n".write(toFile: file, atomically: true, encoding: .utf8)
+            let follow = Task { try await api.run(["logs", "-f", "web@1/main"]) }
+            try await Task.sleep(for: .seconds(1))
+            let handle = try #require(FileHandle(forWritingAtPath: file))
+            handle.seekToEndOfFile()
+            handle.write(Data("late line\n".utf8))
+            try handle.close()
+            try await Task.sleep(for: .seconds(2))
+            follow.cancel()
+            let result = try await follow.value
+            #expect(result.stdout == "first\nlate line\n", "\(result)")
+        }
+    }
+
     @Test("stop, start --detach and destroy change the stack's desired state")
     func stackVerbs() async throws {
         try await APIFixture.with { api in
@@ -69,7 +91,7 @@ struct APICommandsTests {
             let path = try api.file("big.yaml", webStack.replacingOccurrences(of: "memory: 64Mi", with: "memory: 3Gi"))
             let plan = try await api.run(["plan", "-f", path])
             #expect(plan.status == 2, "\(plan.stdout)\n\(plan.stderr)")
-            #expect(plan.stdout.contains("Cannot place 1 instance:"))
+            #expect(plan.stdout.contains("1 instance would be unplaced:"))
             #expect(plan.stdout.contains("0/1 machines fit web@1: 1 memory exhausted (needs 3Gi"))
             #expect(try await api.store.range(.prefix(Bytes(utf8: api.layout.stacks))).kvs.isEmpty)
         }

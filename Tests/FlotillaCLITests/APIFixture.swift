@@ -66,12 +66,27 @@ struct APIFixture: Sendable {
     }
 
     /// Waits until the stack is stored, then assigns `instance` to m1 as the controller
-    /// would; returns the fencing token.
+    /// would: the assignment and the stack's decision record in one transaction; returns the
+    /// fencing token.
     func assignWhenApplied(_ instance: String, stack: String) async throws -> Int64 {
         let (record, revision) = try await waitForStack(stack)
         let assignment = Assignment(instance: instance, stack: stack, machine: "m1", units: record.spec.units,
                                     specRevision: revision, fencingToken: 0, desired: record.desired)
-        return try await put(layout.assignment(machine: "m1", instance: instance), assignment)
+        let decision = DecisionRecord(stack: stack, specRevision: revision, placed: [instance: "m1"])
+        return try await store.txn(TxnRequest(success: [
+            .put(PutRequest(key: Bytes(utf8: layout.assignment(machine: "m1", instance: instance)), value: RecordCodec.encode(assignment))),
+            .put(PutRequest(key: Bytes(utf8: layout.decision(stack)), value: RecordCodec.encode(decision))),
+        ])).header.revision
+    }
+
+    /// Waits until the stack is stored, then publishes, as the controller would, that
+    /// `instance` is unplaced with `explanation` (other instances in `placed`).
+    func decideUnplaced(_ instance: String, stack: String, explanation: String, placed: [String: String] = [:]) async throws {
+        let (_, revision) = try await waitForStack(stack)
+        try await put(layout.decision(stack), DecisionRecord(
+            stack: stack, specRevision: revision, placed: placed,
+            unplaced: [instance: UnplacedInstance(machinesTotal: 1, reasons: [], explanation: explanation,
+                                                  since: Date().timeIntervalSince1970)]))
     }
 
     /// Writes a unit status of `instance/unit` on m1.

@@ -16,19 +16,25 @@ let webStack = """
 
 @Suite("apply against the API (real binary)")
 struct ApplyCommandTests {
-    @Test("apply waits until the unit runs, printing each change, and exits 0")
+    @Test("apply waits for the controller's decision, then until the unit runs, printing each change, and exits 0 as soon as the status is written (watch, not poll)")
     func runsThenExitsZero() async throws {
         try await APIFixture.with { api in
             let path = try api.file("web.yaml", webStack)
             async let result = api.run(["apply", "-f", path, "--timeout", "60"])
+            _ = try await api.waitForStack("web")
+            try await Task.sleep(for: .milliseconds(400))
             let token = try await api.assignWhenApplied("web@1", stack: "web")
             try await Task.sleep(for: .milliseconds(400))
             try await api.status("web@1", "main", .starting, token: token)
             try await Task.sleep(for: .milliseconds(400))
             try await api.status("web@1", "main", .running, token: token)
+            let written = ContinuousClock.now
             let finished = try await result
+            // The waiter's long-poll answers when the status is written; it has no timer of its own.
+            #expect(ContinuousClock.now - written < .seconds(5))
             #expect(finished.status == 0, "\(finished.stdout)\n\(finished.stderr)")
             #expect(finished.stdout.contains("applied web at revision"))
+            #expect(finished.stdout.contains("web: waiting for the controller to decide about spec revision"))
             #expect(finished.stdout.contains("web@1 on m1: "))
             #expect(finished.stdout.contains("→ running"))
             #expect(finished.stdout.contains("all 1 instance running: web@1 on m1"))
@@ -68,17 +74,17 @@ struct ApplyCommandTests {
         }
     }
 
-    @Test("an instance that cannot be placed ends apply with exit 2 and the reason")
+    @Test("an unplaced instance in the controller's decision ends apply with exit 2 and the controller's reason")
     func unplacedExitsTwo() async throws {
         try await APIFixture.with { api in
             let path = try api.file("web.yaml", webStack)
             async let result = api.run(["apply", "-f", path, "--timeout", "60"])
-            _ = try await api.waitForStack("web")
-            try await api.put(api.layout.pending("web@1"), PendingRecord(
-                instance: "web@1", stack: "web", reason: "0/1 machines fit web@1: 1 memory exhausted (needs 64Mi, most free 0)", at: 0))
+            try await api.decideUnplaced("web@1", stack: "web",
+                                         explanation: "0/1 machines fit web@1: 1 memory exhausted (needs 64Mi, most free 0)")
             let finished = try await result
             #expect(finished.status == 2, "\(finished.stdout)\n\(finished.stderr)")
-            #expect(finished.stderr.contains("cannot place 1 instance:"))
+            #expect(finished.stdout.contains("web@1: unplaced"))
+            #expect(finished.stderr.contains("1 instance unplaced:"))
             #expect(finished.stderr.contains("web@1: 0/1 machines fit web@1: 1 memory exhausted"))
         }
     }
@@ -101,8 +107,9 @@ struct ApplyCommandTests {
             let path = try api.file("web.yaml", webStack)
             let finished = try await api.run(["apply", "-f", path, "--timeout", "2"])
             #expect(finished.status == 1, "\(finished.stdout)\n\(finished.stderr)")
-            #expect(finished.stderr.contains("timed out after 2s; 1 of 1 instance is not running yet"))
-            #expect(finished.stderr.contains("web@1: scheduling (no controller leads the cluster"))
+            #expect(finished.stderr.contains("timed out after 2s; the controller has not decided about web yet"))
+            #expect(finished.stderr.contains("web: waiting for the controller"))
+            #expect(finished.stderr.contains("(no controller leads the cluster"))
         }
     }
 

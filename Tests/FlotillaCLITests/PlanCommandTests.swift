@@ -22,7 +22,7 @@ struct PlanCommandTests {
     @Test func unplaceableExitsTwoWithReasons() throws {
         let result = try FlotillaBinary.run(["plan", "big.yaml", "--machines", "machines.yaml"])
         #expect(result.status == 2)
-        #expect(result.stdout.contains("Cannot place 1 instance:"))
+        #expect(result.stdout.contains("1 instance would be unplaced:"))
         #expect(result.stdout.contains("0/3 machines fit big@1: 2 metadata disk=ssd not matched, 1 memory exhausted (needs 64Gi, most free 8Gi)"), "\(result.stdout)")
     }
 

@@ -43,7 +43,7 @@ struct ControllerStoreTests {
                                            value: RecordCodec.encode(stackRecord("web", count: 2))))
         let controller = Controller(store: store, layout: layout, machineID: "m1",
                                     settings: .init(debounce: .milliseconds(5), resync: .milliseconds(500)))
-        let task = Task { await controller.run() }
+        let task = Task { try await controller.run() }
         defer { task.cancel() }
         #expect(try await eventually(10) { try await assignments(store).count == 2 })
         let before = try await assignments(store)
@@ -57,7 +57,44 @@ struct ControllerStoreTests {
             .map { try RecordCodec.decode(EventRecord.self, from: $0.value, key: $0.key.utf8String) }
         #expect(events.contains { $0.kind == "moved" && $0.instance == "web@1" && $0.message.contains("down") })
         task.cancel()
-        await task.value
+        try? await task.value
+    }
+
+    @Test("the leader publishes each stack's decision in the transaction that writes its assignments: placed, unplaced and why")
+    func decisionRecord() async throws {
+        let store = InMemoryStore()
+        for id in ["m1", "m2"] { _ = try await register(store, id) }
+        _ = try await store.put(PutRequest(key: Bytes(utf8: layout.stack("web")),
+                                           value: RecordCodec.encode(stackRecord("web", count: 3))))
+        let specRevision = try await store.range(RangeRequest(key: Bytes(utf8: layout.stack("web")))).kvs[0].modRevision
+        let controller = Controller(store: store, layout: layout, machineID: "m1",
+                                    settings: .init(debounce: .milliseconds(5), resync: .milliseconds(200)))
+        let task = Task { try await controller.run() }
+        defer { task.cancel() }
+        let key = Bytes(utf8: layout.decision("web"))
+        #expect(try await eventually(10) { try await !store.range(RangeRequest(key: key)).kvs.isEmpty })
+        let kv = try #require(try await store.range(RangeRequest(key: key)).kvs.first)
+        let record = try RecordCodec.decode(DecisionRecord.self, from: kv.value, key: layout.decision("web"))
+        #expect(record.specRevision == specRevision)
+        #expect(record.wanted == ["web@1", "web@2", "web@3"])
+        #expect(record.placed.count == 2 && Set(record.placed.values) == ["m1", "m2"])
+        let (name, why) = try #require(record.unplaced.first)
+        #expect(record.unplaced.count == 1 && record.placed[name] == nil)
+        #expect(why.machinesTotal == 2 && why.reasons.map(\.machines) == [2] && why.reasons[0].reason.contains("web"))
+        #expect(why.explanation.hasPrefix("0/2 machines fit \(name)"))
+        // Same transaction: the record and every assignment it lists carry one mod revision.
+        let assigned = try await store.range(.prefix(Bytes(utf8: layout.assignments))).kvs
+        #expect(assigned.count == 2 && assigned.allSatisfy { $0.modRevision == kv.modRevision })
+        // Stored with sorted keys and a schema version, like every record.
+        #expect(kv.value.utf8String.hasPrefix(#"{"placed":{"#) && kv.value.utf8String.contains(#""schema":1"#))
+        // Passes that decide the same do not rewrite it; destroying the stack deletes it.
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(try await store.range(RangeRequest(key: key)).kvs.first?.modRevision == kv.modRevision)
+        _ = try await store.deleteRange(DeleteRangeRequest(key: Bytes(utf8: layout.stack("web"))))
+        #expect(try await eventually(10) { try await store.range(RangeRequest(key: key)).kvs.isEmpty })
+        #expect(try await assignments(store).isEmpty)
+        task.cancel()
+        try? await task.value
     }
 
     @Test("a deposed leader cannot write")

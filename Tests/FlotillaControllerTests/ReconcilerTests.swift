@@ -10,8 +10,8 @@ func applying(_ decision: Decision, to state: ClusterState, revision: Int64) -> 
         case .assign(let a): next.assignments[a.instance] = .init(assignment: a, revision: revision)
         case .unassign(let machine, let instance):
             if next.assignments[instance]?.assignment.machine == machine { next.assignments[instance] = nil }
-        case .pending(let p): next.pendings[p.instance] = p
-        case .clearPending(let instance): next.pendings[instance] = nil
+        case .decide(let record): next.decisions[record.stack] = record
+        case .forget(let stack): next.decisions[stack] = nil
         }
     }
     next.revision = revision
@@ -68,20 +68,38 @@ struct ReconcilerTests {
         #expect(decision.events.contains { $0.kind == "moved" && $0.message.contains("is down") })
     }
 
-    @Test("an unplaceable instance gets a pending record with the reason, written once")
-    func unplaceable() {
+    @Test("an unplaced instance is in the stack's decision record with its reasons, written once; placing it rewrites the record")
+    func unplaced() throws {
         var state = ClusterState(machines: ["m1"].map { machineRecord($0, memory: 1 << 30) },
                                  stacks: ["db": .init(record: stackRecord("db", count: 1, memory: 4 << 30), revision: 3)], revision: 3)
         let decision = Reconciler.reconcile(state, options: options)
         #expect(decision.unplaced["db@1"]?.contains("memory exhausted (needs 4Gi") == true)
-        #expect(decision.writes.contains { if case .pending(let p) = $0 { p.instance == "db@1" } else { false } })
+        let records = decision.writes.compactMap { if case .decide(let r) = $0 { r } else { nil } }
+        let record = try #require(records.first)
+        #expect(records.count == 1 && record.stack == "db" && record.specRevision == 3 && record.placed.isEmpty)
+        let why = try #require(record.unplaced["db@1"])
+        #expect(why.machinesTotal == 1 && why.since == 1000)
+        #expect(why.reasons.count == 1 && why.reasons[0].machines == 1 && why.reasons[0].reason.contains("memory exhausted"))
         #expect(decision.events.contains { $0.kind == "unplaced" })
         state = applying(decision, to: state, revision: 4)
-        #expect(Reconciler.reconcile(state, options: options).writes.isEmpty)
+        let later = Reconciler.Options(leader: "m1", now: 2000)
+        #expect(Reconciler.reconcile(state, options: later).writes.isEmpty)
         state.machines.append(machineRecord("big", memory: 16 << 30))
-        let placed = Reconciler.reconcile(state, options: options)
-        #expect(placed.writes.contains(.clearPending(instance: "db@1")))
+        let placed = Reconciler.reconcile(state, options: later)
         #expect(placed.writes.contains { if case .assign(let a) = $0 { a.machine == "big" } else { false } })
+        #expect(placed.writes.last == .decide(DecisionRecord(stack: "db", specRevision: 3, placed: ["db@1": "big"])))
+    }
+
+    @Test("records follow the configured key layout: additions are ordered by the layout's keys")
+    func configuredLayout() {
+        let state = ClusterState(machines: ["m1", "m2"].map { machineRecord($0) },
+                                 stacks: ["web": .init(record: stackRecord("web", count: 2), revision: 2)], revision: 2)
+        let custom = Reconciler.Options(leader: "m1", now: 1000, layout: StoreLayout(prefix: "/other/"))
+        let decision = Reconciler.reconcile(state, options: custom)
+        let keys = decision.writes.map { $0.key(in: custom.layout) }
+        #expect(keys.allSatisfy { $0.hasPrefix("/other/") })
+        #expect(keys.last == "/other/decisions/web")
+        #expect(Array(keys.dropLast()) == keys.dropLast().sorted())
     }
 
     @Test("desired state loaded keeps the placement and tells the agent to stop; removing the stack unassigns")
@@ -91,13 +109,13 @@ struct ReconcilerTests {
         state = applying(Reconciler.reconcile(state, options: options), to: state, revision: 3)
         state.stacks["web"] = .init(record: stackRecord("web", count: 1, desired: .loaded), revision: 4)
         let loaded = Reconciler.reconcile(state, options: options)
-        #expect(loaded.writes.count == 1)
+        #expect(loaded.writes.count == 2 && loaded.writes.last == .decide(DecisionRecord(stack: "web", specRevision: 4, placed: ["web@1": "m1"])))
         guard case .assign(let a) = loaded.writes.first else { Issue.record("expected an assignment update"); return }
         #expect(a.desired == .loaded && a.machine == "m1" && a.specRevision == 4)
         state = applying(loaded, to: state, revision: 5)
         state.stacks["web"] = nil
         let destroyed = Reconciler.reconcile(state, options: options)
-        #expect(destroyed.writes == [.unassign(machine: "m1", instance: "web@1")])
+        #expect(destroyed.writes == [.unassign(machine: "m1", instance: "web@1"), .forget(stack: "web")])
     }
 
     @Test("an exclusive instance whose machine died and fits nowhere is unassigned and reported")

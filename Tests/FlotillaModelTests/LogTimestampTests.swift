@@ -15,3 +15,14 @@ import Testing
         #expect(LogTimestamp.string(date) == ISO8601DateFormatter().string(from: date))
     }
 }
+
+@Suite struct LogTimestampFractionTests {
+    @Test("fraction digits are truncated, zero-padded and capped at 6")
+    func fractions() {
+        let date = Date(timeIntervalSince1970: 1_765_051_200.0625)
+        #expect(LogTimestamp.string(date) == "2025-12-06T20:00:00Z")
+        #expect(LogTimestamp.string(date, fractionDigits: 3) == "2025-12-06T20:00:00.062Z")
+        #expect(LogTimestamp.string(date, fractionDigits: 9) == "2025-12-06T20:00:00.062500Z")
+        #expect(LogTimestamp.string(Date(timeIntervalSince1970: 0), fractionDigits: 3) == "1970-01-01T00:00:00.000Z")
+    }
+}

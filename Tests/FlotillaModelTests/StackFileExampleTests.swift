@@ -36,7 +36,7 @@ struct StackFileExampleTests {
 
     @Test func mysqlUnit() throws {
         let mysql = try #require(result.stacks.first?.units.first)
-        #expect(mysql.execStart == [ExecCommand(arguments: ["/usr/sbin/mysqld", "--datadir=/var/lib/mysql"])])
+        #expect(mysql.execStart == [ExecCommand(arguments: ["/usr/sbin/mysqld", "--datadir=/var/lib/mysql"], verbatim: true)])
         #expect(mysql.resources == Resources(cpu: 500, memory: 512 << 20, disk: 10 << 30, ports: [3306]))
         #expect(mysql.restart == .always)
         #expect(mysql.restartSec == 5)
@@ -55,7 +55,7 @@ struct StackFileExampleTests {
     @Test func apacheAndBackupUnits() throws {
         let units = try #require(result.stacks.first?.units)
         let apache = units[1], backup = units[2]
-        #expect(apache.execStart == [ExecCommand(arguments: ["/usr/sbin/apache2ctl", "-D", "FOREGROUND"])])
+        #expect(apache.execStart == [ExecCommand(arguments: ["/usr/sbin/apache2ctl", "-D", "FOREGROUND"], verbatim: true)])
         #expect(apache.after == ["mysql"])
         #expect(apache.restart == .onFailure)
         #expect(apache.health == .http(port: 80, path: "/healthz", intervalSec: 5, timeoutSec: 1))

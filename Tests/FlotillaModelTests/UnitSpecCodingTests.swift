@@ -24,7 +24,7 @@ struct UnitSpecCodingTests {
         spec.type = .oneshot
         spec.execStartPre = [ExecCommand(arguments: ["/bin/true"], ignoreFailure: true)]
         spec.execStart = [ExecCommand(arguments: ["/usr/bin/db", "--port", "5432"])]
-        spec.execStartPost = [ExecCommand(arguments: ["/bin/echo", "up"])]
+        spec.execStartPost = [ExecCommand(arguments: ["/bin/echo", "up"], verbatim: true)]
         spec.execStop = [ExecCommand(arguments: ["/bin/kill", "$MAINPID"])]
         spec.execStopPost = [ExecCommand(arguments: ["/bin/rm", "-f", "/run/db.pid"], ignoreFailure: true)]
         spec.restart = .onFailure

@@ -23,6 +23,16 @@ extension APIClient {
         try await send("GET", "/v1/status", query: stack.map { [URLQueryItem(name: "stack", value: $0)] } ?? [], as: StatusReport.self)
     }
 
+    /// `GET /v1/status?after=REVISION&wait=SECONDS`: a long-poll that answers once a stack,
+    /// decision record, assignment or unit status changed after `revision` (the revision of
+    /// the previous report), or after `wait` seconds (kept below the client's timeout).
+    public func status(stack: String? = nil, after revision: Int64, wait: Double = 20) async throws -> StatusReport {
+        var query = [URLQueryItem(name: "after", value: String(revision)),
+                     URLQueryItem(name: "wait", value: String(max(0, min(wait, timeout - 5))))]
+        if let stack { query.append(URLQueryItem(name: "stack", value: stack)) }
+        return try await send("GET", "/v1/status", query: query, as: StatusReport.self)
+    }
+
     /// `GET /v1/machines`.
     public func machines() async throws -> MachinesReport {
         try await send("GET", "/v1/machines", as: MachinesReport.self)
@@ -43,9 +53,22 @@ extension APIClient {
                        headers: forwarded ? Self.forwardHeaders : [:], as: LogChunk.self)
     }
 
+    /// `GET /v1/logs/{instance}/{unit}?offset=O&wait=S`: the lines written since `offset`;
+    /// when there are none yet, the agent answers as soon as one is written, or after `wait`
+    /// seconds with none (kept below the client's timeout). What `logs -f` repeats.
+    public func logs(instance: String, unit: String, offset: Int64, wait: Double) async throws -> LogChunk {
+        try await logs(instance: instance, unit: unit, offset: offset, wait: wait, forwarded: false)
+    }
+
     func logs(instance: String, unit: String, offset: Int64, forwarded: Bool) async throws -> LogChunk {
-        try await send("GET", Self.logsPath(instance, unit), query: [URLQueryItem(name: "offset", value: String(offset))],
-                       headers: forwarded ? Self.forwardHeaders : [:], as: LogChunk.self)
+        try await logs(instance: instance, unit: unit, offset: offset, wait: nil, forwarded: forwarded)
+    }
+
+    func logs(instance: String, unit: String, offset: Int64, wait: Double?, forwarded: Bool) async throws -> LogChunk {
+        var query = [URLQueryItem(name: "offset", value: String(offset))]
+        if let wait { query.append(URLQueryItem(name: "wait", value: String(max(0, min(wait, timeout - 5))))) }
+        return try await send("GET", Self.logsPath(instance, unit), query: query,
+                              headers: forwarded ? Self.forwardHeaders : [:], as: LogChunk.self)
     }
 
     /// `POST /v1/stacks/{name}/start`: desired `launched`.
@@ -71,6 +94,16 @@ extension APIClient {
     /// `GET /v1/events?after=KEY&limit=N`: events after `after` (a key from an earlier page).
     public func events(after: String? = nil, limit: Int = 100) async throws -> EventsPage {
         var query = [URLQueryItem(name: "limit", value: String(limit))]
+        if let after { query.append(URLQueryItem(name: "after", value: after)) }
+        return try await send("GET", "/v1/events", query: query, as: EventsPage.self)
+    }
+
+    /// `GET /v1/events?after=KEY&limit=N&wait=SECONDS`: as ``events(after:limit:)``, but when
+    /// nothing follows `after` yet the API answers as soon as an event is written (a store
+    /// watch), or after `wait` seconds with none. What `events -f` repeats.
+    public func events(after: String?, limit: Int = 100, wait: Double) async throws -> EventsPage {
+        var query = [URLQueryItem(name: "limit", value: String(limit)),
+                     URLQueryItem(name: "wait", value: String(max(0, min(wait, timeout - 5))))]
         if let after { query.append(URLQueryItem(name: "after", value: after)) }
         return try await send("GET", "/v1/events", query: query, as: EventsPage.self)
     }

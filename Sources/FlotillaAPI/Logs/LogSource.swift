@@ -11,4 +11,8 @@ public protocol LogSource: Sendable {
     /// of them. When the file was rotated (it is now shorter than `offset`), the rest of the
     /// rotated copy comes first, then the new file from its start.
     func read(instance: String, unit: String, from offset: Int64) async throws -> LogChunk
+    /// As ``read(instance:unit:from:)``, but when no complete line is there yet, waits for one
+    /// to be written (a file-change wakeup, not a poll) for at most `limit`, then answers with
+    /// what is there, possibly nothing. Ends early when the task is cancelled.
+    func follow(instance: String, unit: String, from offset: Int64, waitingUpTo limit: Duration) async throws -> LogChunk
 }

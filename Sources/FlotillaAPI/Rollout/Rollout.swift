@@ -1,44 +1,49 @@
 import FlotillaModel
 
 /// How far the instances of an apply (or a start) have come, judged from status reports.
-/// Pure: the CLI polls `GET /v1/status` and feeds every report to ``evaluate(_:)``.
+/// Pure: the CLI long-polls `GET /v1/status?after=REVISION` and feeds every report to
+/// ``evaluate(_:)``.
 ///
-/// Only records about the applied spec count: an assignment made from an older spec
-/// revision, a unit status from an older assignment (lower fencing token) and a placement
-/// failure recorded before the apply are ignored.
+/// Which instances a stack has is the controller's published decision: until the decision
+/// about the applied spec revision is in (``StackSummary/decidedRevision``), the stack is
+/// "waiting for the controller" and the rollout cannot end. After that only records about
+/// the applied spec count: an assignment made from an older spec revision and a unit status
+/// from an older assignment (lower fencing token) are ignored.
 public struct Rollout: Sendable {
     /// Stacks applied.
     public let stacks: Set<String>
     /// Store revision of the apply (the stacks' spec revision).
     public let revision: Int64
-    /// Instances the apply expected (more may appear, e.g. a global stack on a new machine).
-    public let instances: [String]
     /// A unit restarting this many times counts as failed (crash loop).
     public let crashLoopRestarts: Int
 
     /// A rollout of `stacks` applied at `revision`.
-    public init(stacks: Set<String>, revision: Int64, instances: [String] = [], crashLoopRestarts: Int = 3) {
-        self.stacks = stacks; self.revision = revision; self.instances = instances; self.crashLoopRestarts = crashLoopRestarts
+    public init(stacks: Set<String>, revision: Int64, crashLoopRestarts: Int = 3) {
+        self.stacks = stacks; self.revision = revision; self.crashLoopRestarts = crashLoopRestarts
     }
 
-    /// Where every instance is, and whether the rollout is over.
-    public func evaluate(_ report: StatusReport) -> RolloutState {
-        let relevant = report.instances.filter { stacks.contains($0.stack) && $0.expected }
-        var byName = Dictionary(relevant.map { ($0.instance, $0) }, uniquingKeysWith: { first, _ in first })
-        for name in instances where byName[name] == nil {
-            byName[name] = report.instances.first { $0.instance == name }
-        }
-        return RolloutState(instances: byName.keys.sorted().map { progress(of: byName[$0]!) })
+    /// Where every instance is, which stacks still wait for the controller, and whether the
+    /// rollout is over. A stack missing from the report (destroyed meanwhile) has nothing to wait for.
+    ///
+    /// `settled` says whether a unit without a health check that reports `running` has
+    /// stayed up long enough to count (a unit that crashes right after it starts reports
+    /// `running` for a moment, and a waiter that sees every change would otherwise call the
+    /// rollout ready); until then it is `starting`. The default counts it at once.
+    public func evaluate(_ report: StatusReport,
+                         settled: (InstanceReport, UnitReport) -> Bool = { _, _ in true }) -> RolloutState {
+        let undecided = report.stacks.filter { stacks.contains($0.name) && ($0.decidedRevision ?? -1) < revision }
+            .map(\.name).sorted()
+        let relevant = report.instances.filter { stacks.contains($0.stack) && $0.expected && !undecided.contains($0.stack) }
+        return RolloutState(instances: relevant.map { progress(of: $0, settled: settled) }, undecided: undecided)
     }
 
-    private func progress(of report: InstanceReport) -> InstanceProgress {
+    private func progress(of report: InstanceReport, settled: (InstanceReport, UnitReport) -> Bool) -> InstanceProgress {
         var progress = InstanceProgress(instance: report.instance, stack: report.stack, machine: nil, phase: .scheduling)
-        let freshPending = report.pending.flatMap { $0.revision > revision ? $0 : nil }
         guard report.placement == .placed || report.placement == .leaving, let specRevision = report.specRevision,
               specRevision >= revision else {
-            if let freshPending {
+            if report.placement == .unplaced, let unplaced = report.unplaced {
                 progress.phase = .unplaced
-                progress.reason = freshPending.reason
+                progress.reason = unplaced.reason
             }
             return progress
         }
@@ -49,7 +54,8 @@ public struct Rollout: Sendable {
         }
         var phases: [InstanceProgress.Phase] = []
         for unit in report.units {
-            let phase = self.phase(of: unit)
+            var phase = self.phase(of: unit)
+            if phase == .running, unit.status?.state == .running, !unit.hasHealthCheck, !settled(report, unit) { phase = .starting }
             if phase == .failed, let status = unit.status { progress.failedUnits.append(status) }
             phases.append(phase)
         }
@@ -85,21 +91,28 @@ public struct RolloutState: Sendable, Hashable {
         case ready
         /// A unit failed to start or is crash-looping.
         case unitFailed
-        /// An instance cannot be placed.
+        /// An instance is unplaced.
         case unplaced
     }
 
-    /// Every instance of the applied stacks, by name.
+    /// Every instance the controller decided for the applied stacks, by name.
     public var instances: [InstanceProgress]
+    /// Applied stacks the controller has not published a decision about yet (for the applied
+    /// spec revision), sorted: "waiting for the controller".
+    public var undecided: [String]
 
     /// Creates a state.
-    public init(instances: [InstanceProgress]) { self.instances = instances }
+    public init(instances: [InstanceProgress], undecided: [String] = []) {
+        self.instances = instances
+        self.undecided = undecided
+    }
 
-    /// The outcome once decided: a failed unit first, then placement failures, then ready.
+    /// The outcome once decided: a failed unit first, then unplaced instances, then ready
+    /// (which needs the controller's decision about every stack).
     public var outcome: Outcome? {
         if instances.contains(where: { $0.phase == .failed }) { return .unitFailed }
         if instances.contains(where: { $0.phase == .unplaced }) { return .unplaced }
-        if instances.allSatisfy({ $0.phase == .running || $0.phase == .loaded }) { return .ready }
+        if undecided.isEmpty, instances.allSatisfy({ $0.phase == .running || $0.phase == .loaded }) { return .ready }
         return nil
     }
 }
@@ -108,7 +121,7 @@ public struct RolloutState: Sendable, Hashable {
 public struct InstanceProgress: Sendable, Hashable {
     /// The phases, from least to most advanced (failed and unplaced are ends of their own).
     public enum Phase: String, Sendable, Hashable, Codable {
-        case failed, unplaced = "cannot be placed", scheduling, assigned, waiting, stopping, starting, restarting
+        case failed, unplaced, scheduling, assigned, waiting, stopping, starting, restarting
         case unhealthy, checkingHealth = "checking health", loaded, running
 
         /// Order when an instance's units are in different phases: the lowest shows.
@@ -138,7 +151,7 @@ public struct InstanceProgress: Sendable, Hashable {
     public var machine: String?
     /// Where it is.
     public var phase: Phase
-    /// Why it cannot be placed.
+    /// Why it is unplaced.
     public var reason: String?
     /// Units that failed, as last reported.
     public var failedUnits: [UnitStatus] = []

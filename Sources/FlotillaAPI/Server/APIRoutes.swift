@@ -21,7 +21,7 @@ struct APIRoutes: Sendable {
         v1.post("apply") { request, _ in try await answer { try await apply(body(request, ApplyRequest.self)) } }
         v1.post("plan") { request, _ in try await answer { try await plan(body(request, PlanRequest.self)) } }
         v1.get("status") { request, _ in
-            try await answer { try await status(stack: query(request)["stack"]) }
+            try await answer { let parameters = query(request); return try await status(stack: parameters["stack"], query: parameters) }
         }
         v1.get("machines") { _, _ in try await answer { try await machines() } }
         v1.get("logs/:instance/:unit") { request, context in

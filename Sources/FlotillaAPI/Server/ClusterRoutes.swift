@@ -50,8 +50,22 @@ extension APIRoutes {
         })
     }
 
-    /// `GET /v1/events?after=KEY&limit=N` (or `?last=N` for the newest N): events in key order.
+    /// `GET /v1/events?after=KEY&limit=N[&wait=SECONDS]` (or `?last=N` for the newest N):
+    /// events in key order. With `wait`, a long-poll for `events -f`: when no event follows
+    /// `after` yet, the answer waits (a store watch) until one is written or the time is up.
     func events(query: [String: String]) async throws -> EventsPage {
+        guard let text = query["wait"] else { return try await eventsPage(query: query) }
+        guard query["last"] == nil, let seconds = Double(text), seconds >= 0 else {
+            throw APIError.badRequest("wait=S follows events after a key: give after=KEY (or nothing) and a number of seconds, got wait='\(text)'")
+        }
+        let page = try await eventsPage(query: query)
+        guard page.events.isEmpty else { return page }
+        let limit = min(Self.maxStatusWait, .milliseconds(Int64(min(seconds, 3600) * 1000)))
+        guard await StoreChange(store: store).wait(prefixes: [layout.events], after: page.revision, limit: limit) else { return page }
+        return try await eventsPage(query: query)
+    }
+
+    private func eventsPage(query: [String: String]) async throws -> EventsPage {
         let prefix = Bytes(utf8: layout.events)
         let end = KeyRange.prefixEnd(prefix)
         if let last = query["last"] {

@@ -2,8 +2,11 @@ import FlotillaModel
 import FlotillaStore
 
 extension APIRoutes {
-    /// `GET /v1/logs/{instance}/{unit}?last=N` or `?offset=O`: the unit's journal, read here
-    /// when this machine runs the instance, else fetched from the agent that does.
+    /// `GET /v1/logs/{instance}/{unit}?last=N`, `?offset=O` or `?offset=O&wait=S`: the unit's
+    /// journal, read here when this machine runs the instance, else fetched from the agent
+    /// that does. With `wait` (seconds, at most ``maxLogWait``), a long-poll for `logs -f`:
+    /// when no complete line follows `offset` yet, the answer waits until one is written
+    /// (the journal file's inotify wakeup) or the time is up.
     func logs(instance: String, unit: String, query: [String: String], forwarded: Bool) async throws -> LogChunk {
         let request = try LogRequest(query)
         let assignment = try await findAssignment(instance)
@@ -18,7 +21,9 @@ extension APIRoutes {
             var chunk: LogChunk
             switch request {
             case .last(let count): chunk = try await logs.lines(instance: instance, unit: unit, last: count)
-            case .offset(let offset): chunk = try await logs.read(instance: instance, unit: unit, from: offset)
+            case .offset(let offset, nil): chunk = try await logs.read(instance: instance, unit: unit, from: offset)
+            case .offset(let offset, let wait?):
+                chunk = try await logs.follow(instance: instance, unit: unit, from: offset, waitingUpTo: wait)
             }
             chunk.machine = machineID
             return chunk
@@ -35,7 +40,9 @@ extension APIRoutes {
             let client = try APIClient(endpoint: owner.apiURL)
             switch request {
             case .last(let count): return try await client.logs(instance: instance, unit: unit, last: count, forwarded: true)
-            case .offset(let offset): return try await client.logs(instance: instance, unit: unit, offset: offset, forwarded: true)
+            case .offset(let offset, let wait):
+                return try await client.logs(instance: instance, unit: unit, offset: offset, wait: wait.map(Self.seconds),
+                                             forwarded: true)
             }
         } catch let error as APIClientError {
             if case .rejected(let status, let message, _, _) = error { throw APIError(.init(code: status), message) }
@@ -54,12 +61,30 @@ extension APIRoutes {
     }
 }
 
-/// `?last=N` (default 100) or `?offset=O`.
+extension APIRoutes {
+    /// Longest a logs long-poll holds the request (the client's own timeout is longer).
+    static let maxLogWait: Duration = .seconds(25)
+
+    static func seconds(_ duration: Duration) -> Double {
+        let (seconds, attoseconds) = duration.components
+        return Double(seconds) + Double(attoseconds) * 1e-18
+    }
+}
+
+/// `?last=N` (default 100), `?offset=O`, or `?offset=O&wait=S` (wait for lines up to S seconds).
 enum LogRequest {
     case last(Int)
-    case offset(Int64)
+    case offset(Int64, wait: Duration?)
 
     init(_ query: [String: String]) throws {
+        var wait: Duration?
+        if let text = query["wait"] {
+            guard query["offset"] != nil else { throw APIError.badRequest("wait=S follows from an offset; give offset=O too (a previous answer's nextOffset)") }
+            guard let seconds = Double(text), seconds >= 0 else {
+                throw APIError.badRequest("wait must be a number of seconds (0 or more), got '\(text)'")
+            }
+            wait = min(APIRoutes.maxLogWait, .milliseconds(Int64(min(seconds, 3600) * 1000)))
+        }
         switch (query["last"], query["offset"]) {
         case (.some, .some):
             throw APIError.badRequest("give either last=N or offset=O, not both")
@@ -72,7 +97,7 @@ enum LogRequest {
             guard let offset = Int64(text), offset >= 0 else {
                 throw APIError.badRequest("offset must be a byte offset (0 or more) from a previous answer's nextOffset, got '\(text)'")
             }
-            self = .offset(offset)
+            self = .offset(offset, wait: wait)
         case (nil, nil):
             self = .last(100)
         }

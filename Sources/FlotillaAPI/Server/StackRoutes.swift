@@ -25,20 +25,13 @@ extension APIRoutes {
         throw APIError(.conflict, "stack '\(name)' kept changing while its desired state was being set; try again")
     }
 
-    /// `DELETE /v1/stacks/{name}`: removes the stack and its placement failures; the
-    /// controller then stops and unassigns its instances.
+    /// `DELETE /v1/stacks/{name}`: removes the stack; the controller then stops and
+    /// unassigns its instances and deletes its decision record.
     func destroy(_ name: String) async throws -> StackChange {
         let (record, revision) = try await readStack(name)
         let key = Bytes(utf8: layout.stack(name))
-        var operations: [RequestOp] = [.deleteRange(DeleteRangeRequest(key: key))]
-        let pendings = try await store.range(.prefix(Bytes(utf8: layout.pendings)))
-        for kv in pendings.kvs {
-            guard let pending = try? RecordCodec.decode(PendingRecord.self, from: kv.value, key: kv.key.utf8String),
-                  pending.stack == name else { continue }
-            operations.append(.deleteRange(DeleteRangeRequest(key: kv.key)))
-        }
         let response = try await store.txn(TxnRequest(
-            compare: [Compare(key: key, .modRevision(revision), .equal)], success: Array(operations.prefix(StoreLimits.maxTxnOps))))
+            compare: [Compare(key: key, .modRevision(revision), .equal)], success: [.deleteRange(DeleteRangeRequest(key: key))]))
         guard response.succeeded else {
             throw APIError(.conflict, "stack '\(name)' changed while it was being destroyed; look at flotilla status \(name) and try again")
         }

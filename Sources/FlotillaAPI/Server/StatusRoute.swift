@@ -1,82 +1,88 @@
-import FlotillaController
 import FlotillaModel
 import FlotillaStore
 
 extension APIRoutes {
-    /// `GET /v1/status[?stack=NAME]`: stacks, and per instance its placement, its machine and
-    /// its units' reported states, with the reason for instances that cannot be placed.
-    func status(stack filter: String?) async throws -> StatusReport {
-        let state = try await ClusterReader(store: store, layout: layout).read()
-        let (pendings, statuses) = try await readPendingsAndStatuses()
-        if let filter, state.stacks[filter] == nil,
-           !state.assignments.values.contains(where: { $0.assignment.stack == filter }) {
-            throw APIError.notFound(unknownStack(filter, known: Array(state.stacks.keys)))
-        }
-        let expected = ExpectedInstances(state: state, machineID: machineID)
-        let wanted = { (stack: String) in filter == nil || filter == stack }
-        let stacks = state.stacks.values.filter { wanted($0.record.spec.name) }.sorted { $0.record.spec.name < $1.record.spec.name }
-            .map { stored in
-                StackSummary(name: stored.record.spec.name, desired: stored.record.desired, revision: stored.revision,
-                             scale: stored.record.spec.scale,
-                             expected: expected.stackOf.values.filter { $0 == stored.record.spec.name }.count,
-                             isUnitFile: stored.record.unitFileText != nil)
+    /// Longest a status long-poll holds the request (the client's own timeout is longer).
+    static let maxStatusWait: Duration = .seconds(25)
+
+    /// `GET /v1/status[?stack=NAME][&after=REVISION[&wait=SECONDS]]`: stacks, and per instance
+    /// its placement, its machine and its units' reported states, with the reason for unplaced
+    /// instances. Everything comes from the store as written: the controller's decision records
+    /// (`decisions/<stack>`), assignments and unit statuses; the API never plans here.
+    ///
+    /// With `after`, a long-poll: the answer waits until a stack, decision, assignment or
+    /// unit status changed after that revision, or `wait` seconds passed (default and most
+    /// ``maxStatusWait``). The `apply` waiter passes the revision of its last answer.
+    func status(stack filter: String?, query: [String: String]) async throws -> StatusReport {
+        if let text = query["after"] {
+            guard let after = Int64(text), after >= 0 else {
+                throw APIError.badRequest("after must be a store revision (0 or more) from a previous answer's revision, got '\(text)'")
             }
-        var names = Set(expected.stackOf.keys).union(state.assignments.keys).union(pendings.keys)
-        names = names.filter { name in
-            let stack = state.assignments[name]?.assignment.stack ?? pendings[name]?.record.stack ?? expected.stackOf[name]
-            return stack.map(wanted) ?? false
+            var limit = Self.maxStatusWait
+            if let text = query["wait"] {
+                guard let seconds = Double(text), seconds >= 0 else {
+                    throw APIError.badRequest("wait must be a number of seconds (0 or more), got '\(text)'")
+                }
+                limit = min(limit, .milliseconds(Int64(min(seconds, 3600) * 1000)))
+            }
+            _ = await StoreChange(store: store).wait(
+                prefixes: [layout.stacks, layout.decisions, layout.assignments, layout.statuses], after: after, limit: limit)
         }
-        let instances = names.sorted().map { name in
-            report(name, state: state, expected: expected, pending: pendings[name], statuses: statuses[name] ?? [:])
-        }
-        return StatusReport(revision: state.revision, stacks: stacks, instances: instances)
+        return try await status(stack: filter)
     }
 
-    private func report(_ name: String, state: ClusterState, expected: ExpectedInstances,
-                        pending: (record: PendingRecord, revision: Int64)?, statuses: [String: UnitStatus]) -> InstanceReport {
-        let stored = state.assignments[name]
-        let stack = stored?.assignment.stack ?? pending?.record.stack ?? expected.stackOf[name] ?? ""
-        let isExpected = expected.stackOf[name] != nil
-        var report = InstanceReport(instance: name, stack: stack, desired: state.stacks[stack]?.record.desired ?? .inactive,
+    /// The status report as the store holds it now.
+    func status(stack filter: String?) async throws -> StatusReport {
+        let read = try await StatusRead(store: store, layout: layout)
+        if let filter, read.stacks[filter] == nil,
+           !read.assignments.values.contains(where: { $0.assignment.stack == filter }) {
+            throw APIError.notFound(unknownStack(filter, known: Array(read.stacks.keys)))
+        }
+        let wanted = { (stack: String) in filter == nil || filter == stack }
+        let stacks = read.stacks.values.filter { wanted($0.record.spec.name) }.sorted { $0.record.spec.name < $1.record.spec.name }
+            .map { stored in
+                let decision = read.decisions[stored.record.spec.name]
+                return StackSummary(name: stored.record.spec.name, desired: stored.record.desired, revision: stored.revision,
+                                    scale: stored.record.spec.scale, expected: decision?.wanted.count ?? 0,
+                                    isUnitFile: stored.record.unitFileText != nil, decidedRevision: decision?.specRevision)
+            }
+        var names = Set(read.assignments.keys)
+        for (stack, decision) in read.decisions where read.stacks[stack] != nil {
+            names.formUnion(decision.placed.keys)
+            names.formUnion(decision.unplaced.keys)
+        }
+        let instances = names.compactMap { name -> InstanceReport? in
+            let stack = read.assignments[name]?.assignment.stack ?? read.stackOf(name)
+            guard let stack, wanted(stack) else { return nil }
+            return report(name, stack: stack, read: read)
+        }.sorted { $0.instance < $1.instance }
+        return StatusReport(revision: read.revision, stacks: stacks, instances: instances)
+    }
+
+    private func report(_ name: String, stack: String, read: StatusRead) -> InstanceReport {
+        let stored = read.assignments[name]
+        let decision = read.decisions[stack]
+        let unplaced = decision?.unplaced[name]
+        let isExpected = decision?.placed[name] != nil || unplaced != nil
+        var report = InstanceReport(instance: name, stack: stack, desired: read.stacks[stack]?.record.desired ?? .inactive,
                                     placement: .scheduling, expected: isExpected)
-        report.pending = pending.map { PendingInfo(reason: $0.record.reason, at: $0.record.at, revision: $0.revision) }
         if let stored {
             report.placement = isExpected ? .placed : .leaving
             report.machine = stored.assignment.machine
             report.specRevision = stored.assignment.specRevision
             report.fencingToken = stored.revision
+            let statuses = read.statuses[name] ?? [:]
             report.units = stored.assignment.units.map { unit in
                 let status = statuses[unit.name]
                 return UnitReport(name: unit.name, hasHealthCheck: unit.health != nil, isScheduled: unit.timer != nil,
                                   status: status, current: (status?.fencingToken ?? -1) >= stored.revision)
             }
-        } else if pending != nil {
+        } else if let unplaced, let decision {
             report.placement = .unplaced
+            report.unplaced = UnplacedInfo(reason: unplaced.explanation, reasons: unplaced.reasons,
+                                           since: unplaced.since, specRevision: decision.specRevision)
         }
         return report
-    }
-
-    /// Placement failures with their mod revisions, and unit statuses by instance and unit.
-    private func readPendingsAndStatuses() async throws
-        -> ([String: (record: PendingRecord, revision: Int64)], [String: [String: UnitStatus]]) {
-        let response = try await store.txn(TxnRequest(success: [
-            .range(.prefix(Bytes(utf8: layout.pendings))), .range(.prefix(Bytes(utf8: layout.statuses))),
-        ]))
-        guard response.responses.count == 2, case .range(let pendingRange) = response.responses[0],
-              case .range(let statusRange) = response.responses[1] else {
-            throw APIError(.internalServerError, "the store answered a two-range read with \(response.responses.count) results; check the store")
-        }
-        var pendings: [String: (record: PendingRecord, revision: Int64)] = [:]
-        for kv in pendingRange.kvs {
-            let record = try RecordCodec.decode(PendingRecord.self, from: kv.value, key: kv.key.utf8String)
-            pendings[record.instance] = (record, kv.modRevision)
-        }
-        var statuses: [String: [String: UnitStatus]] = [:]
-        for kv in statusRange.kvs {
-            let status = try RecordCodec.decode(UnitStatus.self, from: kv.value, key: kv.key.utf8String)
-            statuses[status.instance, default: [:]][status.unit] = status
-        }
-        return (pendings, statuses)
     }
 
     /// "no stack named X …" with the nearest known name.

@@ -37,14 +37,13 @@ public struct ApplyResponse: Sendable, Hashable, Codable {
     public var revision: Int64
     /// Names of the stacks written, in file order.
     public var stacks: [String]
-    /// The instances the cluster should now run for these stacks (sorted).
-    public var instances: [String]
     /// Warnings of the compilation (errors reject the request).
     public var warnings: [Diagnostic]
 
-    /// Creates a response.
-    public init(revision: Int64, stacks: [String], instances: [String], warnings: [Diagnostic] = []) {
-        self.revision = revision; self.stacks = stacks; self.instances = instances; self.warnings = warnings
+    /// Creates a response. Which instances the stacks get is the controller's decision, read
+    /// from `GET /v1/status` once it is published.
+    public init(revision: Int64, stacks: [String], warnings: [Diagnostic] = []) {
+        self.revision = revision; self.stacks = stacks; self.warnings = warnings
     }
 }
 
@@ -85,7 +84,7 @@ public struct PlanResponse: Sendable, Hashable, Codable {
         }
     }
 
-    /// An instance that cannot be placed, with the machines ruled out per reason.
+    /// An unplaced instance, with the machines ruled out per reason.
     public struct Failure: Sendable, Hashable, Codable {
         /// Instance name.
         public var instance: String
@@ -142,7 +141,7 @@ public struct PlanResponse: Sendable, Hashable, Codable {
     /// Every decision of the pass, sorted by instance (other stacks' instances included: a
     /// new stack can move or starve them).
     public var actions: [Action]
-    /// Instances that cannot be placed.
+    /// Instances that would be unplaced.
     public var failures: [Failure]
     /// Load per machine after the plan.
     public var machines: [MachineUse]

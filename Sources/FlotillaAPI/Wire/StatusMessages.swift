@@ -6,7 +6,8 @@ public struct StatusReport: Sendable, Hashable, Codable {
     public var revision: Int64
     /// Stacks (all of them, or the one asked for), by name.
     public var stacks: [StackSummary]
-    /// Instances, by name: expected ones, assigned ones (also those being stopped) and unplaced ones.
+    /// Instances, by name: those the controller's decisions want (placed or unplaced) and
+    /// assigned ones (also those being taken away).
     public var instances: [InstanceReport]
 
     /// Creates a report.
@@ -25,25 +26,33 @@ public struct StackSummary: Sendable, Hashable, Codable {
     public var revision: Int64
     /// `count: N` or `global`.
     public var scale: Scale
-    /// Instances the current plan wants.
+    /// Instances the controller's latest decision wants (placed or unplaced).
     public var expected: Int
     /// True when the stack is a fleet unit file (it has the file's text).
     public var isUnitFile: Bool
+    /// The spec revision of the controller's latest decision about the stack; nil before its
+    /// first one. Less than ``revision``: the controller has not decided about this spec yet.
+    public var decidedRevision: Int64?
 
     /// Creates a summary.
-    public init(name: String, desired: DesiredState, revision: Int64, scale: Scale, expected: Int, isUnitFile: Bool) {
+    public init(name: String, desired: DesiredState, revision: Int64, scale: Scale, expected: Int, isUnitFile: Bool,
+                decidedRevision: Int64? = nil) {
         self.name = name; self.desired = desired; self.revision = revision; self.scale = scale
-        self.expected = expected; self.isUnitFile = isUnitFile
+        self.expected = expected; self.isUnitFile = isUnitFile; self.decidedRevision = decidedRevision
     }
+
+    /// True while the controller has not published a decision for the stored spec
+    /// ("waiting for the controller").
+    public var awaitingController: Bool { (decidedRevision ?? -1) < revision }
 }
 
 /// Where an instance is in placement.
 public enum Placement: String, Sendable, Hashable, Codable {
     /// Assigned to a machine.
     case placed
-    /// The controller could not place it; ``InstanceReport/pending`` says why.
+    /// The controller could not place it; ``InstanceReport/unplaced`` says why.
     case unplaced
-    /// Wanted, but neither assigned nor refused yet.
+    /// The controller's decision places it, but its assignment is not in the store.
     case scheduling
     /// Assigned, but no longer wanted: the controller is taking it away.
     case leaving
@@ -59,7 +68,7 @@ public struct InstanceReport: Sendable, Hashable, Codable {
     public var desired: DesiredState
     /// Placement.
     public var placement: Placement
-    /// True when the current plan wants this instance.
+    /// True when the controller's latest decision about its stack wants this instance.
     public var expected: Bool
     /// The machine it is assigned to.
     public var machine: String?
@@ -67,33 +76,36 @@ public struct InstanceReport: Sendable, Hashable, Codable {
     public var specRevision: Int64?
     /// The assignment's fencing token (mod revision of its key).
     public var fencingToken: Int64?
-    /// Why it is not placed, when the controller said so.
-    public var pending: PendingInfo?
+    /// Why it is unplaced, as the controller published it.
+    public var unplaced: UnplacedInfo?
     /// Its units, in the stack's order (empty when unassigned).
     public var units: [UnitReport]
 
     /// Creates a report.
     public init(instance: String, stack: String, desired: DesiredState, placement: Placement, expected: Bool,
                 machine: String? = nil, specRevision: Int64? = nil, fencingToken: Int64? = nil,
-                pending: PendingInfo? = nil, units: [UnitReport] = []) {
+                unplaced: UnplacedInfo? = nil, units: [UnitReport] = []) {
         self.instance = instance; self.stack = stack; self.desired = desired; self.placement = placement
         self.expected = expected; self.machine = machine; self.specRevision = specRevision
-        self.fencingToken = fencingToken; self.pending = pending; self.units = units
+        self.fencingToken = fencingToken; self.unplaced = unplaced; self.units = units
     }
 }
 
-/// A placement failure as stored at `pending/<instance>`.
-public struct PendingInfo: Sendable, Hashable, Codable {
-    /// The scheduler's explanation.
+/// Why an instance is unplaced, from the controller's record at `decisions/<stack>`.
+public struct UnplacedInfo: Sendable, Hashable, Codable {
+    /// The scheduler's explanation, for people.
     public var reason: String
-    /// When the controller decided (seconds since 1970).
-    public var at: Double
-    /// Mod revision of the record: a record older than an apply is about the previous spec.
-    public var revision: Int64
+    /// Machines ruled out per reason, largest first.
+    public var reasons: [UnplacedInstance.ReasonCount]
+    /// Since when the controller finds it unplaced for this reason (seconds since 1970).
+    public var since: Double
+    /// The spec revision the controller decided from: older than an apply means the reason
+    /// is about the previous spec.
+    public var specRevision: Int64
 
     /// Creates the info.
-    public init(reason: String, at: Double, revision: Int64) {
-        self.reason = reason; self.at = at; self.revision = revision
+    public init(reason: String, reasons: [UnplacedInstance.ReasonCount] = [], since: Double, specRevision: Int64) {
+        self.reason = reason; self.reasons = reasons; self.since = since; self.specRevision = specRevision
     }
 }
 

@@ -78,25 +78,6 @@ public struct StackRecord: Sendable, Hashable, Codable {
     }
 }
 
-/// Why an instance is not placed, at `pending/<instance>`; deleted once it is placed.
-public struct PendingRecord: Sendable, Hashable, Codable {
-    /// Record schema.
-    public var schema: Int = 1
-    /// The instance.
-    public var instance: String
-    /// Its stack.
-    public var stack: String
-    /// The explanation with counts per reason ("0/3 machines fit lamp@4: 3 memory exhausted …").
-    public var reason: String
-    /// When the controller decided (seconds since 1970).
-    public var at: Double
-
-    /// Creates a placement-failure record.
-    public init(instance: String, stack: String, reason: String, at: Double) {
-        self.instance = instance; self.stack = stack; self.reason = reason; self.at = at
-    }
-}
-
 /// One thing that happened and why, at `events/…` (under a lease, so old events age out).
 public struct EventRecord: Sendable, Hashable, Codable {
     /// Record schema.

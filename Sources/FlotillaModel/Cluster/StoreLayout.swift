@@ -8,7 +8,7 @@
 /// | `stacks/<name>` | ``StackRecord`` | — |
 /// | `assign/<machine>/<instance>` | ``Assignment`` | — |
 /// | `status/<instance>/<unit>` | ``UnitStatus`` | the machine's |
-/// | `pending/<instance>` | ``PendingRecord`` (why it is not placed) | — |
+/// | `decisions/<stack>` | ``DecisionRecord`` (what the controller decided: placed, unplaced and why) | — |
 /// | `events/<time>-<seq>` | ``EventRecord`` | the events lease |
 /// | `leader/<lease>` | election candidates; lowest create revision leads | the candidate's |
 ///
@@ -46,10 +46,10 @@ public struct StoreLayout: Sendable, Hashable {
     public func statuses(of instance: String) -> String { statuses + instance + "/" }
     /// One unit's status.
     public func status(instance: String, unit: String) -> String { statuses(of: instance) + unit }
-    /// Prefix of every placement failure.
-    public var pendings: String { prefix + "pending/" }
-    /// One instance's placement failure.
-    public func pending(_ instance: String) -> String { pendings + instance }
+    /// Prefix of every stack's decision record.
+    public var decisions: String { prefix + "decisions/" }
+    /// What the controller decided for one stack.
+    public func decision(_ stack: String) -> String { decisions + stack }
     /// Prefix of every event.
     public var events: String { prefix + "events/" }
     /// An event key that sorts by time: `events/<unix nanoseconds, 20 digits>-<sequence>`.

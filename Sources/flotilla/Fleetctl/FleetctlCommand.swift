@@ -12,7 +12,7 @@ struct FleetctlCommand: AsyncParsableCommand {
         abstract: "fleetctl's verbs (submit, load, start, stop, unload, destroy, list-units, list-unit-files, list-machines, cat, status, journal).",
         discussion: """
             Unlike fleet, start waits until the unit really runs and says why not (exit 1 when a unit \
-            fails, 2 when it cannot be placed); --no-block returns at once.
+            fails, 2 when it is unplaced); --no-block returns at once.
             """,
         subcommands: [
             FleetctlSubmit.self, FleetctlLoad.self, FleetctlStart.self, FleetctlStop.self, FleetctlUnload.self,

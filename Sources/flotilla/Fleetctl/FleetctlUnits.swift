@@ -44,7 +44,7 @@ struct FleetSubmission {
             }
         case .unitFailed(let state): for line in await report.failures(state) { printError(line) }; throw ExitCode(1)
         case .unplaced(let state): for line in report.unplaced(state) { printError(line) }; throw ExitCode(2)
-        case .timedOut(let state): for line in await report.pending(state, after: timeout) { printError(line) }; throw ExitCode(1)
+        case .timedOut(let state): for line in await report.notRunning(state, after: timeout) { printError(line) }; throw ExitCode(1)
         }
     }
 }

@@ -26,7 +26,7 @@ extension StatusReport {
         instances.map { instance in
             let units = instance.units.map { "\($0.name)=\($0.status?.state.rawValue ?? "-")\($0.current ? "" : "(stale)")" }
             return "\(instance.instance) \(instance.placement.rawValue) on \(instance.machine ?? "-"): \(units.joined(separator: " "))"
-                + (instance.pending.map { " WHY: \($0.reason)" } ?? "")
+                + (instance.unplaced.map { " WHY: \($0.reason)" } ?? "")
         }.joined(separator: "\n")
     }
 }

@@ -1,9 +1,11 @@
 import Glibc
 import Synchronization
 
-/// Reads one unit's journal for `logs [-f]`: the last lines across the rotated files, and a
-/// follow stream that polls the file size (no inotify, no task per reader: the stream reads
-/// when its consumer asks for the next line).
+/// Reads one unit's journal for `logs [-f]`, the one journal tail reader (the agent's API
+/// serves logs through it): the last lines across the rotated files, the complete lines
+/// from a byte offset, and a follow stream. Followers wait on a ``JournalChange`` (inotify)
+/// rather than polling the file size; no task per reader: the stream reads when its
+/// consumer asks for the next line.
 package struct JournalReader: Sendable {
     /// The live file (`….log`); rotated copies are `….log.1` (newest) to `….log.<keep>`.
     package let path: String
@@ -28,12 +30,51 @@ package struct JournalReader: Sendable {
         return lines
     }
 
-    /// The last `count` lines of one file, read backwards in 64 KiB blocks.
-    static func tail(_ file: String, _ count: Int) -> [String] {
+    /// The last `count` lines (a last line without its newline yet included) and the offset
+    /// where output written afterwards starts: what a follower passes to ``lines(from:)``.
+    package func tail(_ count: Int) -> (lines: [String], nextOffset: Int64) {
+        let size = Self.size(path)
+        guard count > 0 else { return ([], size) }
+        var lines = Self.tail(path, count, end: size)
+        var copy = 1
+        while lines.count < count && copy <= keep {
+            lines = Self.tail("\(path).\(copy)", count - lines.count) + lines
+            copy += 1
+        }
+        return (lines, size)
+    }
+
+    /// The complete lines written at or after byte `offset` of the live file, and the offset
+    /// after the last of them (a line whose newline is not written yet waits for the next
+    /// call). When the file shrank below `offset` (rotation truncated it), the rest of the
+    /// newest rotated copy comes first, then the live file from its start.
+    package func lines(from offset: Int64) -> (lines: [String], nextOffset: Int64) {
+        var start = max(0, offset)
+        var lines: [String] = []
+        if start > Self.size(path) {
+            lines += Self.completeLines(Self.bytes("\(path).1", from: start)).lines
+            start = 0
+        }
+        let (complete, consumed) = Self.completeLines(Self.bytes(path, from: start))
+        return (lines + complete, start + consumed)
+    }
+
+    /// Complete lines and the number of bytes they take (a trailing partial line is left).
+    static func completeLines(_ bytes: [UInt8]) -> (lines: [String], consumed: Int64) {
+        guard let lastNewline = bytes.lastIndex(of: 10) else { return ([], 0) }
+        let lines = bytes[..<lastNewline].split(separator: 10, omittingEmptySubsequences: false)
+            .map { String(decoding: $0, as: UTF8.self) }
+        return (lines, Int64(lastNewline + 1))
+    }
+
+    /// The last `count` lines of one file (of its first `end` bytes, when given), read
+    /// backwards in 64 KiB blocks.
+    static func tail(_ file: String, _ count: Int, end limit: Int64? = nil) -> [String] {
         let fd = open(file, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0, count > 0 else { return [] }
+        guard fd >= 0 else { return [] }
         defer { close(fd) }
-        var end = Int64(lseek(fd, 0, SEEK_END))
+        guard count > 0 else { return [] }
+        var end = min(Int64(lseek(fd, 0, SEEK_END)), limit ?? .max)
         var data: [UInt8] = []
         while end > 0 && data.count(where: { $0 == 10 }) <= count {
             let size = Int(min(end, 64 << 10))
@@ -51,16 +92,34 @@ package struct JournalReader: Sendable {
 
     /// New lines as they are written. Starts at the end of the file (`fromEnd`) or at its
     /// start. When the file shrank (rotation truncated it), the rest of the newest copy is
-    /// read first, then the live file from its start. Ends when the consuming task is cancelled.
-    package func follow(fromEnd: Bool = true, pollInterval: Duration = .milliseconds(250)) -> AsyncStream<String> {
+    /// read first, then the live file from its start. Between lines it sleeps until the file
+    /// changes (inotify), re-checking at least every `recheck` (and only on that timer where
+    /// inotify is unavailable). Ends when the consuming task is cancelled.
+    package func follow(fromEnd: Bool = true, recheck: Duration = .seconds(5)) -> AsyncStream<String> {
+        let change = JournalChange(path: path)
         let cursor = FollowCursor(path: path, offset: fromEnd ? Self.size(path) : 0)
         return AsyncStream(unfolding: {
             while !Task.isCancelled {
                 if let line = cursor.next() { return line }
-                try? await Task.sleep(for: pollInterval)
+                if let change { await change.wait(upTo: recheck) } else { try? await Task.sleep(for: recheck) }
             }
             return nil
         })
+    }
+
+    /// The complete lines written at or after `offset`; when there are none yet, waits for the
+    /// file to change (a ``JournalChange`` armed before the first read, so nothing is missed)
+    /// for at most `limit`, then answers with what is there (possibly nothing).
+    package func lines(from offset: Int64, waitingUpTo limit: Duration) async -> (lines: [String], nextOffset: Int64) {
+        let change = JournalChange(path: path)
+        let clock = ContinuousClock()
+        let deadline = clock.now + limit
+        while true {
+            let chunk = lines(from: offset)
+            let remaining = deadline - clock.now
+            if !chunk.lines.isEmpty || remaining <= .zero || Task.isCancelled { return chunk }
+            if let change { await change.wait(upTo: remaining) } else { try? await Task.sleep(for: min(remaining, .seconds(1))) }
+        }
     }
 
     static func size(_ file: String) -> Int64 {
@@ -97,10 +156,10 @@ private final class FollowCursor: Sendable {
     private func read(_ state: inout State) {
         let size = JournalReader.size(path)
         if size < state.offset {
-            append(Self.bytes("\(path).1", from: state.offset), &state) // rotated: finish the copy
+            append(JournalReader.bytes("\(path).1", from: state.offset), &state) // rotated: finish the copy
             state.offset = 0
         }
-        let fresh = Self.bytes(path, from: state.offset)
+        let fresh = JournalReader.bytes(path, from: state.offset)
         state.offset += Int64(fresh.count)
         append(fresh, &state)
     }
@@ -111,8 +170,11 @@ private final class FollowCursor: Sendable {
         state.partial = Array(pieces.removeLast())
         state.lines += pieces.map { String(decoding: $0, as: UTF8.self) }
     }
+}
 
-    private static func bytes(_ file: String, from offset: Int64) -> [UInt8] {
+extension JournalReader {
+    /// Bytes of `file` from `offset` to its end (none when it is missing).
+    static func bytes(_ file: String, from offset: Int64) -> [UInt8] {
         let fd = open(file, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return [] }
         defer { close(fd) }
@@ -121,6 +183,7 @@ private final class FollowCursor: Sendable {
         var position = offset
         while true {
             let got = pread(fd, &buffer, buffer.count, off_t(position))
+            if got < 0 && errno == EINTR { continue }
             guard got > 0 else { break }
             result += buffer[0..<got]
             position += Int64(got)

@@ -2,6 +2,8 @@ import ArgumentParser
 import FlotillaEtcd
 import FlotillaStoreSQLite
 import Foundation
+import Logging
+import ServiceLifecycle
 
 /// `flotilla store …`: the embedded store on its own.
 struct StoreCommand: AsyncParsableCommand {
@@ -13,13 +15,17 @@ struct StoreCommand: AsyncParsableCommand {
 }
 
 /// `flotilla store serve --data-dir DIR --listen HOST:PORT`: the embedded store (SQLite) over
-/// the etcd v3 gRPC API, so etcdctl and any etcd client can use it.
+/// the etcd v3 gRPC API, so etcdctl and any etcd client can use it. The store and the server
+/// run as one `ServiceGroup`; SIGTERM or SIGINT stops the server first, then the store.
 struct StoreServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
         abstract: "Serve the embedded store over the etcd v3 gRPC API (etcdctl works against it).",
         discussion: """
             Data lives in DIR/store.sqlite (WAL, fsync'd before a write is acknowledged). \
+            History is compacted automatically as with etcd's --auto-compaction-mode and \
+            --auto-compaction-retention; the default keeps 5 minutes of history (periodic 5m), \
+            and compacted space is reused and returned to the file system. \
             Stop with Ctrl-C or SIGTERM. Example: \
             flotilla store serve --data-dir /var/lib/flotilla/store --listen 127.0.0.1:2379, then \
             ETCDCTL_API=3 etcdctl --endpoints 127.0.0.1:2379 put /hello world
@@ -35,10 +41,39 @@ struct StoreServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Member name reported by 'member list'.")
     var name: String = "flotilla"
 
+    @Option(name: .customLong("initial-advertise-peer-urls"),
+            help: "Peer URLs reported by 'member list', comma-separated (informational: there is no peer protocol). Default: etcd's, http://localhost:2380.")
+    var peerURLs: String = EtcdServer.Configuration.defaultPeerURLs.joined(separator: ",")
+
+    @Option(name: .customLong("auto-compaction-mode"),
+            help: "Automatic compaction: 'periodic' (keep a duration of history), 'revision' (keep a number of revisions) or 'off'.")
+    var autoCompactionMode: String = "periodic"
+
+    @Option(name: .customLong("auto-compaction-retention"),
+            help: "History to keep: for periodic a duration (5m, 1h, 90s) or a number of hours, default 5m; for revision a count, default 10000. 0 turns compaction off.")
+    var autoCompactionRetention: String?
+
     func validate() throws {
         guard Self.address(listen) != nil else {
             throw ValidationError("--listen must be HOST:PORT with a port from 0 to 65535, got '\(listen)'")
         }
+        _ = try autoCompaction()
+        guard !peers.isEmpty, peers.allSatisfy({ $0.hasPrefix("http://") || $0.hasPrefix("https://") }) else {
+            throw ValidationError("--initial-advertise-peer-urls must be http:// or https:// URLs separated by commas, got '\(peerURLs)'")
+        }
+    }
+
+    /// The compaction policy of the two flags, or a validation error naming them.
+    func autoCompaction() throws -> AutoCompaction {
+        do {
+            return try AutoCompaction.parse(mode: autoCompactionMode, retention: autoCompactionRetention)
+        } catch let error as AutoCompactionError {
+            throw ValidationError(error.description)
+        }
+    }
+
+    private var peers: [String] {
+        peerURLs.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 
     static func address(_ text: String) -> (host: String, port: Int)? {
@@ -56,21 +91,29 @@ struct StoreServeCommand: AsyncParsableCommand {
         } catch {
             throw ValidationError("cannot create --data-dir \(dataDirectory): \(error.localizedDescription)")
         }
-        let store = try SQLiteStore(directory: dataDirectory)
+        let logger = Logger(label: "flotilla.store")
+        let policy = try autoCompaction()
+        let store = try SQLiteStore(directory: dataDirectory, options: .init(autoCompaction: policy, logger: logger))
         let server = EtcdServer(store: store, configuration: .init(
-            host: host, port: port, name: name, clientURLs: ["http://\(listen)"]))
-        let bound: Int
-        do {
-            bound = try await server.start()
-        } catch {
-            await store.close()
-            throw ValidationError("cannot listen on \(listen): \(error)")
+            host: host, port: port, name: name, clientURLs: ["http://\(listen)"], peerURLs: peers))
+        // Services stop in reverse order: the server before the store it serves.
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: store), .init(service: server)],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            let bound: Int
+            do {
+                bound = try await server.listeningPort()
+            } catch {
+                await group.triggerGracefulShutdown()
+                try? await tasks.waitForAll()
+                throw ValidationError("cannot listen on \(listen): \(error)")
+            }
+            FileHandle.standardOutput.write(Data("flotilla store: serving \(dataDirectory)/store.sqlite on \(host):\(bound) (etcd v3 API, auto-compaction \(policy))\n".utf8))
+            try await tasks.waitForAll()
         }
-        FileHandle.standardOutput.write(Data("flotilla store: serving \(dataDirectory)/store.sqlite on \(host):\(bound) (etcd v3 API)\n".utf8))
-        await Self.waitForTermination()
-        printError("flotilla store: stopping")
-        await server.stop()
-        await store.close()
+        printError("flotilla store: stopped")
     }
 
     /// Returns once SIGINT or SIGTERM arrives.

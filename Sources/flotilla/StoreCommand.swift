@@ -42,7 +42,7 @@ struct StoreServeCommand: AsyncParsableCommand {
     var name: String = "flotilla"
 
     @Option(name: .customLong("initial-advertise-peer-urls"),
-            help: "Peer URLs reported by 'member list', comma-separated (informational: there is no peer protocol). Default: etcd's, http://localhost:2380.")
+            help: "Peer URLs reported by 'member list', comma-separated (informational: there is no peer protocol; the default is etcd's).")
     var peerURLs: String = EtcdServer.Configuration.defaultPeerURLs.joined(separator: ",")
 
     @Option(name: .customLong("auto-compaction-mode"),

@@ -100,7 +100,7 @@ let package = Package(
             "FlotillaModel", "FlotillaScheduler", "FlotillaTesting", "FlotillaStore", "FlotillaEtcd",
             "FlotillaStoreSQLite", "FlotillaAgent", "FlotillaNode",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        ] + observability + lifecycle),
         .testTarget(name: "FlotillaModelTests", dependencies: ["FlotillaModel"], resources: [.copy("Fixtures")]),
         .testTarget(name: "FlotillaSchedulerTests", dependencies: ["FlotillaScheduler", "FlotillaTesting"]),
         .testTarget(name: "FlotillaStoreTests", dependencies: ["FlotillaStore", "FlotillaStoreSQLite", "FlotillaEtcd", "FlotillaTesting"]),

@@ -80,7 +80,8 @@ package final class Node: Sendable {
                                         logger: logger.labelled("flotilla.controller"))
             var parts: [(any Service, String)] = []
             if let watchdog { parts.append((watchdog, "fence-watchdog")) }
-            parts += [(backend, "store"), (api.application, "api"), (supervisor, "supervisor"), (publisher, "status-publisher"),
+            parts += backend.services
+            parts += [(api.application, "api"), (supervisor, "supervisor"), (publisher, "status-publisher"),
                       (membership, "membership"), (feed, "assignment-feed"), (controller, "controller")]
             // A part that ends or fails shuts the others down gracefully, in reverse order.
             let services = parts.map { service, name in

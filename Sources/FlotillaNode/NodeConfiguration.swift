@@ -2,6 +2,7 @@ import Foundation
 import FlotillaAgent
 import FlotillaAPI
 import FlotillaModel
+import FlotillaStoreSQLite
 import Logging
 import Prometheus
 
@@ -32,6 +33,9 @@ package struct NodeConfiguration: Sendable {
     package var ttl: Int64
     /// Store key prefix.
     package var prefix: String
+    /// How the embedded store compacts its history (etcd's `--auto-compaction-mode` and
+    /// `--auto-compaction-retention`); unused with an etcd cluster, which compacts itself.
+    package var autoCompaction: AutoCompaction
     /// What runs units: the exec driver on a real machine; benchmarks and tests inject
     /// FlotillaTesting's `FakeDriver`, which executes nothing.
     package var driver: any UnitDriver
@@ -61,6 +65,7 @@ package struct NodeConfiguration: Sendable {
         advertise = config.advertise
         ttl = config.ttl ?? 5
         prefix = config.prefix ?? "/flotilla/"
+        autoCompaction = .default
         driver = ExecDriver()
         stopsUnitsOnShutdown = false
         self.logger = logger

@@ -9,55 +9,64 @@ import ServiceLifecycle
 /// The store a node uses: the embedded SQLite store, which it also serves over the etcd v3
 /// API so other agents and etcdctl can join, or a client of an etcd cluster.
 ///
-/// A `Service` first in the node's group, so it is the last to stop: its ``run()`` waits for
-/// the shutdown, then stops the server and closes the store or the client.
-struct StoreBackend: Service {
+/// Its ``services`` come first in the node's group, so they are the last to stop: the
+/// embedded store's (lease expiry, automatic compaction; closes the store when it ends), then
+/// its server's (stops serving before the store closes) — or the etcd client's.
+struct StoreBackend {
     let store: any KeyValueStore
     /// What it is, for the start-up log line.
     let description: String
     /// `host:port` of the embedded store's server.
     let servedAddress: String?
-    private let server: EtcdServer?
     private let sqlite: SQLiteStore?
+    private let server: EtcdServer?
     private let client: EtcdStore?
-    private let logger: Logger
 
-    /// Connects to the etcd endpoints, or opens the embedded store and binds its server.
+    /// The services to run, in dependency order.
+    var services: [(any Service, String)] {
+        if let sqlite, let server { return [(sqlite, "store"), (server, "store-server")] }
+        return client.map { [(EtcdClientService(client: $0), "etcd-client")] } ?? []
+    }
+
+    /// Connects to the etcd endpoints, or opens the embedded store and binds its server (so
+    /// its address is known, and a port in use is reported, before anything runs).
     static func open(_ c: NodeConfiguration, logger: Logger) async throws -> StoreBackend {
         let logger = logger.labelled("flotilla.store")
         if !c.storeEndpoints.isEmpty {
             let client = try EtcdStore(endpoints: c.storeEndpoints)
             return StoreBackend(store: client, description: "etcd " + c.storeEndpoints.joined(separator: ","), servedAddress: nil,
-                                server: nil, sqlite: nil, client: client, logger: logger)
+                                sqlite: nil, server: nil, client: client)
         }
         let directory = c.stateDirectory + "/store"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let (host, port): (String, Int)
         do { (host, port) = try HostPort.parse(c.storeListen, setting: "store listen address") } catch { throw AgentError(error.description) }
-        let sqlite = try SQLiteStore(directory: directory)
+        let sqlite = try SQLiteStore(directory: directory, options: .init(autoCompaction: c.autoCompaction, logger: logger))
         let server = EtcdServer(store: sqlite, configuration: .init(host: host, port: port, name: "flotilla"))
         do {
-            let bound = try await server.start()
-            let address = HostPort.format(host: host, port: bound)
-            return StoreBackend(store: sqlite, description: "embedded \(directory) served on \(address)",
-                                servedAddress: address, server: server, sqlite: sqlite, client: nil, logger: logger)
+            let address = HostPort.format(host: host, port: try await server.start())
+            return StoreBackend(store: sqlite, description: "embedded \(directory) served on \(address)", servedAddress: address,
+                                sqlite: sqlite, server: server, client: nil)
         } catch {
             await sqlite.close()
             throw AgentError("cannot serve the embedded store on \(HostPort.format(host: host, port: port)): \(error); pick another --store-listen or stop what uses that port")
         }
     }
 
-    /// Waits for the group's shutdown (or cancellation), then closes.
-    func run() async {
-        try? await gracefulShutdown()
-        await close()
-        logger.debug("store closed")
-    }
-
-    /// Stops the server and closes the store or the client.
+    /// Closes what ``open(_:logger:)`` opened, for a node that never ran.
     func close() async {
         await server?.stop()
         await sqlite?.close()
         await client?.close()
+    }
+}
+
+/// Closes the etcd client once the node shuts down (its connections run until then).
+struct EtcdClientService: Service {
+    let client: EtcdStore
+
+    func run() async {
+        try? await gracefulShutdown()
+        await client.close()
     }
 }

@@ -2,26 +2,47 @@ import FlotillaStore
 import GRDB
 import Synchronization
 
-/// The single writer with group commit. Requests queue up while a commit is in flight; the
-/// writer task then takes every queued request and applies them in ONE SQLite transaction
-/// (`BEGIN IMMEDIATE` … `COMMIT`, one fsync of the WAL with `synchronous = FULL`). Each
-/// request is validated first and applied inside its own savepoint, gets its own revision when
-/// it writes, and its own result: a failing request rolls back alone.
+/// The single writer with leader/follower group commit, and no task of its own.
+///
+/// A request that arrives while no commit is in flight becomes the leader: it takes every
+/// queued request (its own first) and applies them in ONE SQLite transaction (`BEGIN
+/// IMMEDIATE` … `COMMIT`, one fsync of the WAL with `synchronous = FULL`). Requests that arrive
+/// meanwhile queue up as followers; when the leader's batch is committed it resumes them with
+/// their results and hands leadership to the oldest queued request, which commits the next
+/// batch the same way. Each request is validated first and applied inside its own savepoint,
+/// gets its own revision when it writes, and its own result: a failing request rolls back alone.
+///
+/// The database work runs on GRDB's writer queue through a callback (not a cancellable async
+/// access), so cancelling the leader's task never aborts the batch it commits for others.
 ///
 /// Ordering contract: requests are applied in arrival order; a request's caller resumes only
 /// after the batch's COMMIT returned (the write is on disk) and after its events were handed
 /// to ``onCommit`` in revision order.
 final class GroupCommitWriter: Sendable {
+    /// What a queued request is told when it is resumed.
+    private enum Turn: Sendable {
+        /// Its batch is committed: here is its result.
+        case done(WriteOutcome)
+        /// It now leads: commit the queue.
+        case lead
+    }
+
     private struct Pending {
+        var id: UInt64
         var operation: WriteOperation
-        var continuation: CheckedContinuation<WriteOutcome, any Error>
+        /// nil for the leader's own request (the leader reads its result from the batch).
+        var waiter: CheckedContinuation<Turn, any Error>?
     }
 
     private struct State {
         var pending: [Pending] = []
+        var committing = false
         var closed = false
+        var nextID: UInt64 = 0
         var revision: Int64
         var compacted: Int64
+        /// ``close()`` calls waiting for the last batch.
+        var drained: [CheckedContinuation<Void, Never>] = []
     }
 
     /// Committed changes, one element per revision, in revision order.
@@ -29,23 +50,13 @@ final class GroupCommitWriter: Sendable {
 
     private let pool: DatabasePool
     private let state: Mutex<State>
-    private let wakeups: AsyncStream<Void>.Continuation
-    private let loop: Mutex<Task<Void, Never>?> = Mutex(nil)
     private let onCommit: CommitHandler
 
-    /// Starts the writer at the stored revision and compaction revision.
+    /// A writer at the stored revision and compaction revision.
     init(pool: DatabasePool, revision: Int64, compacted: Int64, onCommit: @escaping CommitHandler) {
         self.pool = pool
         self.state = Mutex(State(revision: revision, compacted: compacted))
         self.onCommit = onCommit
-        let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-        self.wakeups = continuation
-        let task = Task { [self] in
-            for await _ in stream {
-                while let batch = takeBatch() { await run(batch) }
-            }
-        }
-        loop.withLock { $0 = task }
     }
 
     /// The revision of the last commit.
@@ -53,34 +64,98 @@ final class GroupCommitWriter: Sendable {
     /// The compaction revision.
     var compacted: Int64 { state.withLock { $0.compacted } }
 
-    /// Queues a request and waits for its durable result.
+    /// Applies a request (leading a batch or joining the one being gathered) and returns its
+    /// durable result.
     func submit(_ operation: WriteOperation) async throws -> WriteOutcome {
-        try await withCheckedThrowingContinuation { continuation in
-            let accepted = state.withLock { state -> Bool in
-                if state.closed { return false }
-                state.pending.append(Pending(operation: operation, continuation: continuation))
-                return true
+        let id = state.withLock { state in
+            state.nextID += 1
+            return state.nextID
+        }
+        let turn = try await withCheckedThrowingContinuation { (waiter: CheckedContinuation<Turn, any Error>) in
+            enum Admission { case rejected, queued, leading }
+            let admission = state.withLock { state -> Admission in
+                if state.closed { return .rejected }
+                if state.committing {
+                    state.pending.append(Pending(id: id, operation: operation, waiter: waiter))
+                    return .queued
+                }
+                state.committing = true
+                state.pending.append(Pending(id: id, operation: operation, waiter: nil))
+                return .leading
             }
-            if accepted {
-                wakeups.yield()
-            } else {
-                continuation.resume(throwing: StoreError.unavailable("etcdserver: store is closed"))
+            switch admission {
+            case .rejected: waiter.resume(throwing: StoreError.unavailable("etcdserver: store is closed"))
+            case .queued: break
+            case .leading: waiter.resume(returning: .lead)
             }
+        }
+        switch turn {
+        case .done(let outcome): return outcome
+        case .lead: return try await lead(id).get()
         }
     }
 
-    /// Stops accepting requests, finishes the queued ones, and waits for the writer task.
+    /// Stops accepting requests and returns once the queued ones are committed.
     func close() async {
-        state.withLock { $0.closed = true }
-        wakeups.finish()
-        await loop.withLock { $0 }?.value
+        await withCheckedContinuation { (waiter: CheckedContinuation<Void, Never>) in
+            let idle = state.withLock { state -> Bool in
+                state.closed = true
+                if !state.committing { return true }
+                state.drained.append(waiter)
+                return false
+            }
+            if idle { waiter.resume() }
+        }
     }
 
-    private func takeBatch() -> [Pending]? {
-        state.withLock { state in
-            if state.pending.isEmpty { return nil }
+    /// Commits the queue as one batch (request `id`, the leader's, is in it), resumes the
+    /// followers, hands leadership on, and returns the leader's own result.
+    private func lead(_ id: UInt64) async -> Result<WriteOutcome, any Error> {
+        let batch = state.withLock { state in
             defer { state.pending = [] }
             return state.pending
+        }
+        let (base, compacted) = state.withLock { ($0.revision, $0.compacted) }
+        let operations = batch.map(\.operation)
+        let result: Result<BatchResult, any Error> = await withCheckedContinuation { done in
+            pool.asyncWriteWithoutTransaction { db in
+                done.resume(returning: Result { try Self.apply(operations, db: db, base: base, compacted: compacted) })
+            }
+        }
+        var own: Result<WriteOutcome, any Error> = .failure(StoreError(.internal, "flotilla: the leader's request was not in its batch"))
+        switch result {
+        case .success(let committed):
+            state.withLock {
+                $0.revision = committed.revision
+                $0.compacted = committed.compacted
+            }
+            if !committed.committed.isEmpty { onCommit(committed.committed) }
+            for (pending, outcome) in zip(batch, committed.outcomes) {
+                if pending.id == id { own = outcome } else { pending.waiter?.resume(with: outcome.map(Turn.done)) }
+            }
+        case .failure(let error):
+            for pending in batch where pending.id != id { pending.waiter?.resume(throwing: error) }
+            own = .failure(error)
+        }
+        handOff()
+        return own
+    }
+
+    /// Makes the oldest queued request the next leader, or ends the commit when none is queued.
+    private func handOff() {
+        enum Next { case leader(CheckedContinuation<Turn, any Error>), idle([CheckedContinuation<Void, Never>]) }
+        let next = state.withLock { state -> Next in
+            if let waiter = state.pending.first?.waiter {
+                state.pending[0].waiter = nil
+                return .leader(waiter)
+            }
+            state.committing = false
+            defer { state.drained = [] }
+            return .idle(state.drained)
+        }
+        switch next {
+        case .leader(let waiter): waiter.resume(returning: .lead)
+        case .idle(let waiters): for waiter in waiters { waiter.resume() }
         }
     }
 
@@ -89,24 +164,6 @@ final class GroupCommitWriter: Sendable {
         var committed: [(revision: Int64, events: [Event])]
         var revision: Int64
         var compacted: Int64
-    }
-
-    private func run(_ batch: [Pending]) async {
-        let (base, compacted) = state.withLock { ($0.revision, $0.compacted) }
-        let operations = batch.map(\.operation)
-        do {
-            let result = try await pool.writeWithoutTransaction { db in
-                try Self.apply(operations, db: db, base: base, compacted: compacted)
-            }
-            state.withLock {
-                $0.revision = result.revision
-                $0.compacted = result.compacted
-            }
-            if !result.committed.isEmpty { onCommit(result.committed) }
-            for (pending, outcome) in zip(batch, result.outcomes) { pending.continuation.resume(with: outcome) }
-        } catch {
-            for pending in batch { pending.continuation.resume(throwing: error) }
-        }
     }
 
     private static func apply(_ operations: [WriteOperation], db: Database, base: Int64,

@@ -15,7 +15,7 @@ final class LeaseDeadlines: Sendable {
     func set(_ id: Int64, expiresAt: Int64) { deadlines.withLock { $0[id] = expiresAt } }
 
     /// Forgets a lease.
-    func remove(_ id: Int64) { _ = deadlines.withLock { $0.removeValue(forKey: id) } }
+    func remove(_ id: Int64) { deadlines.withLock { $0[id] = nil } }
 
     /// Leases whose deadline is at or before `now`, earliest first.
     func due(_ now: Int64) -> [Int64] {

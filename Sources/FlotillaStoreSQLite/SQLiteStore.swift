@@ -1,37 +1,87 @@
 import FlotillaStore
 import Foundation
 import GRDB
+import Logging
+import ServiceLifecycle
 import Synchronization
 
 /// Flotilla's embedded store: etcd v3 semantics over SQLite (GRDB, WAL, `synchronous = FULL`).
 ///
 /// - Storage: an append-only revision log (`kv`), `meta` and `lease` tables in
 ///   `DIR/store.sqlite`; see ``StoreDatabase``.
-/// - Writes go through one writer with group commit (``GroupCommitWriter``): concurrent
-///   requests share one SQLite transaction and one fsync, each keeps its own revision and
-///   result. A write returns only after its commit is on disk.
+/// - Writes go through one writer with leader/follower group commit (``GroupCommitWriter``):
+///   concurrent requests share one SQLite transaction and one fsync, each keeps its own
+///   revision and result. A write returns only after its commit is on disk.
 /// - Reads run on reader connections (WAL snapshots) and never wait for a commit's fsync.
 /// - Watches are fed in memory by the writer after each commit (``WatchHub``), with history
 ///   replay from SQLite.
 /// - Leases keep wall-clock deadlines in the database and expire on time across restarts.
+/// - Housekeeping: automatic compaction (``AutoCompaction``, on by default), the removal of
+///   compacted rows, and space reuse (`auto_vacuum = INCREMENTAL`: free pages are reused by
+///   new rows and, when a compaction freed more than an eighth of the file, handed back to the
+///   file system; the WAL is checkpointed and capped at ``StoreDatabase/walSizeLimit``).
 ///
-/// Call ``close()`` before dropping the store; reopening the directory restores revision,
+/// Lifecycle: the store is a swift-service-lifecycle `Service`. Reads and writes work as soon
+/// as `init` returns; lease expiry, automatic compaction and the removal of rows after a
+/// non-physical Compact run only inside ``run()``. ``run()`` returns on task cancellation,
+/// graceful shutdown or ``close()``, and closes the store on its way out. Without ``run()``,
+/// call ``close()`` before dropping the store; reopening the directory restores revision,
 /// data, compaction state and leases.
-public final class SQLiteStore: KeyValueStore {
+public final class SQLiteStore: KeyValueStore, Service {
     /// The etcd API version this store implements (reported by ``status()``).
     public static let apiVersion = "3.4.23"
+
+    /// Settings of an embedded store beyond its directory.
+    public struct Options: Sendable {
+        /// When history is compacted automatically; ``AutoCompaction/default`` unless set.
+        public var autoCompaction: AutoCompaction
+        /// The clock of the periodic compactor (a manual clock in tests). Lease deadlines are
+        /// wall-clock times and do not use it.
+        public var clock: any Clock<Duration>
+        /// Where housekeeping reports compactions and failures.
+        public var logger: Logger
+
+        /// Options with the given values; the defaults are etcd-like automatic compaction
+        /// (``AutoCompaction/default``), the continuous clock, and a `flotilla.store` logger.
+        public init(autoCompaction: AutoCompaction = .default, clock: any Clock<Duration> = ContinuousClock(),
+                    logger: Logger = Logger(label: "flotilla.store")) {
+            self.autoCompaction = autoCompaction
+            self.clock = clock
+            self.logger = logger
+        }
+    }
+
+    /// Open, running (inside ``run()``) or closed.
+    struct Lifecycle {
+        var closed = false
+        var running = false
+        /// ``close()`` calls waiting for ``run()``'s housekeeping to stop.
+        var stopped: [CheckedContinuation<Void, Never>] = []
+    }
 
     let pool: DatabasePool
     let writer: GroupCommitWriter
     let hub: WatchHub
     let deadlines: LeaseDeadlines
-    private let tasks: Mutex<[Task<Void, Never>]> = Mutex([])
-    private let closed = Mutex(false)
+    let options: Options
+    let lifecycle = Mutex(Lifecycle())
+    /// Compaction revisions whose rows are still to be removed (the newest covers the older).
+    let compactions: AsyncStream<Int64>.Continuation
+    let compactionRequests: AsyncStream<Int64>
+    /// The newest committed revision, for the revision-mode compactor.
+    let commits: AsyncStream<Int64>.Continuation
+    let committedRevisions: AsyncStream<Int64>
+    /// Finished by ``close()``: ends ``run()``.
+    let closing: AsyncStream<Void>.Continuation
+    let closingSignal: AsyncStream<Void>
 
-    /// Opens (creating when needed) the store in `directory` (`directory/store.sqlite`),
-    /// finishes an interrupted compaction and starts lease expiry (leases already past their
-    /// deadline are revoked right away).
-    public init(directory: String) throws {
+    /// Opens (creating when needed) the store in `directory` (`directory/store.sqlite`).
+    /// A database created without incremental vacuum is converted once (a full `VACUUM`).
+    /// Leases already past their deadline and an interrupted compaction are dealt with as soon
+    /// as ``run()`` starts. Throws ``AutoCompactionError`` for a bad policy in `options`.
+    public init(directory: String, options: Options = Options()) throws {
+        try options.autoCompaction.validate()
+        self.options = options
         pool = try StoreDatabase.open(directory: directory)
         let (revision, compacted, compactDone, leases) = try pool.read { db in
             (try StoreDatabase.meta(db, "revision"), try StoreDatabase.meta(db, "compact_revision"),
@@ -40,18 +90,36 @@ public final class SQLiteStore: KeyValueStore {
         let hub = WatchHub(revision: revision)
         self.hub = hub
         deadlines = LeaseDeadlines(leases)
-        writer = GroupCommitWriter(pool: pool, revision: revision, compacted: compacted) { hub.publish($0) }
-        track(Task { [self] in await runLeaseExpiry() })
-        if compactDone < compacted { track(Task { [self] in await compactPhysically(compacted) }) }
+        (compactionRequests, compactions) = AsyncStream.makeStream(of: Int64.self, bufferingPolicy: .bufferingNewest(1))
+        (committedRevisions, commits) = AsyncStream.makeStream(of: Int64.self, bufferingPolicy: .bufferingNewest(1))
+        (closingSignal, closing) = AsyncStream.makeStream(of: Void.self)
+        let commits = self.commits
+        writer = GroupCommitWriter(pool: pool, revision: revision, compacted: compacted) { revisions in
+            hub.publish(revisions)
+            if let last = revisions.last { commits.yield(last.revision) }
+        }
+        if compactDone < compacted { compactions.yield(compacted) }
     }
 
-    /// Stops lease expiry and compaction, finishes queued writes, ends every watch, and closes
-    /// the database. Later calls fail with `unavailable`.
+    /// Stops housekeeping (waiting for ``run()`` to wind down), finishes queued writes, ends
+    /// every watch, and closes the database. Later calls return at once; requests then fail
+    /// with `unavailable`.
     public func close() async {
-        if closed.withLock({ old in defer { old = true }; return old }) { return }
-        let running = tasks.withLock { tasks in defer { tasks = [] }; return tasks }
-        for task in running { task.cancel() }
-        for task in running { await task.value }
+        let first = lifecycle.withLock { state -> Bool in
+            defer { state.closed = true }
+            return !state.closed
+        }
+        guard first else { return }
+        closing.finish()
+        await withCheckedContinuation { (stopped: CheckedContinuation<Void, Never>) in
+            let running = lifecycle.withLock { state -> Bool in
+                if state.running { state.stopped.append(stopped) }
+                return state.running
+            }
+            if !running { stopped.resume() }
+        }
+        compactions.finish()
+        commits.finish()
         await writer.close()
         hub.close(StoreError.unavailable("etcdserver: store is closed"))
         try? pool.close()
@@ -60,10 +128,8 @@ public final class SQLiteStore: KeyValueStore {
     /// Registered watches (for tests and metrics).
     public var activeWatchCount: Int { hub.count }
 
-    func track(_ task: Task<Void, Never>) { tasks.withLock { $0.append(task) } }
-
     func checkOpen() throws {
-        if closed.withLock({ $0 }) { throw StoreError.unavailable("etcdserver: store is closed") }
+        if lifecycle.withLock({ $0.closed }) { throw StoreError.unavailable("etcdserver: store is closed") }
     }
 
     /// Runs a read in a snapshot, with that snapshot's current and compaction revisions.
@@ -100,25 +166,13 @@ public final class SQLiteStore: KeyValueStore {
         return response
     }
 
-    /// Records the compaction revision, then removes superseded history in chunks; `physical` waits for the removal.
+    /// Records the compaction revision, then removes superseded history in chunks: `physical`
+    /// removes them before returning; otherwise ``run()`` removes them in the background (as
+    /// etcd's non-physical Compact returns before its backend is cleaned).
     public func compact(_ request: CompactionRequest) async throws -> ResponseHeader {
         guard case .header(let header) = try await submit(.compact(revision: request.revision)) else { throw unexpected() }
-        let pass = Task { [self] in await compactPhysically(request.revision) }
-        track(pass)
-        if request.physical { await pass.value }
+        if request.physical { await compactPhysically(request.revision) } else { compactions.yield(request.revision) }
         return header
-    }
-
-    /// Removes superseded history ≤ `revision` chunk by chunk through the writer (other writes
-    /// interleave), then checkpoints the WAL.
-    func compactPhysically(_ revision: Int64) async {
-        var cursor: Bytes? = nil
-        repeat {
-            if Task.isCancelled { return }
-            guard case .compactChunk(let next)? = try? await writer.submit(.compactChunk(revision: revision, after: cursor)) else { return }
-            cursor = next
-        } while cursor != nil
-        _ = try? await pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(PASSIVE)") }
     }
 
     /// Revision, compaction revision, etcd API version and database size (`page_count × page_size`).

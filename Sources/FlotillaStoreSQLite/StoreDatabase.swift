@@ -1,7 +1,8 @@
 import Foundation
 import GRDB
 
-/// Opens `DIR/store.sqlite` in WAL mode with `synchronous = FULL` and creates the schema.
+/// Opens `DIR/store.sqlite` in WAL mode with `synchronous = FULL` and incremental vacuum, and
+/// creates the schema.
 ///
 /// Schema (version 1):
 /// - `kv`: the append-only revision log. One row per change of a key; `deleted = 1` rows are
@@ -30,9 +31,38 @@ enum StoreDatabase {
             try db.execute(sql: "PRAGMA synchronous = FULL")
             let level = try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? 0
             guard level >= 2 else { throw StoreDatabaseError.synchronousNotFull(level) }
+            try db.execute(sql: "PRAGMA journal_size_limit = \(walSizeLimit)")
+            try enableIncrementalVacuum(db)
         }
         try pool.write { db in try createSchema(db) }
         return pool
+    }
+
+    /// The size the WAL file is cut back to once a checkpoint has copied it into the database
+    /// (`PRAGMA journal_size_limit`); without it the file keeps its largest size ever.
+    static let walSizeLimit = 8 * 1024 * 1024
+
+    /// Turns on `auto_vacuum = INCREMENTAL`. Switching from `NONE` takes a `VACUUM` once the
+    /// file has a header, which a WAL-mode database always has by now: instant for a new
+    /// database; for one created before Flotilla used incremental vacuum it rewrites the file
+    /// once (at open, before any reader), followed by a truncating checkpoint.
+    static func enableIncrementalVacuum(_ db: Database) throws {
+        guard try Int.fetchOne(db, sql: "PRAGMA auto_vacuum") != 2 else { return }
+        try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL")
+        try db.execute(sql: "VACUUM")
+        try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+        let mode = try Int.fetchOne(db, sql: "PRAGMA auto_vacuum") ?? 0
+        guard mode == 2 else { throw StoreDatabaseError.noIncrementalVacuum(mode) }
+    }
+
+    /// After a compaction removed rows: when free pages exceed an eighth of the file, hands
+    /// them back to the file system (`PRAGMA incremental_vacuum`; a smaller free list is left
+    /// for the next writes to reuse), then checkpoints the WAL without waiting for readers.
+    static func reclaimSpace(_ db: Database) throws {
+        let pages = try Int64.fetchOne(db, sql: "PRAGMA page_count") ?? 0
+        let free = try Int64.fetchOne(db, sql: "PRAGMA freelist_count") ?? 0
+        if free > 0 && free * 8 >= pages { try db.execute(sql: "PRAGMA incremental_vacuum") }
+        try db.execute(sql: "PRAGMA wal_checkpoint(PASSIVE)")
     }
 
     /// Creates the tables when missing and the initial meta rows (a fresh store is at revision 1).
@@ -79,11 +109,14 @@ enum StoreDatabase {
 enum StoreDatabaseError: Error, CustomStringConvertible {
     case synchronousNotFull(Int)
     case unknownSchema(Int64)
+    case noIncrementalVacuum(Int)
 
     var description: String {
         switch self {
         case .synchronousNotFull(let level):
             return "SQLite refused PRAGMA synchronous = FULL (read back \(level)); writes would not be durable"
+        case .noIncrementalVacuum(let mode):
+            return "SQLite kept auto_vacuum = \(mode) after PRAGMA auto_vacuum = INCREMENTAL and VACUUM; compacted space could not be reused. Check that the store directory is writable and has room for a copy of store.sqlite."
         case .unknownSchema(let version):
             return "store.sqlite has schema version \(version); this build understands version \(StoreDatabase.schemaVersion). Use a matching Flotilla build or a fresh directory."
         }

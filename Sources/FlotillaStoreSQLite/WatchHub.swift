@@ -45,7 +45,7 @@ final class WatchHub: Sendable {
 
     /// Unregisters a watch (idempotent).
     func remove(_ id: Int) {
-        _ = state.withLock { $0.watchers.removeValue(forKey: id) }
+        state.withLock { $0.watchers[id] = nil }
     }
 
     /// Hands committed revisions (in revision order) to every watcher.

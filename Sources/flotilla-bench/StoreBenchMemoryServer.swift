@@ -2,6 +2,8 @@ import ArgumentParser
 import FlotillaEtcd
 import FlotillaStore
 import Foundation
+import Logging
+import ServiceLifecycle
 
 /// `flotilla-bench memory-store --listen HOST:PORT`: the in-memory reference store behind the
 /// same etcd v3 gRPC server as `flotilla store serve`. Not durable and not for use: it is the
@@ -22,22 +24,8 @@ struct StoreBenchMemoryServer: AsyncParsableCommand {
         let server = EtcdServer(store: InMemoryStore(), configuration: .init(host: host, port: port, name: "memory"))
         let bound = try await server.start()
         FileHandle.standardOutput.write(Data("flotilla-bench memory-store: serving on \(host):\(bound) (etcd v3 API, in memory)\n".utf8))
-        await Self.waitForTermination()
-        await server.stop()
-    }
-
-    /// Returns once SIGINT or SIGTERM arrives.
-    private static func waitForTermination() async {
-        let signals = [SIGINT, SIGTERM]
-        for number in signals { signal(number, SIG_IGN) }
-        let (stream, continuation) = AsyncStream<Void>.makeStream()
-        let sources = signals.map { number in
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { continuation.yield() }
-            source.resume()
-            return source
-        }
-        for await _ in stream { break }
-        for source in sources { source.cancel() }
+        // The server stops on SIGTERM or SIGINT.
+        try await ServiceGroup(configuration: .init(services: [server], gracefulShutdownSignals: [.sigterm, .sigint],
+                                                    logger: Logger(label: "flotilla-bench"))).run()
     }
 }

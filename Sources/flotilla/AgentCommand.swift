@@ -77,6 +77,8 @@ struct AgentOptions: ParsableArguments {
     @Option(name: .long, help: "Membership lease TTL in seconds (default 5).")
     var ttl: Int64?
 
+    @OptionGroup var compaction: CompactionOptions
+
     /// The config file merged with the flags.
     func agentConfig() throws -> AgentConfig {
         var config = AgentConfig()
@@ -116,6 +118,7 @@ struct AgentOptions: ParsableArguments {
 
     func nodeConfiguration() throws -> NodeConfiguration {
         var configuration = NodeConfiguration(try agentConfig())
+        configuration.autoCompaction = try compaction.policy()
         configuration.fenceWatchdog = flotillaExecutable()
         return configuration
     }

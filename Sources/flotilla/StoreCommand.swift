@@ -1,7 +1,10 @@
 import ArgumentParser
 import FlotillaEtcd
+import FlotillaStore
 import FlotillaStoreSQLite
 import Foundation
+import Logging
+import ServiceLifecycle
 
 /// `flotilla store …`: the embedded store on its own.
 struct StoreCommand: AsyncParsableCommand {
@@ -13,13 +16,17 @@ struct StoreCommand: AsyncParsableCommand {
 }
 
 /// `flotilla store serve --data-dir DIR --listen HOST:PORT`: the embedded store (SQLite) over
-/// the etcd v3 gRPC API, so etcdctl and any etcd client can use it.
+/// the etcd v3 gRPC API, so etcdctl and any etcd client can use it. The store and the server
+/// run as one `ServiceGroup`; SIGTERM or SIGINT stops the server first, then the store.
 struct StoreServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
         abstract: "Serve the embedded store over the etcd v3 gRPC API (etcdctl works against it).",
         discussion: """
             Data lives in DIR/store.sqlite (WAL, fsync'd before a write is acknowledged). \
+            History is compacted automatically as with etcd's --auto-compaction-mode and \
+            --auto-compaction-retention; the default keeps 5 minutes of history (periodic 5m), \
+            and compacted space is reused and returned to the file system. \
             Stop with Ctrl-C or SIGTERM. Example: \
             flotilla store serve --data-dir /var/lib/flotilla/store --listen 127.0.0.1:2379, then \
             ETCDCTL_API=3 etcdctl --endpoints 127.0.0.1:2379 put /hello world
@@ -35,56 +42,80 @@ struct StoreServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Member name reported by 'member list'.")
     var name: String = "flotilla"
 
+    @Option(name: .customLong("initial-advertise-peer-urls"),
+            help: "Peer URLs reported by 'member list', comma-separated (informational: there is no peer protocol; the default is etcd's).")
+    var peerURLs: String = EtcdServer.Configuration.defaultPeerURLs.joined(separator: ",")
+
+    @OptionGroup var compaction: CompactionOptions
+    @OptionGroup var logging: LogOptions
+
     func validate() throws {
-        guard Self.address(listen) != nil else {
-            throw ValidationError("--listen must be HOST:PORT with a port from 0 to 65535, got '\(listen)'")
+        _ = try address()
+        _ = try compaction.policy()
+        guard !peers.isEmpty, peers.allSatisfy({ $0.hasPrefix("http://") || $0.hasPrefix("https://") }) else {
+            throw ValidationError("--initial-advertise-peer-urls must be http:// or https:// URLs separated by commas, got '\(peerURLs)'")
         }
     }
 
-    static func address(_ text: String) -> (host: String, port: Int)? {
-        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
-              (0...65535).contains(port) else { return nil }
-        var host = String(text[..<colon])
-        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        return host.isEmpty ? nil : (host, port)
+    private var peers: [String] {
+        peerURLs.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    private func address() throws -> (host: String, port: Int) {
+        do { return try HostPort.parse(listen, setting: "--listen") } catch { throw ValidationError(error.description) }
     }
 
     func run() async throws {
-        let (host, port) = Self.address(listen)!
+        _ = logging.bootstrap()
+        let (host, port) = try address()
         do {
             try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
         } catch {
             throw ValidationError("cannot create --data-dir \(dataDirectory): \(error.localizedDescription)")
         }
-        let store = try SQLiteStore(directory: dataDirectory)
+        let logger = Logger(label: "flotilla.store")
+        let policy = try compaction.policy()
+        let store = try SQLiteStore(directory: dataDirectory, options: .init(autoCompaction: policy, logger: logger))
         let server = EtcdServer(store: store, configuration: .init(
-            host: host, port: port, name: name, clientURLs: ["http://\(listen)"]))
-        let bound: Int
-        do {
-            bound = try await server.start()
-        } catch {
-            await store.close()
-            throw ValidationError("cannot listen on \(listen): \(error)")
+            host: host, port: port, name: name, clientURLs: ["http://\(HostPort.format(host: host, port: port))"], peerURLs: peers))
+        // Services stop in reverse order: the server before the store it serves.
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: store), .init(service: server)],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            let bound: Int
+            do {
+                bound = try await server.listeningPort()
+            } catch {
+                await group.triggerGracefulShutdown()
+                try? await tasks.waitForAll()
+                throw ValidationError("cannot listen on \(listen): \(error)")
+            }
+            FileHandle.standardOutput.write(Data("flotilla store: serving \(dataDirectory)/store.sqlite on \(HostPort.format(host: host, port: bound)) (etcd v3 API, auto-compaction \(policy))\n".utf8))
+            try await tasks.waitForAll()
         }
-        FileHandle.standardOutput.write(Data("flotilla store: serving \(dataDirectory)/store.sqlite on \(host):\(bound) (etcd v3 API)\n".utf8))
-        await Self.waitForTermination()
-        printError("flotilla store: stopping")
-        await server.stop()
-        await store.close()
+        printError("flotilla store: stopped")
     }
+}
 
-    /// Returns once SIGINT or SIGTERM arrives.
-    static func waitForTermination() async {
-        let signals = [SIGINT, SIGTERM]
-        for signal in signals { Foundation.signal(signal, SIG_IGN) }
-        let (stream, continuation) = AsyncStream<Void>.makeStream()
-        let sources = signals.map { number in
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { continuation.yield() }
-            source.resume()
-            return source
+/// `--auto-compaction-mode` and `--auto-compaction-retention`, etcd's flags for how much
+/// history the embedded store keeps (`store serve` and `agent`).
+struct CompactionOptions: ParsableArguments {
+    @Option(name: .customLong("auto-compaction-mode"),
+            help: "Automatic compaction of the embedded store: 'periodic' (keep a duration of history), 'revision' (keep a number of revisions) or 'off'.")
+    var mode: String = "periodic"
+
+    @Option(name: .customLong("auto-compaction-retention"),
+            help: "History to keep: for periodic a duration (5m, 1h, 90s) or a number of hours, default 5m; for revision a count, default 10000. 0 turns compaction off.")
+    var retention: String?
+
+    /// The policy the two flags give, or a validation error naming them.
+    func policy() throws -> AutoCompaction {
+        do {
+            return try AutoCompaction.parse(mode: mode, retention: retention)
+        } catch let error as AutoCompactionError {
+            throw ValidationError(error.description)
         }
-        for await _ in stream { break }
-        for source in sources { source.cancel() }
     }
 }

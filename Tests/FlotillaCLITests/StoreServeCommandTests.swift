@@ -71,4 +71,19 @@ struct StoreServeCommandTests {
         #expect(result.status == 64)
         #expect(result.stderr.contains("--listen must be HOST:PORT"))
     }
+
+    @Test func badAutoCompactionFlagsAreUsageErrors() throws {
+        let cases: [([String], String)] = [
+            (["--auto-compaction-mode", "sometimes"], "unknown mode 'sometimes'"),
+            (["--auto-compaction-mode", "revision", "--auto-compaction-retention", "5m"], "whole number of revisions"),
+            (["--auto-compaction-mode", "periodic", "--auto-compaction-retention", "soon"], "duration like 5m"),
+            (["--auto-compaction-mode", "periodic", "--auto-compaction-retention", "100ms"], "at least 1s"),
+            (["--auto-compaction-mode", "off", "--auto-compaction-retention", "1h"], "has no effect with mode 'off'"),
+        ]
+        for (flags, message) in cases {
+            let result = try FlotillaBinary.run(["store", "serve", "--data-dir", "/tmp/unused"] + flags)
+            #expect(result.status == 64, "\(flags)")
+            #expect(result.stderr.contains(message), "\(flags): \(result.stderr)")
+        }
+    }
 }

@@ -95,7 +95,7 @@ struct EtcdServerEtcdctlTests {
             let status = try await etcdctl(port, ["endpoint", "status", "-w", "table"]).out
             #expect(status.contains("3.4.23") && status.contains("127.0.0.1:\(port)"))
             let members = try await etcdctl(port, ["member", "list"]).out
-            #expect(members.contains("started, test-node, , http://127.0.0.1:\(port)"))
+            #expect(members.contains("started, test-node, http://localhost:2380, http://127.0.0.1:\(port)"))
             #expect(try await etcdctl(port, ["endpoint", "health"]).err.contains("is healthy"))
             #expect(try await etcdctl(port, ["endpoint", "hashkv"]).out.contains("127.0.0.1:\(port)"))
             #expect(try await etcdctl(port, ["alarm", "list"]).status == 0)

@@ -4,45 +4,64 @@ import Foundation
 import Synchronization
 
 /// Temporary directories for SQLite stores, removed (after closing their stores) by
-/// ``cleanUp()``.
+/// ``cleanUp()``. Every store opened here runs as a service (lease expiry, compaction) inside
+/// ``withScratch(_:)``'s task group until it is closed.
 final class SQLiteScratch: Sendable {
     private let opened = Mutex<[(SQLiteStore, String)]>([])
+    private let started: AsyncStream<SQLiteStore>.Continuation
+    private let toRun: AsyncStream<SQLiteStore>
     /// The base directory of this scratch area.
     let base: String
 
     init() {
         base = NSTemporaryDirectory() + "flotilla-sqlite-\(UUID().uuidString)"
+        (toRun, started) = AsyncStream.makeStream()
     }
 
     /// A fresh directory path (not created).
     func directory() -> String { base + "/\(UUID().uuidString)" }
 
-    /// Opens a store in `directory` (fresh when nil) and remembers it for clean-up.
-    func open(_ directory: String? = nil) throws -> SQLiteStore {
+    /// Opens a store in `directory` (fresh when nil), runs it, and remembers it for clean-up.
+    func open(_ directory: String? = nil, options: SQLiteStore.Options = .init()) throws -> SQLiteStore {
         let path = directory ?? self.directory()
-        let store = try SQLiteStore(directory: path)
+        let store = try SQLiteStore(directory: path, options: options)
         opened.withLock { $0.append((store, path)) }
+        started.yield(store)
         return store
     }
 
-    /// Closes every store opened here and removes the directories.
+    /// Runs each opened store's service until it is closed; returns after ``cleanUp()``.
+    func runStores() async {
+        await withDiscardingTaskGroup { group in
+            for await store in toRun {
+                group.addTask { try? await store.run() }
+            }
+        }
+    }
+
+    /// Closes every store opened here (ending their runs) and removes the directories.
     func cleanUp() async {
+        started.finish()
         let stores = opened.withLock { $0 }
         for (store, _) in stores { await store.close() }
         try? FileManager.default.removeItem(atPath: base)
     }
 }
 
-/// Runs `body` with a scratch area that is cleaned up afterwards, even on failure.
+/// Runs `body` with a scratch area whose stores run as services in a task group around it;
+/// cleaned up afterwards, even on failure.
 func withScratch(_ body: (SQLiteScratch) async throws -> Void) async throws {
     let scratch = SQLiteScratch()
-    do {
-        try await body(scratch)
-    } catch {
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { await scratch.runStores() }
+        do {
+            try await body(scratch)
+        } catch {
+            await scratch.cleanUp()
+            throw error
+        }
         await scratch.cleanUp()
-        throw error
     }
-    await scratch.cleanUp()
 }
 
 extension KeyValueStore {

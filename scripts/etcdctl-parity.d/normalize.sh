@@ -53,11 +53,6 @@ def normalize_line(line, command):
                       lambda m: "attached keys([%s])" % " ".join(sorted(m.group(1).split())), line)
         line = re.sub(r'"keys":\[([^]]*)\]',
                       lambda m: '"keys":[%s]' % ",".join(sorted(m.group(1).split(","))), line)
-    if command.startswith("etcdctl member list"):
-        # Flotilla has no peer protocol and advertises no peer URL; etcd lists the one it was
-        # started with. Drop etcd's.
-        line = line.replace('"peerURLs":["http://127.0.0.1:<peer-port>"],', "")
-        line = line.replace("http://127.0.0.1:<peer-port>", "")
     # Tables pad every column to its widest cell, and the cells normalized above have
     # different widths on the two servers: collapse the padding and the border dashes.
     if line.startswith("|") or line.startswith("+"):

@@ -1,26 +1,32 @@
 import FlotillaStore
 import GRPCCore
 import GRPCNIOTransportHTTP2
+import ServiceLifecycle
 import Synchronization
 
 /// Serves any ``KeyValueStore`` over the etcd v3 gRPC API (KV, Watch, Lease,
 /// Cluster.MemberList, Maintenance), so etcdctl and etcd clients can use it, plus the standard
 /// gRPC health service (`grpc.health.v1.Health`: "" and each etcd service name are SERVING
-/// while the server runs, NOT_SERVING once ``stop()`` begins).
+/// while the server runs, NOT_SERVING once shutdown begins).
 ///
 /// Maintenance.Snapshot streams the store's own snapshot when the store is a
 /// ``SnapshotSource`` (the SQLite store: a SQLite file, not etcd's bbolt file, followed by its
 /// SHA-256 as etcd does) and is Unimplemented otherwise. Watches honour `progress_notify`
 /// (every ``Configuration/progressNotifyInterval``) and `fragment`.
-/// Not served: Auth, the member-changing Cluster RPCs, MoveLeader. Usage:
+/// Not served: Auth, the member-changing Cluster RPCs, MoveLeader.
+///
+/// As a swift-service-lifecycle `Service` (list it after its store, so it stops first):
 ///
 /// ```swift
 /// let server = EtcdServer(store: store, configuration: .init(port: 0))
-/// let port = try await server.start()
-/// ...
-/// await server.stop()
+/// let group = ServiceGroup(configuration: .init(services: [.init(service: store), .init(service: server)],
+///                                               gracefulShutdownSignals: [.sigterm], logger: logger))
+/// // elsewhere in the same task group: let port = try await server.listeningPort()
+/// try await group.run()
 /// ```
-public final class EtcdServer: Sendable {
+///
+/// Tests may instead call ``start()`` (returns the bound port) and ``stop()``.
+public final class EtcdServer: Service {
     /// Where and as whom the server listens.
     public struct Configuration: Sendable {
         /// Host to bind (an IPv4 address or `localhost`).
@@ -38,7 +44,9 @@ public final class EtcdServer: Sendable {
         public var version: String
         /// Client URLs shown by MemberList; empty means `http://host:port` with the bound port.
         public var clientURLs: [String]
-        /// Peer URLs shown by MemberList (informational: there is no peer protocol).
+        /// Peer URLs shown by MemberList (informational: there is no peer protocol). The
+        /// default is etcd's default `--initial-advertise-peer-urls`, `http://localhost:2380`,
+        /// so `etcdctl member list` reads as it does against a default single-member etcd.
         public var peerURLs: [String]
         /// How long ``EtcdServer/stop()`` lets open calls finish before cutting them
         /// (watch and keep-alive streams never finish by themselves).
@@ -49,10 +57,13 @@ public final class EtcdServer: Sendable {
         /// tenth more is added at random so that watches do not all fire together.
         public var progressNotifyInterval: Duration
 
+        /// etcd's default advertised peer URL.
+        public static let defaultPeerURLs = ["http://localhost:2380"]
+
         /// Creates a configuration.
         public init(host: String = "127.0.0.1", port: Int = 2379, name: String = "flotilla",
                     clusterID: UInt64 = 0, memberID: UInt64 = 0, version: String = "3.4.23",
-                    clientURLs: [String] = [], peerURLs: [String] = [], shutdownGrace: Duration = .milliseconds(500),
+                    clientURLs: [String] = [], peerURLs: [String] = Configuration.defaultPeerURLs, shutdownGrace: Duration = .milliseconds(500),
                     progressNotifyInterval: Duration = .seconds(600)) {
             self.host = host; self.port = port; self.name = name
             self.clusterID = clusterID; self.memberID = memberID; self.version = version
@@ -63,14 +74,25 @@ public final class EtcdServer: Sendable {
 
     private struct Running {
         var server: GRPCServer<HTTP2ServerTransport.Posix>
-        var task: Task<Void, any Error>
+        /// The serving task of ``start()``; nil inside ``run()``.
+        var task: Task<Void, any Error>?
+        /// Ends ``run()``'s wait (``stop()`` during ``run()``).
+        var shutdown: AsyncStream<Void>.Continuation?
         var port: Int
         var health: HealthStatus
+    }
+
+    /// Callers of ``listeningPort()`` waiting for the server to bind.
+    private enum Listening {
+        case waiting([CheckedContinuation<Int, any Error>])
+        case bound(Int)
+        case failed(any Error)
     }
 
     private let store: any KeyValueStore
     private let configuration: Configuration
     private let running = Mutex<Running?>(nil)
+    private let listening = Mutex(Listening.waiting([]))
 
     /// Creates a server for `store`; nothing listens until ``start()``.
     public init(store: any KeyValueStore, configuration: Configuration = Configuration()) {
@@ -87,41 +109,161 @@ public final class EtcdServer: Sendable {
     /// The bound port while running.
     public var port: Int? { running.withLock { $0?.port } }
 
-    /// Starts listening and returns the bound port. Throws if the address can't be bound.
-    @discardableResult
-    public func start() async throws -> Int {
-        if let port { return port }
+    /// Serves until the task is cancelled, a graceful shutdown begins (inside a
+    /// `ServiceGroup`) or ``stop()`` is called; then stops listening, lets open calls finish
+    /// for ``Configuration/shutdownGrace``, cuts the rest (watch and keep-alive streams) and
+    /// returns. Throws when the address cannot be bound (``listeningPort()`` callers get the
+    /// same error). After ``start()``, it only waits for the shutdown and stops.
+    public func run() async throws {
+        if port != nil {
+            await Self.untilShutdown(nil)
+            await stop()
+            return
+        }
+        let (server, health) = makeServer()
+        let (shutdown, shutdownTrigger) = AsyncStream.makeStream(of: Void.self)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try? await server.serve() }
+            let port: Int
+            do {
+                port = try await boundPort(server)
+            } catch {
+                server.beginGracefulShutdown()
+                group.cancelAll()
+                listened(.failure(error))
+                throw error
+            }
+            health.set(.serving, for: [""] + Self.servedNames)
+            running.withLock { $0 = Running(server: server, task: nil, shutdown: shutdownTrigger, port: port, health: health) }
+            listened(.success(port))
+            await Self.untilShutdown(shutdown)
+            running.withLock { $0 = nil }
+            health.shutDown()
+            server.beginGracefulShutdown()
+            let grace = configuration.shutdownGrace
+            group.addTask { try? await Task.sleep(for: grace) }
+            _ = try? await group.next()
+            group.cancelAll()
+        }
+    }
+
+    /// The port the server listens on, once it does (waits for ``run()`` or ``start()`` to
+    /// bind; throws their bind error).
+    public func listeningPort() async throws -> Int {
+        try await withCheckedThrowingContinuation { (waiter: CheckedContinuation<Int, any Error>) in
+            let known = listening.withLock { state -> Result<Int, any Error>? in
+                switch state {
+                case .waiting(let waiters):
+                    state = .waiting(waiters + [waiter])
+                    return nil
+                case .bound(let port): return .success(port)
+                case .failed(let error): return .failure(error)
+                }
+            }
+            if let known { waiter.resume(with: known) }
+        }
+    }
+
+    /// Records the outcome of binding and resumes ``listeningPort()`` callers.
+    private func listened(_ outcome: Result<Int, any Error>) {
+        let waiters = listening.withLock { state -> [CheckedContinuation<Int, any Error>] in
+            guard case .waiting(let waiters) = state else { return [] }
+            switch outcome {
+            case .success(let port): state = .bound(port)
+            case .failure(let error): state = .failed(error)
+            }
+            return waiters
+        }
+        for waiter in waiters { waiter.resume(with: outcome) }
+    }
+
+    /// Returns when `trigger` ends (``stop()``), the task is cancelled, or a graceful shutdown begins.
+    private static func untilShutdown(_ trigger: AsyncStream<Void>?) async {
+        let ended = AsyncStream.makeStream(of: Void.self)
+        await withGracefulShutdownHandler {
+            await withDiscardingTaskGroup { group in
+                if let trigger {
+                    group.addTask {
+                        for await _ in trigger {}
+                        ended.continuation.finish()
+                    }
+                }
+                for await _ in ended.stream {}
+                group.cancelAll()
+            }
+        } onGracefulShutdown: {
+            ended.continuation.finish()
+        }
+    }
+
+    /// The gRPC server with the etcd and health services.
+    private func makeServer() -> (GRPCServer<HTTP2ServerTransport.Posix>, HealthStatus) {
         let transport = HTTP2ServerTransport.Posix(
             address: .ipv4(host: configuration.host == "localhost" ? "127.0.0.1" : configuration.host, port: configuration.port),
             transportSecurity: .plaintext, config: Self.transportConfig())
         let health = HealthStatus()
         let etcdServices = services(port: { [weak self] in self?.port ?? 0 })
-        let server = GRPCServer(transport: transport, services: etcdServices + [HealthService(health: health)])
+        return (GRPCServer(transport: transport, services: etcdServices + [HealthService(health: health)],
+                           interceptors: [RequestMetrics()]), health)
+    }
+
+    /// The port `server` bound, or an error naming the address.
+    private func boundPort(_ server: GRPCServer<HTTP2ServerTransport.Posix>) async throws -> Int {
+        let failure = "etcd server: could not bind \(configuration.host):\(configuration.port)"
+        do {
+            guard let address = try await server.listeningAddress, let port = address.ipv4?.port ?? address.ipv6?.port else {
+                throw StoreError.unavailable(failure)
+            }
+            return port
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError.unavailable("\(failure): \(error)")
+        }
+    }
+
+    /// Starts listening in a task of its own and returns the bound port (for tests and callers
+    /// outside a `ServiceGroup`; pair with ``stop()``). Throws if the address can't be bound.
+    @discardableResult
+    public func start() async throws -> Int {
+        if let port { return port }
+        let (server, health) = makeServer()
         let task = Task { try await server.serve() }
-        guard let address = try await server.listeningAddress, let port = address.ipv4?.port ?? address.ipv6?.port else {
+        let port: Int
+        do {
+            port = try await boundPort(server)
+        } catch {
             task.cancel()
-            throw StoreError.unavailable("etcd server: could not bind \(configuration.host):\(configuration.port)")
+            listened(.failure(error))
+            throw error
         }
         health.set(.serving, for: [""] + Self.servedNames)
-        running.withLock { $0 = Running(server: server, task: task, port: port, health: health) }
+        running.withLock { $0 = Running(server: server, task: task, shutdown: nil, port: port, health: health) }
+        listened(.success(port))
         return port
     }
 
-    /// Stops listening, lets open calls finish for ``Configuration/shutdownGrace``, then cuts
-    /// the rest (open watches and keep-alive streams), and returns when the server is down.
+    /// After ``start()``: stops listening, lets open calls finish for
+    /// ``Configuration/shutdownGrace``, then cuts the rest (open watches and keep-alive
+    /// streams), and returns when the server is down. During ``run()``: tells it to shut down
+    /// the same way and returns at once.
     public func stop() async {
         guard let current = running.withLock({ r -> Running? in defer { r = nil }; return r }) else { return }
+        guard let task = current.task else {
+            current.shutdown?.finish()
+            return
+        }
         current.health.shutDown()
         current.server.beginGracefulShutdown()
         let grace = configuration.shutdownGrace
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { _ = try? await current.task.value }
+            group.addTask { _ = try? await task.value }
             group.addTask { try? await Task.sleep(for: grace) }
             await group.next()
-            current.task.cancel()
+            task.cancel()
             group.cancelAll()
         }
-        _ = try? await current.task.value
+        _ = try? await task.value
     }
 
     private func services(port: @escaping @Sendable () -> Int) -> [any RegistrableRPCService] {

@@ -69,7 +69,7 @@ struct StoreServeCommandTests {
     @Test func badListenAddressIsAUsageError() throws {
         let result = try FlotillaBinary.run(["store", "serve", "--data-dir", "/tmp/unused", "--listen", "nowhere"])
         #expect(result.status == 64)
-        #expect(result.stderr.contains("--listen must be HOST:PORT"))
+        #expect(result.stderr.contains(#"--listen "nowhere" is not HOST:PORT"#), "\(result.stderr)")
     }
 
     @Test func badAutoCompactionFlagsAreUsageErrors() throws {

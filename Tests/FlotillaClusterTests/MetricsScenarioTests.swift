@@ -7,15 +7,19 @@ extension ClusterScenarioTests {
     @Test("/metrics is valid Prometheus text and moves with the cluster",
           .enabled(if: FileManager.default.isExecutableFile(atPath: Metrics.promtool), "needs promtool (apt-get install prometheus)"))
     func metricsExposition() async throws {
-        try await TestCluster.with(.embedded, agents: 1, name: "metrics") { cluster in
+        // Two agents: the second reaches the first one's embedded store over the etcd API
+        // (store RPCs, watch streams); the first is scraped.
+        try await TestCluster.with(.embedded, agents: 2, name: "metrics") { cluster in
             let agent = cluster.agents[0]
             let before = try Metrics.parse(try Metrics.scrape(agent.api))
             let spec = try cluster.write("metrics.yaml", """
                 stacks:
                   steady:
+                    global: true
                     units:
                       idle: { exec: [/bin/sleep, "1000"] }
                   flaky:
+                    global: true
                     units:
                       boom: { exec: [/bin/sh, -c, "exit 3"], restart: always, restart_sec: 100ms }
                 """)

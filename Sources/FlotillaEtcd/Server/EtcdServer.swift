@@ -202,6 +202,7 @@ public final class EtcdServer: Service {
             address: .ipv4(host: configuration.host == "localhost" ? "127.0.0.1" : configuration.host, port: configuration.port),
             transportSecurity: .plaintext, config: Self.transportConfig())
         let health = HealthStatus()
+        _ = WatchService.openStreams() // exposed at 0 before the first stream
         let etcdServices = services(port: { [weak self] in self?.port ?? 0 })
         return (GRPCServer(transport: transport, services: etcdServices + [HealthService(health: health)],
                            interceptors: [RequestMetrics()]), health)

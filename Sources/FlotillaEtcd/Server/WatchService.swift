@@ -1,5 +1,6 @@
 import FlotillaStore
 import GRPCCore
+import Metrics
 import Synchronization
 
 /// etcd `Watch`: one bidirectional stream multiplexes many watches. Responses from all of them
@@ -11,8 +12,14 @@ struct WatchService: Etcdserverpb_Watch.SimpleServiceProtocol {
     /// Time between progress notifications for `progress_notify` watches (see ``WatchDelivery``).
     var progressNotifyInterval: Duration = .seconds(600)
 
+    /// `flotilla_store_watch_streams`: the Watch streams open now.
+    static func openStreams() -> Meter { Meter(label: "flotilla_store_watch_streams") }
+
     func watch(request: RPCAsyncSequence<Etcdserverpb_WatchRequest, any Error>,
                response: RPCWriter<Etcdserverpb_WatchResponse>, context: ServerContext) async throws {
+        let open = Self.openStreams()
+        open.increment()
+        defer { open.decrement() }
         let (outbound, queue) = AsyncStream<Etcdserverpb_WatchResponse>.makeStream()
         let session = WatchSession(store: store, stamp: stamp, queue: queue, progressNotifyInterval: progressNotifyInterval)
         await withTaskGroup(of: Void.self) { group in

@@ -4,9 +4,7 @@ import Synchronization
 
 /// Reads the records the controller (and the API) decide from, all at one store revision.
 public struct ClusterReader: Sendable {
-    /// The store.
     public let store: any KeyValueStore
-    /// Where records live.
     public let layout: StoreLayout
 
     /// The records the last read decoded, when kept between reads.

@@ -38,7 +38,6 @@ public struct ClusterState: Sendable, Hashable {
     /// The store revision the state was read at.
     public var revision: Int64
 
-    /// Creates a state.
     public init(machines: [MachineRecord] = [], stacks: [String: StoredStack] = [:],
                 assignments: [String: StoredAssignment] = [:], decisions: [String: DecisionRecord] = [:], revision: Int64 = 0) {
         self.machines = machines; self.stacks = stacks; self.assignments = assignments

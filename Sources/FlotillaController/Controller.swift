@@ -11,9 +11,7 @@ import ServiceLifecycle
 /// A `Service`: ``run()`` campaigns, leads and campaigns again after losing leadership until
 /// its task is cancelled or the service group shuts down gracefully.
 public struct Controller: Service {
-    /// The store.
     public let store: any KeyValueStore
-    /// Where records live.
     public let layout: StoreLayout
     /// This machine's ID (the candidate's value).
     public let machineID: String

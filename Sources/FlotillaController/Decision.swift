@@ -46,7 +46,6 @@ public struct Decision: Sendable, Hashable {
     /// its instances and nothing runs twice.
     public var deadMachines: Set<String>
 
-    /// Creates a decision.
     public init(writes: [ControllerWrite] = [], events: [EventRecord] = [], unplaced: [String: String] = [:],
                 deadMachines: Set<String> = []) {
         self.writes = writes; self.events = events; self.unplaced = unplaced; self.deadMachines = deadMachines

@@ -17,12 +17,9 @@ public struct PlanCommit: Sendable {
     /// Operations per transaction.
     public static let chunkSize = 120
 
-    /// The store.
     public let store: any KeyValueStore
-    /// Where records live.
     public let layout: StoreLayout
 
-    /// Creates a committer.
     public init(store: any KeyValueStore, layout: StoreLayout) {
         self.store = store
         self.layout = layout

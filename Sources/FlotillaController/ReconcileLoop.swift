@@ -8,7 +8,6 @@ import Logging
 /// (debounced) or every resync interval, re-reads the cluster, reconciles and commits the
 /// decision under the leader key.
 public struct ReconcileLoop: Sendable {
-    /// Tuning.
     public struct Settings: Sendable, Hashable {
         /// Wait after a change before reading, so bursts coalesce into one pass.
         public var debounce: Duration
@@ -26,18 +25,14 @@ public struct ReconcileLoop: Sendable {
         }
     }
 
-    /// The store.
     public let store: any KeyValueStore
-    /// Where records live.
     public let layout: StoreLayout
     /// The leader's machine ID.
     public let machineID: String
-    /// Tuning.
     public let settings: Settings
     /// Where passes that change something, and unplaced instances, are logged.
     public let logger: Logger
 
-    /// Creates a loop.
     public init(store: any KeyValueStore, layout: StoreLayout, machineID: String, settings: Settings = Settings(),
                 logger: Logger = Logger(label: "flotilla.controller")) {
         self.store = store; self.layout = layout; self.machineID = machineID; self.settings = settings; self.logger = logger

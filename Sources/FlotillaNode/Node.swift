@@ -73,7 +73,7 @@ package final class Node: Sendable {
             let fenceFiles = watchdog?.files
             let membership = Membership(
                 store: backend.store, layout: layout, record: record, settings: .init(ttl: c.ttl), events: leaseEvents,
-                logger: logger.labelled("flotilla.membership"),
+                logger: logger.labelled("flotilla.membership"), clock: ContinuousClock(),
                 unitsRunning: { await supervisor.statuses().filter { $0.state == .running }.count },
                 leaseAliveUntil: { deadline in fenceFiles?.writeDeadline(deadline, agent: getpid()) })
             let controller = Controller(store: backend.store, layout: layout, machineID: machineID, ttl: c.ttl,

@@ -28,7 +28,6 @@ public struct Plan: Sendable, Hashable {
     /// Instances that could not be placed, sorted by instance name.
     public var failures: [PlacementFailure]
 
-    /// Creates a plan.
     public init(actions: [PlanAction], failures: [PlacementFailure]) {
         self.actions = actions
         self.failures = failures
@@ -92,7 +91,6 @@ public struct ReasonCount: Sendable, Hashable {
     /// Machines it ruled out.
     public var count: Int
 
-    /// Creates a count.
     public init(_ reason: FilterReason, _ count: Int) {
         self.reason = reason
         self.count = count

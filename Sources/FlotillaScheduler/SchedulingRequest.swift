@@ -22,7 +22,6 @@ public struct ClusterSnapshot: Sendable, Hashable {
     /// The machines, in any order (the scheduler sorts by ID).
     public var machines: [MachineState]
 
-    /// Creates a snapshot.
     public init(machines: [MachineState]) { self.machines = machines }
 }
 
@@ -47,7 +46,6 @@ public struct SchedulingRequest: Sendable {
     /// Seed of the random source; the same request and seed give the same plan.
     public var seed: UInt64
 
-    /// Creates a request.
     public init(cluster: ClusterSnapshot, stacks: [StackSpec], assignments: [String: String] = [:],
                 strategy: ScoringStrategy = .binpack, seed: UInt64 = 0) {
         self.cluster = cluster

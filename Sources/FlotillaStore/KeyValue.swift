@@ -30,6 +30,5 @@ public struct ResponseHeader: Sendable, Hashable {
     /// Store revision.
     public var revision: Int64
 
-    /// Creates a header.
     public init(revision: Int64) { self.revision = revision }
 }

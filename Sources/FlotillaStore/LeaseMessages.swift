@@ -7,7 +7,6 @@ public struct LeaseGrantResponse: Sendable, Hashable {
     /// The granted TTL in seconds (at least the store's minimum).
     public var ttl: Int64
 
-    /// Creates a response.
     public init(header: ResponseHeader, id: Int64, ttl: Int64) {
         self.header = header
         self.id = id
@@ -24,7 +23,6 @@ public struct LeaseKeepAliveResponse: Sendable, Hashable {
     /// The renewed TTL; 0 when the lease is unknown or expired.
     public var ttl: Int64
 
-    /// Creates a response.
     public init(header: ResponseHeader, id: Int64, ttl: Int64) {
         self.header = header
         self.id = id
@@ -45,7 +43,6 @@ public struct LeaseTimeToLiveResponse: Sendable, Hashable {
     /// Attached keys, when asked for.
     public var keys: [Bytes]
 
-    /// Creates a response.
     public init(header: ResponseHeader, id: Int64, ttl: Int64, grantedTTL: Int64, keys: [Bytes] = []) {
         self.header = header
         self.id = id
@@ -62,7 +59,6 @@ public struct LeaseLeasesResponse: Sendable, Hashable {
     /// Lease IDs.
     public var leases: [Int64]
 
-    /// Creates a response.
     public init(header: ResponseHeader, leases: [Int64]) {
         self.header = header
         self.leases = leases
@@ -83,7 +79,6 @@ public struct StoreStatus: Sendable, Hashable {
     /// Current compaction revision (0 before any compaction).
     public var compactRevision: Int64
 
-    /// Creates a response.
     public init(header: ResponseHeader, version: String, dbSize: Int64, dbSizeInUse: Int64, compactRevision: Int64 = 0) {
         self.header = header
         self.version = version

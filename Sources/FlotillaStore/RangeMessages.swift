@@ -39,7 +39,6 @@ public struct RangeRequest: Sendable, Hashable {
     public var minCreateRevision: Int64
     public var maxCreateRevision: Int64
 
-    /// Creates a request.
     public init(key: Bytes, rangeEnd: Bytes = [], limit: Int64 = 0, revision: Int64 = 0,
                 sortOrder: SortOrder = .none, sortTarget: SortTarget = .key, serializable: Bool = false,
                 keysOnly: Bool = false, countOnly: Bool = false,
@@ -77,7 +76,6 @@ public struct RangeResponse: Sendable, Hashable {
     /// Keys in the range before limit and before the revision filters.
     public var count: Int64
 
-    /// Creates a response.
     public init(header: ResponseHeader, kvs: [KeyValue], more: Bool, count: Int64) {
         self.header = header
         self.kvs = kvs

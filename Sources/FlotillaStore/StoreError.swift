@@ -14,7 +14,6 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     /// For ``compacted(compactRevision:)``: the store's compaction revision.
     public var compactRevision: Int64
 
-    /// Creates an error.
     public init(_ code: Code, _ message: String, compactRevision: Int64 = 0) {
         self.code = code
         self.message = message

@@ -24,7 +24,6 @@ public struct Compare: Sendable, Hashable {
     /// With a range end, every key in the range must pass.
     public var rangeEnd: Bytes
 
-    /// Creates a compare.
     public init(key: Bytes, _ target: CompareTarget, _ result: CompareResult, rangeEnd: Bytes = []) {
         self.key = key
         self.target = target
@@ -58,7 +57,6 @@ public struct TxnRequest: Sendable, Hashable {
     /// Run otherwise.
     public var failure: [RequestOp]
 
-    /// Creates a request.
     public init(compare: [Compare] = [], success: [RequestOp] = [], failure: [RequestOp] = []) {
         self.compare = compare
         self.success = success
@@ -75,7 +73,6 @@ public struct TxnResponse: Sendable, Hashable {
     /// Responses of the branch that ran.
     public var responses: [ResponseOp]
 
-    /// Creates a response.
     public init(header: ResponseHeader, succeeded: Bool, responses: [ResponseOp]) {
         self.header = header
         self.succeeded = succeeded

@@ -21,7 +21,6 @@ public struct WatchCreateRequest: Sendable, Hashable {
     /// Attach the previous key-value to each event (when still in history).
     public var prevKV: Bool
 
-    /// Creates a request.
     public init(key: Bytes, rangeEnd: Bytes = [], startRevision: Int64 = 0, progressNotify: Bool = false,
                 filters: Set<WatchFilter> = [], prevKV: Bool = false) {
         self.key = key
@@ -45,7 +44,6 @@ public struct Event: Sendable, Hashable {
     /// The key before the change, when asked for and known.
     public var prevKV: KeyValue?
 
-    /// Creates an event.
     public init(type: Kind, kv: KeyValue, prevKV: KeyValue? = nil) {
         self.type = type
         self.kv = kv
@@ -61,7 +59,6 @@ public struct WatchResponse: Sendable, Hashable {
     /// The events.
     public var events: [Event]
 
-    /// Creates a response.
     public init(header: ResponseHeader, events: [Event]) {
         self.header = header
         self.events = events

@@ -13,7 +13,6 @@ public struct PutRequest: Sendable, Hashable {
     /// Keep the current lease (the key must exist; `lease` must be 0).
     public var ignoreLease: Bool
 
-    /// Creates a request.
     public init(key: Bytes, value: Bytes = [], lease: Int64 = 0, prevKV: Bool = false, ignoreValue: Bool = false, ignoreLease: Bool = false) {
         self.key = key
         self.value = value
@@ -31,7 +30,6 @@ public struct PutResponse: Sendable, Hashable {
     /// The previous key-value when asked for and the key existed.
     public var prevKV: KeyValue?
 
-    /// Creates a response.
     public init(header: ResponseHeader, prevKV: KeyValue? = nil) {
         self.header = header
         self.prevKV = prevKV
@@ -47,7 +45,6 @@ public struct DeleteRangeRequest: Sendable, Hashable {
     /// Return the deleted key-values.
     public var prevKV: Bool
 
-    /// Creates a request.
     public init(key: Bytes, rangeEnd: Bytes = [], prevKV: Bool = false) {
         self.key = key
         self.rangeEnd = rangeEnd
@@ -64,7 +61,6 @@ public struct DeleteRangeResponse: Sendable, Hashable {
     /// The deleted key-values when asked for.
     public var prevKVs: [KeyValue]
 
-    /// Creates a response.
     public init(header: ResponseHeader, deleted: Int64, prevKVs: [KeyValue] = []) {
         self.header = header
         self.deleted = deleted
@@ -79,7 +75,6 @@ public struct CompactionRequest: Sendable, Hashable {
     /// Wait until the space is reclaimed.
     public var physical: Bool
 
-    /// Creates a request.
     public init(revision: Int64, physical: Bool = false) {
         self.revision = revision
         self.physical = physical

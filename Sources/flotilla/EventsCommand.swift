@@ -24,8 +24,9 @@ struct EventsCommand: AsyncParsableCommand {
         let client = try api.client()
         let page = try await calling { try await client.events(last: min(max(last, 1), 1000)) }
         if output != .table { return try output.print(page) }
+        var machines = MachineLabel(try? await client.machines())
         var table = Table(header: ["TIME", "KIND", "INSTANCE", "MACHINE", "MESSAGE"])
-        table.rows = page.events.map(Self.row)
+        table.rows = page.events.map { Self.row($0, machines) }
         print(page.events.isEmpty ? "no events" : table.render())
         guard follow else { return }
         var after = page.events.last?.key
@@ -35,15 +36,18 @@ struct EventsCommand: AsyncParsableCommand {
                 try await Task.sleep(for: .seconds(1)) // the API is unreachable: ask again shortly
                 continue
             }
-            for entry in next.events { print(Self.row(entry).joined(separator: "  ")) }
+            if next.events.contains(where: { $0.event.machine.map { machines.text($0).count <= 8 } ?? false }) {
+                machines = MachineLabel(try? await client.machines()) // a machine joined since
+            }
+            for entry in next.events { print(Self.row(entry, machines).joined(separator: "  ")) }
             fflush(nil)
             after = next.events.last?.key ?? after
         }
     }
 
-    static func row(_ entry: EventsPage.Entry) -> [String] {
+    static func row(_ entry: EventsPage.Entry, _ machines: MachineLabel) -> [String] {
         let event = entry.event
-        return [Self.time(event.at), event.kind, event.instance ?? "-", event.machine ?? "-", event.message]
+        return [Self.time(event.at), event.kind, event.instance ?? "-", machines.text(event.machine), event.message]
     }
 
     static func time(_ seconds: Double) -> String {

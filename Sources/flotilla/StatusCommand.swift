@@ -21,23 +21,23 @@ struct StatusCommand: AsyncParsableCommand {
         let client = try api.client()
         let report = try await calling { try await client.status(stack: stack) }
         guard output == .table else { return try output.print(report) }
-        print(Self.text(report))
+        print(Self.text(report, machines: MachineLabel(try? await client.machines())))
     }
 
     /// The table, a WHY line under every unplaced instance, stacks waiting for the controller,
     /// and stacks without instances.
-    static func text(_ report: StatusReport) -> String {
+    static func text(_ report: StatusReport, machines: MachineLabel) -> String {
         var table = Table(header: ["INSTANCE", "UNIT", "MACHINE", "STATE", "RESTARTS", "LAST-EXIT", "SINCE"])
         var why: [Int: String] = [:]
         for instance in report.instances {
             if instance.units.isEmpty {
-                table.rows.append([instance.instance, "-", instance.machine ?? "-", instance.placement.rawValue, "-", "-",
+                table.rows.append([instance.instance, "-", machines.text(instance.machine), instance.placement.rawValue, "-", "-",
                                    instance.unplaced.map { ago($0.since) } ?? "-"])
                 if let reason = instance.unplaced?.reason { why[table.rows.count] = reason }
                 continue
             }
             for unit in instance.units {
-                table.rows.append([instance.instance, unit.name, instance.machine ?? "-", state(of: unit, in: instance),
+                table.rows.append([instance.instance, unit.name, machines.text(instance.machine), state(of: unit, in: instance),
                                    unit.status.map { String($0.restarts) } ?? "-", lastExit(unit.status),
                                    unit.status.map { ago($0.since) } ?? "-"])
             }

@@ -18,7 +18,7 @@ struct APICommandsTests {
             #expect(table.status == 0, "\(table.stderr)")
             let lines = table.stdout.split(separator: "\n").map(String.init)
             #expect(lines.first?.split(separator: " ", omittingEmptySubsequences: true) == ["INSTANCE", "UNIT", "MACHINE", "STATE", "RESTARTS", "LAST-EXIT", "SINCE"])
-            #expect(lines.contains { $0.hasPrefix("web@1") && $0.contains("main") && $0.contains("m1") && $0.contains("running") && $0.contains("exit code 0") })
+            #expect(lines.contains { $0.hasPrefix("web@1") && $0.contains("main") && $0.contains("m1 (host-m1)") && $0.contains("running") && $0.contains("exit code 0") })
             let unplacedIndex = try #require(lines.firstIndex { $0.hasPrefix("web@2") && $0.contains("unplaced") })
             #expect(lines[unplacedIndex + 1] == "  WHY: 0/1 machines fit web@2: 1 already run web (spread: machine)")
             let json = try await api.run(["status", "web", "-o", "json"])

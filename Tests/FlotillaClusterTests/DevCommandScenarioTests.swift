@@ -40,7 +40,8 @@ extension ClusterScenarioTests {
                 let running = status.stdout.split(separator: "\n").filter { $0.hasPrefix("hello@") && $0.contains(" running") }
                 return status.status == 0 && running.count == 6 ? status : nil // 3 instances × 2 units
             }
-            #expect(Set(machines).allSatisfy { status.stdout.contains($0) }, "one instance per machine:\n\(status)")
+            // Tables name machines by a short ID and their `machine=K` label.
+            #expect(Set(machines).allSatisfy { status.stdout.contains("\($0.prefix(8)) (machine=") }, "one instance per machine:\n\(status)")
             let logs = try await eventually("a hello line in flotilla logs", timeout: .seconds(10), interval: .milliseconds(500)) {
                 let logs = try await FlotillaCLI.run(["logs", "--endpoint", endpoint, "hello@1/greeter"], in: directory)
                 return logs.status == 0 && logs.stdout.contains("hello from hello@1 on machine") ? logs : nil

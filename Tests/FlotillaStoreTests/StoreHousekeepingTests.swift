@@ -1,5 +1,6 @@
 import FlotillaStore
 import FlotillaStoreSQLite
+import FlotillaTesting
 import Foundation
 import Testing
 

@@ -101,7 +101,6 @@ public struct RolloutState: Sendable, Hashable {
     /// spec revision), sorted: "waiting for the controller".
     public var undecided: [String]
 
-    /// Creates a state.
     public init(instances: [InstanceProgress], undecided: [String] = []) {
         self.instances = instances
         self.undecided = undecided

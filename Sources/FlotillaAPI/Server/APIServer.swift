@@ -14,9 +14,7 @@ import Prometheus
 /// Prometheus text format; every request is counted by route, method and status
 /// (`hb_requests`, `http_server_request_duration_seconds`).
 public struct APIServer: Sendable {
-    /// The store.
     public let store: any KeyValueStore
-    /// Where records live.
     public let layout: StoreLayout
     /// This machine's ID.
     public let machineID: String

@@ -7,7 +7,6 @@ import FlotillaStore
 /// and this call is seen at once; nothing is missed and nothing polls. The watches end with
 /// the wait (also when the request's task is cancelled).
 struct StoreChange: Sendable {
-    /// The store.
     let store: any KeyValueStore
 
     /// True when something under `prefixes` changed after revision `after`; false at `limit`.

@@ -13,7 +13,6 @@ public struct HealthReport: Sendable, Hashable, Codable {
     /// What went wrong talking to the store.
     public var problem: String?
 
-    /// Creates a report.
     public init(machine: String, storeReachable: Bool, leader: String? = nil, revision: Int64? = nil, problem: String? = nil) {
         self.machine = machine; self.storeReachable = storeReachable; self.leader = leader
         self.revision = revision; self.problem = problem
@@ -28,7 +27,6 @@ public struct MachinesReport: Sendable, Hashable, Codable {
     /// Machines by ID.
     public var machines: [MachineReport]
 
-    /// Creates a report.
     public init(revision: Int64, machines: [MachineReport]) { self.revision = revision; self.machines = machines }
 }
 
@@ -47,7 +45,6 @@ public struct MachineReport: Sendable, Hashable, Codable {
     /// Units of those instances.
     public var units: Int
 
-    /// Creates a report.
     public init(id: String, record: MachineRecord?, usage: MachineUsage?, state: String, instances: Int, units: Int) {
         self.id = id; self.record = record; self.usage = usage; self.state = state
         self.instances = instances; self.units = units
@@ -63,7 +60,6 @@ public struct LogChunk: Sendable, Hashable, Codable {
     /// The machine whose journal was read (filled in by the API).
     public var machine: String?
 
-    /// Creates a chunk.
     public init(lines: [String], nextOffset: Int64, machine: String? = nil) {
         self.lines = lines; self.nextOffset = nextOffset; self.machine = machine
     }
@@ -78,7 +74,6 @@ public struct EventsPage: Sendable, Hashable, Codable {
         /// The event.
         public var event: EventRecord
 
-        /// Creates an entry.
         public init(key: String, event: EventRecord) { self.key = key; self.event = event }
     }
 
@@ -89,7 +84,6 @@ public struct EventsPage: Sendable, Hashable, Codable {
     /// Store revision read at.
     public var revision: Int64
 
-    /// Creates a page.
     public init(events: [Entry], more: Bool, revision: Int64) {
         self.events = events; self.more = more; self.revision = revision
     }
@@ -104,7 +98,6 @@ public struct StackReport: Sendable, Hashable, Codable {
     /// Mod revision of its key.
     public var revision: Int64
 
-    /// Creates a report.
     public init(name: String, record: StackRecord, revision: Int64) {
         self.name = name; self.record = record; self.revision = revision
     }
@@ -124,7 +117,6 @@ public struct StackChange: Sendable, Hashable, Codable {
     /// False when the stack already was in that state (nothing written).
     public var changed: Bool
 
-    /// Creates a change.
     public init(stack: String, previous: DesiredState, desired: DesiredState?, revision: Int64, changed: Bool) {
         self.stack = stack; self.previous = previous; self.desired = desired; self.revision = revision; self.changed = changed
     }
@@ -138,6 +130,5 @@ public struct ErrorBody: Sendable, Hashable, Codable {
     /// For rejected spec files: every problem, `FILE:LINE:COL`.
     public var diagnostics: [Diagnostic]?
 
-    /// Creates a body.
     public init(error: String, diagnostics: [Diagnostic]? = nil) { self.error = error; self.diagnostics = diagnostics }
 }

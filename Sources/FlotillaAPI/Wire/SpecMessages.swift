@@ -7,7 +7,6 @@ public struct SpecText: Sendable, Hashable, Codable {
     /// The file's UTF-8 text.
     public var text: String
 
-    /// Creates a file.
     public init(path: String, text: String) {
         self.path = path; self.text = text
     }
@@ -25,7 +24,6 @@ public struct ApplyRequest: Sendable, Hashable, Codable {
     /// Desired state of every stack; nil means `launched`.
     public var desired: DesiredState?
 
-    /// Creates a request.
     public init(files: [SpecText], paths: [String]? = nil, desired: DesiredState? = nil) {
         self.files = files; self.paths = paths; self.desired = desired
     }
@@ -54,7 +52,6 @@ public struct PlanRequest: Sendable, Hashable, Codable {
     /// The files to compile, as in ``ApplyRequest/paths``.
     public var paths: [String]?
 
-    /// Creates a request.
     public init(files: [SpecText], paths: [String]? = nil) {
         self.files = files; self.paths = paths
     }
@@ -77,7 +74,6 @@ public struct PlanResponse: Sendable, Hashable, Codable {
         /// For `move` and `stop`: why.
         public var reason: String?
 
-        /// Creates an action.
         public init(instance: String, stack: String, action: String, machine: String?, from: String? = nil, reason: String? = nil) {
             self.instance = instance; self.stack = stack; self.action = action; self.machine = machine
             self.from = from; self.reason = reason
@@ -97,7 +93,6 @@ public struct PlanResponse: Sendable, Hashable, Codable {
         /// Reason phrase and how many machines it ruled out.
         public var reasons: [Reason]
 
-        /// Creates a failure.
         public init(instance: String, stack: String, message: String, machinesTotal: Int, reasons: [Reason]) {
             self.instance = instance; self.stack = stack; self.message = message
             self.machinesTotal = machinesTotal; self.reasons = reasons
@@ -111,7 +106,6 @@ public struct PlanResponse: Sendable, Hashable, Codable {
         /// Machines it ruled out.
         public var machines: Int
 
-        /// Creates a reason.
         public init(reason: String, machines: Int) { self.reason = reason; self.machines = machines }
     }
 
@@ -128,7 +122,6 @@ public struct PlanResponse: Sendable, Hashable, Codable {
         /// Memory requested / capacity (`768Mi/4Gi`).
         public var memory: String
 
-        /// Creates a line.
         public init(machine: String, state: String, instances: Int, cpu: String, memory: String) {
             self.machine = machine; self.state = state; self.instances = instances; self.cpu = cpu; self.memory = memory
         }
@@ -148,7 +141,6 @@ public struct PlanResponse: Sendable, Hashable, Codable {
     /// Warnings of the compilation.
     public var warnings: [Diagnostic]
 
-    /// Creates a response.
     public init(revision: Int64, stacks: [String], actions: [Action], failures: [Failure], machines: [MachineUse],
                 warnings: [Diagnostic] = []) {
         self.revision = revision; self.stacks = stacks; self.actions = actions; self.failures = failures

@@ -10,7 +10,6 @@ public struct StatusReport: Sendable, Hashable, Codable {
     /// assigned ones (also those being taken away).
     public var instances: [InstanceReport]
 
-    /// Creates a report.
     public init(revision: Int64, stacks: [StackSummary], instances: [InstanceReport]) {
         self.revision = revision; self.stacks = stacks; self.instances = instances
     }
@@ -34,7 +33,6 @@ public struct StackSummary: Sendable, Hashable, Codable {
     /// first one. Less than ``revision``: the controller has not decided about this spec yet.
     public var decidedRevision: Int64?
 
-    /// Creates a summary.
     public init(name: String, desired: DesiredState, revision: Int64, scale: Scale, expected: Int, isUnitFile: Bool,
                 decidedRevision: Int64? = nil) {
         self.name = name; self.desired = desired; self.revision = revision; self.scale = scale
@@ -81,7 +79,6 @@ public struct InstanceReport: Sendable, Hashable, Codable {
     /// Its units, in the stack's order (empty when unassigned).
     public var units: [UnitReport]
 
-    /// Creates a report.
     public init(instance: String, stack: String, desired: DesiredState, placement: Placement, expected: Bool,
                 machine: String? = nil, specRevision: Int64? = nil, fencingToken: Int64? = nil,
                 unplaced: UnplacedInfo? = nil, units: [UnitReport] = []) {
@@ -123,7 +120,6 @@ public struct UnitReport: Sendable, Hashable, Codable {
     /// assignment's); false for a report from before the last update.
     public var current: Bool
 
-    /// Creates a report.
     public init(name: String, hasHealthCheck: Bool, isScheduled: Bool, status: UnitStatus?, current: Bool) {
         self.name = name; self.hasHealthCheck = hasHealthCheck; self.isScheduled = isScheduled
         self.status = status; self.current = current

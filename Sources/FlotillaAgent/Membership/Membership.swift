@@ -16,8 +16,11 @@ import ServiceLifecycle
 /// A `Service`: it runs until cancelled or a graceful shutdown. It does not revoke its lease
 /// when it stops: the lease expires after the TTL, and only then are instances moved, so an
 /// agent restarted within the TTL (an upgrade) keeps its instances.
-package struct Membership: Service {
-    /// Tuning.
+///
+/// Time is an input: renewal intervals, the fencing deadline and the waits between attempts
+/// are read from `clock` (a manual clock in tests). A store call that hangs is cut off after
+/// a third of the TTL of real time (``withDeadline(_:_:_:)``), whatever the clock says.
+package struct Membership<C: Clock>: Service where C.Duration == Duration {
     package struct Settings: Sendable, Hashable {
         /// Lease TTL in seconds.
         package var ttl: Int64
@@ -49,16 +52,18 @@ package struct Membership: Service {
     /// deadline (``FenceFiles``). Measured from before the request was sent, so it is never
     /// later than the store's own expiry.
     let leaseAliveUntil: @Sendable (UInt64) -> Void
+    let clock: C
     private let metrics = MembershipMetrics()
 
     /// The membership of `record`'s machine, announcing to `events`.
     package init(store: any KeyValueStore, layout: StoreLayout, record: MachineRecord, settings: Settings = Settings(),
-                 events: LeaseEvents, logger: Logger,
+                 events: LeaseEvents, logger: Logger, clock: C,
                  unitsRunning: @escaping @Sendable () async -> Int = { 0 },
                  leaseAliveUntil: @escaping @Sendable (UInt64) -> Void = { _ in }) {
         self.store = store; self.layout = layout; self.record = record; self.settings = settings
         self.events = events
         self.logger = logger
+        self.clock = clock
         self.unitsRunning = unitsRunning
         self.leaseAliveUntil = leaseAliveUntil
     }
@@ -83,8 +88,8 @@ package struct Membership: Service {
     private func stayRegistered() async {
         var probe = UsageProbe(directory: NSTemporaryDirectory())
         var lease: Int64 = 0
-        var lastRenewal = ContinuousClock.now
-        var lastUsage = ContinuousClock.now - settings.usageInterval
+        var lastRenewal = clock.now
+        var lastUsage = clock.now.advanced(by: .zero - settings.usageInterval)
         var fenced = false
         let renewEvery = Duration.milliseconds(settings.ttl * 1000 / 3)
         let ttl = Duration.seconds(settings.ttl)
@@ -94,7 +99,7 @@ package struct Membership: Service {
                 if lease == 0 {
                     let (granted, revision) = try await register()
                     lease = granted
-                    lastRenewal = .now
+                    lastRenewal = clock.now
                     fenced = false
                     leaseAliveUntil(sent + watchdogWindow)
                     metrics.registrations.increment()
@@ -107,7 +112,7 @@ package struct Membership: Service {
                     if !fenced { fenced = true; lapse() }
                     continue
                 } else {
-                    lastRenewal = .now
+                    lastRenewal = clock.now
                     metrics.renewals.increment()
                     leaseAliveUntil(sent + watchdogWindow)
                     if fenced {
@@ -117,8 +122,8 @@ package struct Membership: Service {
                         events.send(.recovered)
                     }
                 }
-                if ContinuousClock.now - lastUsage >= settings.usageInterval {
-                    lastUsage = .now
+                if lastUsage.duration(to: clock.now) >= settings.usageInterval {
+                    lastUsage = clock.now
                     let usage = probe.read(unitsRunning: await unitsRunning(), now: Date().timeIntervalSince1970)
                     _ = try await store.put(PutRequest(key: Bytes(utf8: layout.usage(record.id)),
                                                        value: RecordCodec.encode(usage), lease: lease))
@@ -128,13 +133,13 @@ package struct Membership: Service {
             } catch {
                 metrics.misses.increment()
                 logger.debug("lease renewal failed: \(error)")
-                if ContinuousClock.now - lastRenewal >= ttl - settings.fencingMargin, !fenced {
+                if lastRenewal.duration(to: clock.now) >= ttl - settings.fencingMargin, !fenced {
                     fenced = true
                     lapse()
                 }
-                if ContinuousClock.now - lastRenewal >= ttl { lease = 0 }
+                if lastRenewal.duration(to: clock.now) >= ttl { lease = 0 }
             }
-            try? await Task.sleep(for: fenced ? .milliseconds(200) : min(renewEvery, .milliseconds(500)))
+            try? await clock.sleep(for: fenced ? .milliseconds(200) : min(renewEvery, .milliseconds(500)))
         }
     }
 

@@ -30,7 +30,6 @@ public final class EtcdStore: KeyValueStore {
         /// text, rather than being cut off by the server's receive limit.
         public var maxSendMessageBytes: Int
 
-        /// Creates a configuration.
         public init(endpoints: [String], transportSecurity: HTTP2ClientTransport.Posix.TransportSecurity = .plaintext,
                     keepaliveTime: Duration = .seconds(30), keepaliveTimeout: Duration = .seconds(10),
                     maxSendMessageBytes: Int = 2 * 1024 * 1024) {

@@ -11,7 +11,6 @@ package struct HeaderStamp: Sendable, Hashable {
     /// Raft term; a single node never changes leader, so this stays 1.
     package var raftTerm: UInt64
 
-    /// Creates a stamp.
     package init(clusterID: UInt64, memberID: UInt64, raftTerm: UInt64 = 1) {
         self.clusterID = clusterID
         self.memberID = memberID

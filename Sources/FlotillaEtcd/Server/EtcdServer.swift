@@ -60,7 +60,6 @@ public final class EtcdServer: Service {
         /// etcd's default advertised peer URL.
         public static let defaultPeerURLs = ["http://localhost:2380"]
 
-        /// Creates a configuration.
         public init(host: String = "127.0.0.1", port: Int = 2379, name: String = "flotilla",
                     clusterID: UInt64 = 0, memberID: UInt64 = 0, version: String = "3.4.23",
                     clientURLs: [String] = [], peerURLs: [String] = Configuration.defaultPeerURLs, shutdownGrace: Duration = .milliseconds(500),

@@ -24,7 +24,6 @@ public struct Assignment: Sendable, Hashable, Codable {
     /// `launched` runs the units; `loaded` keeps them placed but stopped.
     public var desired: DesiredState
 
-    /// Creates an assignment.
     public init(instance: String, stack: String, machine: String, units: [UnitSpec], specRevision: Int64,
                 fencingToken: Int64, desired: DesiredState = .launched) {
         self.instance = instance; self.stack = stack; self.machine = machine; self.units = units

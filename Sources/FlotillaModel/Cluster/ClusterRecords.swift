@@ -98,7 +98,6 @@ public struct EventRecord: Sendable, Hashable, Codable {
     /// Who decided: a machine ID (the leader, or the agent reporting).
     public var source: String
 
-    /// Creates an event.
     public init(at: Double, kind: String, stack: String? = nil, instance: String? = nil, machine: String? = nil,
                 message: String, source: String) {
         self.at = at; self.kind = kind; self.stack = stack; self.instance = instance; self.machine = machine

@@ -21,7 +21,6 @@ public struct DecisionRecord: Sendable, Hashable, Codable {
     /// Wanted instances that are unplaced: instance → why.
     public var unplaced: [String: UnplacedInstance]
 
-    /// Creates a record.
     public init(stack: String, specRevision: Int64, placed: [String: String] = [:],
                 unplaced: [String: UnplacedInstance] = [:]) {
         self.stack = stack; self.specRevision = specRevision; self.placed = placed; self.unplaced = unplaced
@@ -41,7 +40,6 @@ public struct UnplacedInstance: Sendable, Hashable, Codable {
         /// Machines it ruled out.
         public var machines: Int
 
-        /// Creates a count.
         public init(reason: String, machines: Int) { self.reason = reason; self.machines = machines }
     }
 

@@ -15,7 +15,6 @@ public struct SourceLocation: Sendable, Hashable, Codable, CustomStringConvertib
     /// 1-based column.
     public var column: Int
 
-    /// Creates a location.
     public init(file: String, line: Int, column: Int) {
         self.file = file
         self.line = line
@@ -35,7 +34,6 @@ public struct Diagnostic: Sendable, Hashable, Codable, CustomStringConvertible, 
     /// What is wrong, and where possible what to do instead.
     public var message: String
 
-    /// Creates a diagnostic.
     public init(_ severity: Severity, _ location: SourceLocation, _ message: String) {
         self.severity = severity
         self.location = location

@@ -8,7 +8,6 @@ public struct Machine: Sendable, Hashable, Codable, Identifiable {
     /// something outside Flotilla (they are unavailable to units).
     public var capacity: Resources
 
-    /// Creates a machine.
     public init(id: String, metadata: Metadata = Metadata(), capacity: Resources) {
         self.id = id
         self.metadata = metadata

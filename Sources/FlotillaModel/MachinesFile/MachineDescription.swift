@@ -10,7 +10,6 @@ public struct MachineDescription: Sendable, Hashable {
     /// Instances already running there (`lamp@1`), in written order.
     public var running: [String]
 
-    /// Creates a description.
     public init(machine: Machine, reserved: Resources = .zero, alive: Bool = true, running: [String] = []) {
         self.machine = machine
         self.reserved = reserved

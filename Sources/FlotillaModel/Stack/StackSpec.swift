@@ -16,7 +16,6 @@ public struct StackSpec: Sendable, Hashable, Codable, Identifiable {
     /// Where the stack was defined, for messages.
     public var location: SourceLocation?
 
-    /// Creates a stack.
     public init(name: String, scale: Scale = .count(1), spread: Spread? = nil, placement: PlacementRules = PlacementRules(),
                 units: [UnitSpec], naming: InstanceNaming = .indexed, location: SourceLocation? = nil) {
         self.name = name

@@ -131,7 +131,6 @@ public struct ExecCommand: Sendable, Hashable, Codable {
     /// way systemd does it.
     public var verbatim: Bool
 
-    /// Creates a command.
     public init(arguments: [String], ignoreFailure: Bool = false, verbatim: Bool = false) {
         self.arguments = arguments
         self.ignoreFailure = ignoreFailure
@@ -146,7 +145,6 @@ public struct EnvironmentVariable: Sendable, Hashable, Codable {
     /// Value.
     public var value: String
 
-    /// Creates a variable.
     public init(name: String, value: String) {
         self.name = name
         self.value = value
@@ -160,7 +158,6 @@ public struct EnvironmentFile: Sendable, Hashable, Codable {
     /// Written with a leading `-`: a missing file is not an error.
     public var optional: Bool
 
-    /// Creates an entry.
     public init(path: String, optional: Bool) {
         self.path = path
         self.optional = optional

@@ -15,7 +15,6 @@ public enum WritePreflight {
         /// Compaction revision, 0 when never compacted.
         public var compactRevision: Int64
 
-        /// Creates a view.
         public init(lookup: @escaping (Bytes) throws -> KeyValue?,
                     rangeLookup: @escaping (_ key: Bytes, _ rangeEnd: Bytes) throws -> [KeyValue],
                     leaseExists: @escaping (Int64) throws -> Bool,
@@ -81,7 +80,6 @@ public struct TxnPlan: Sendable, Hashable {
     /// Plans of the nested transactions of the chosen branch, in branch order.
     public var nested: [TxnPlan]
 
-    /// Creates a plan.
     public init(succeeded: Bool, nested: [TxnPlan] = []) {
         self.succeeded = succeeded
         self.nested = nested

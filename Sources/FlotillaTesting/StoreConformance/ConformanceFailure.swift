@@ -9,7 +9,6 @@ public struct ConformanceFailure: Error, CustomStringConvertible, Sendable {
     /// Source line of the check.
     public var line: Int
 
-    /// Creates a failure.
     public init(_ message: String, file: String = #fileID, line: Int = #line) {
         self.message = message
         self.file = file

@@ -22,7 +22,6 @@ public struct StoreConformance: Sendable {
         /// The test body.
         public var body: @Sendable (any StoreHarness) async throws -> Void
 
-        /// Creates a case.
         public init(_ name: String, slow: Bool = false, _ body: @escaping @Sendable (any StoreHarness) async throws -> Void) {
             self.name = name
             self.isSlow = slow

@@ -81,7 +81,7 @@ package final class Node: Sendable {
             var parts: [(any Service, String)] = []
             if let watchdog { parts.append((watchdog, "fence-watchdog")) }
             parts += backend.services
-            parts += [(api.application, "api"), (supervisor, "supervisor"), (publisher, "status-publisher"),
+            parts += [(api, "api"), (supervisor, "supervisor"), (publisher, "status-publisher"),
                       (membership, "membership"), (feed, "assignment-feed"), (controller, "controller")]
             // A part that ends or fails shuts the others down gracefully, in reverse order.
             let services = parts.map { service, name in

@@ -89,7 +89,7 @@ package final class Node: Sendable {
                     service: service, successTerminationBehavior: .gracefullyShutdownGroup,
                     failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: "\(name) \(machineID.prefix(8))")
             }
-            logger.info("agent ready", metadata: ["api": "\(api.url)", "store": "\(backend.description)"])
+            logger.info("agent starting", metadata: ["api": "\(api.url)", "store": "\(backend.description)"])
             return Node(configuration: c,
                         endpoints: Endpoints(machineID: machineID, api: api.url, store: backend.servedAddress),
                         services: services)

@@ -117,7 +117,12 @@ struct AgentOptions: ParsableArguments {
     }
 
     func nodeConfiguration() throws -> NodeConfiguration {
-        var configuration = NodeConfiguration(try agentConfig())
+        let config = try agentConfig()
+        if !config.store.isEmpty, compaction.isSet {
+            throw ValidationError("--auto-compaction-mode and --auto-compaction-retention apply to the embedded store; "
+                                  + "with --store, the etcd cluster compacts by its own flags (etcd --auto-compaction-mode)")
+        }
+        var configuration = NodeConfiguration(config)
         configuration.autoCompaction = try compaction.policy()
         configuration.fenceWatchdog = flotillaExecutable()
         return configuration

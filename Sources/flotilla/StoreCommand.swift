@@ -103,17 +103,20 @@ struct StoreServeCommand: AsyncParsableCommand {
 /// history the embedded store keeps (`store serve` and `agent`).
 struct CompactionOptions: ParsableArguments {
     @Option(name: .customLong("auto-compaction-mode"),
-            help: "Automatic compaction of the embedded store: 'periodic' (keep a duration of history), 'revision' (keep a number of revisions) or 'off'.")
-    var mode: String = "periodic"
+            help: "Automatic compaction of the embedded store: 'periodic' (keep a duration of history, the default), 'revision' (keep a number of revisions) or 'off'.")
+    var mode: String?
 
     @Option(name: .customLong("auto-compaction-retention"),
             help: "History to keep: for periodic a duration (5m, 1h, 90s) or a number of hours, default 5m; for revision a count, default 10000. 0 turns compaction off.")
     var retention: String?
 
+    /// Whether either flag was given.
+    var isSet: Bool { mode != nil || retention != nil }
+
     /// The policy the two flags give, or a validation error naming them.
     func policy() throws -> AutoCompaction {
         do {
-            return try AutoCompaction.parse(mode: mode, retention: retention)
+            return try AutoCompaction.parse(mode: mode ?? "periodic", retention: retention)
         } catch let error as AutoCompactionError {
             throw ValidationError(error.description)
         }

@@ -72,6 +72,14 @@ struct StoreServeCommandTests {
         #expect(result.stderr.contains(#"--listen "nowhere" is not HOST:PORT"#), "\(result.stderr)")
     }
 
+    @Test("an agent refuses compaction flags with --store: an etcd cluster compacts by its own flags")
+    func agentRefusesCompactionFlagsWithAnEtcdCluster() throws {
+        let result = try FlotillaBinary.run(["agent", "--state-dir", "/tmp/unused-agent", "--store", "http://127.0.0.1:1",
+                                             "--auto-compaction-mode", "off"])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("apply to the embedded store"), "\(result.stderr)")
+    }
+
     @Test func badAutoCompactionFlagsAreUsageErrors() throws {
         let cases: [([String], String)] = [
             (["--auto-compaction-mode", "sometimes"], "unknown mode 'sometimes'"),

@@ -21,6 +21,12 @@ public enum ControllerWrite: Sendable, Hashable {
         }
     }
 
+    /// True for a write that takes an instance away from a machine (they go first).
+    public var isRemoval: Bool {
+        if case .unassign = self { return true }
+        return false
+    }
+
     /// True for a write of the published decision records (they go last, see ``Decision/writes``).
     public var isDecisionRecord: Bool {
         switch self {

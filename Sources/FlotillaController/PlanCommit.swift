@@ -4,18 +4,20 @@ import FlotillaStore
 /// Commits a ``Decision`` in transactions that each compare the leader key, so a deposed
 /// leader cannot write (DESIGN.md §6).
 ///
-/// Writes go in order in chunks of at most ``chunkSize`` store operations (etcd's default limit is
-/// 128 per transaction); a chunk whose compare fails stops the commit and reports that
-/// leadership is lost. Because ``Decision/writes`` lists removals before additions, a commit
-/// cut short never leaves an instance assigned twice; the next pass finishes the job.
-///
-/// The decision records come last, so they share the final transaction with the last
-/// assignments (a decision small enough for one transaction commits everything at one
-/// revision), and a published record never lists a placement whose assignment is not in:
-/// a commit cut short publishes nothing, and the next pass decides again.
+/// A decision of at most ``chunkSize`` store operations (etcd's default limit is 128 per
+/// transaction) commits in one transaction, at one revision. A larger one commits in three
+/// phases, each in chunks of at most ``chunkSize`` operations sent together (the store
+/// commits concurrent transactions as a group, and agents get their instances in fewer, larger
+/// watch responses than one chunk after another would give them): first every removal, then
+/// every assignment, then the decision records. A phase starts only once the one before has
+/// committed, so a commit cut short never leaves an instance assigned twice, and a published
+/// record never lists a placement whose assignment is not in. A chunk whose compare fails
+/// stops the commit after its phase and reports why; the next pass finishes the job.
 public struct PlanCommit: Sendable {
     /// Operations per transaction.
     public static let chunkSize = 120
+    /// Transactions of one phase sent before the first answer is awaited.
+    public static let chunksInFlight = 16
 
     public let store: any KeyValueStore
     public let layout: StoreLayout
@@ -42,18 +44,34 @@ public struct PlanCommit: Sendable {
             Compare(key: Bytes(utf8: layout.machine($0)), .createRevision(0), .equal)
         }
         let readLeader = RequestOp.range(RangeRequest(key: leader.key))
-        let operations = decision.writes.flatMap(operations)
-        var index = 0
-        while index < operations.count {
-            let chunk = Array(operations[index..<min(index + Self.chunkSize, operations.count)])
-            let request = TxnRequest(compare: [leader.compare] + deadChecks, success: chunk, failure: [readLeader])
-            let response = try await store.txn(request)
-            if !response.succeeded {
-                guard case .range(let current)? = response.responses.first,
+        let guarded: @Sendable ([RequestOp]) -> TxnRequest = { chunk in
+            TxnRequest(compare: [leader.compare] + deadChecks, success: chunk, failure: [readLeader])
+        }
+        var phases: [[RequestOp]] = [[], [], []]
+        for write in decision.writes {
+            phases[write.isRemoval ? 0 : write.isDecisionRecord ? 2 : 1] += operations(write)
+        }
+        if phases.reduce(0, { $0 + $1.count }) <= Self.chunkSize { phases = [phases.flatMap { $0 }] }
+        for phase in phases where !phase.isEmpty {
+            let chunks = stride(from: 0, to: phase.count, by: Self.chunkSize).map {
+                Array(phase[$0..<min($0 + Self.chunkSize, phase.count)])
+            }
+            let failed = try await withThrowingTaskGroup(of: TxnResponse.self) { group in
+                var pending = chunks[...]
+                var failed: TxnResponse?
+                while failed == nil, let chunk = pending.popFirst() {
+                    group.addTask { try await store.txn(guarded(chunk)) }
+                    guard chunks.count - pending.count >= Self.chunksInFlight, let response = try await group.next() else { continue }
+                    if !response.succeeded { failed = response }
+                }
+                for try await response in group where !response.succeeded { failed = response }
+                return failed
+            }
+            if let failed {
+                guard case .range(let current)? = failed.responses.first,
                       current.kvs.first?.createRevision == leader.createRevision else { return .lostLeadership }
                 return .conflict
             }
-            index += chunk.count
         }
         return .committed
     }

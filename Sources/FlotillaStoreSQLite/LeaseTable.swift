@@ -21,7 +21,7 @@ enum LeaseTable {
 
     /// The lease row.
     static func record(_ db: Database, id: Int64) throws -> LeaseRecord? {
-        try Row.fetchOne(db, sql: "SELECT id, granted_ttl, expires_at FROM lease WHERE id = ?", arguments: [id])
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT id, granted_ttl, expires_at FROM lease WHERE id = ?"), arguments: [id])
             .map { LeaseRecord(id: $0[0], grantedTTL: $0[1], expiresAt: $0[2]) }
     }
 
@@ -33,13 +33,13 @@ enum LeaseTable {
 
     /// Inserts or replaces a lease row.
     static func save(_ db: Database, _ record: LeaseRecord) throws {
-        try db.execute(sql: "INSERT OR REPLACE INTO lease(id, granted_ttl, expires_at) VALUES (?, ?, ?)",
-                       arguments: [record.id, record.grantedTTL, record.expiresAt])
+        try db.cachedStatement(sql: "INSERT OR REPLACE INTO lease(id, granted_ttl, expires_at) VALUES (?, ?, ?)")
+            .execute(arguments: [record.id, record.grantedTTL, record.expiresAt])
     }
 
     /// Removes a lease row.
     static func remove(_ db: Database, id: Int64) throws {
-        try db.execute(sql: "DELETE FROM lease WHERE id = ?", arguments: [id])
+        try db.cachedStatement(sql: "DELETE FROM lease WHERE id = ?").execute(arguments: [id])
     }
 }
 

@@ -79,10 +79,10 @@ enum RevisionLog {
                        withPrevious: Bool) throws -> [Event] {
         guard from <= through else { return [] }
         let (condition, arguments) = keyCondition(key: key, rangeEnd: rangeEnd)
-        let rows = try Row.fetchAll(db, sql: """
+        let rows = try Row.fetchAll(db.cachedStatement(sql: """
             SELECT \(columns) FROM kv WHERE revision >= ? AND revision <= ? AND \(condition)
             ORDER BY revision, sub
-            """, arguments: [from, through] + arguments)
+            """), arguments: [from, through] + arguments)
         return try rows.map { row in
             let kv = keyValue(row)
             let previous = withPrevious ? try latest(db, key: kv.key, atRevision: kv.modRevision - 1) : nil
@@ -95,11 +95,11 @@ enum RevisionLog {
 
     /// Keys whose live version at `revision` is attached to `lease`, key-ascending.
     static func keys(_ db: Database, lease: Int64, atRevision revision: Int64) throws -> [KeyValue] {
-        let rows = try Row.fetchAll(db, sql: """
+        let rows = try Row.fetchAll(db.cachedStatement(sql: """
             SELECT \(columns) FROM kv AS k WHERE k.lease = ? AND k.deleted = 0 AND k.revision <= ?
               AND k.revision = (SELECT MAX(n.revision) FROM kv AS n WHERE n.key = k.key AND n.revision <= ?)
             ORDER BY k.key
-            """, arguments: [lease, revision, revision])
+            """), arguments: [lease, revision, revision])
         return rows.map(keyValue)
     }
 }

@@ -33,6 +33,9 @@ struct ClusterBench: AsyncParsableCommand {
     @Option(help: "Instances applied in the throughput run.")
     var instances: Int = 10_000
 
+    @Option(help: "Throughput runs, each on a fresh cluster; the median is the figure.")
+    var throughputRuns: Int = 3
+
     @Option(help: "First port used (store; agents' APIs follow).")
     var basePort: Int = 24_000
 
@@ -52,7 +55,7 @@ struct ClusterBench: AsyncParsableCommand {
             if parts.contains("failover") { try await bench.failover(runs: failovers) }
         }
         if parts.contains("throughput") {
-            try await ThroughputBench(agents: agents, instances: instances).run()
+            try await ThroughputBench(agents: agents, instances: instances, runs: throughputRuns).run()
         }
     }
 }

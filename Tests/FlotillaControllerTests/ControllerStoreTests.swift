@@ -112,6 +112,42 @@ struct ControllerStoreTests {
         #expect(try await assignments(store).isEmpty)
     }
 
+    @Test("a large decision commits every removal, then every assignment, then the decision record")
+    func largeDecisionPhases() async throws {
+        let store = InMemoryStore()
+        let key = Bytes(utf8: layout.leader + "/1")
+        let created = try await store.put(PutRequest(key: key, value: Bytes(utf8: "m1"))).header.revision
+        let leader = LeaderGuard(key: key, createRevision: created)
+        let moved = (1...150).map { "web@\($0)" }
+        for instance in moved {
+            let old = Assignment(instance: instance, stack: "web", machine: "m1", units: [], specRevision: 1, fencingToken: 0)
+            _ = try await store.put(PutRequest(key: Bytes(utf8: layout.assignment(machine: "m1", instance: instance)),
+                                               value: RecordCodec.encode(old)))
+        }
+        let before = try await store.range(RangeRequest(key: key)).header.revision
+        let added = moved + (151...400).map { "web@\($0)" }
+        let writes: [ControllerWrite] = moved.map { .unassign(machine: "m1", instance: $0) }
+            + added.map { .assign(Assignment(instance: $0, stack: "web", machine: "m2", units: [], specRevision: 1, fencingToken: 0)) }
+            + [.decide(DecisionRecord(stack: "web", specRevision: 1, placed: Dictionary(uniqueKeysWithValues: added.map { ($0, "m2") })))]
+        #expect(try await PlanCommit(store: store, layout: layout).commit(Decision(writes: writes), leader: leader) == .committed)
+        #expect(try await assignments(store) == Dictionary(uniqueKeysWithValues: added.map { ($0, "m2") }))
+
+        let watch = try await store.watch(WatchCreateRequest(key: Bytes(utf8: "/"), rangeEnd: KeyRange.allFromKey, startRevision: before + 1))
+        defer { watch.cancel() }
+        var removals: [Int64] = [], assigned: [Int64] = [], recorded: [Int64] = []
+        for try await response in watch {
+            for event in response.events {
+                let name = event.kv.key.utf8String
+                if event.type == .delete { removals.append(event.kv.modRevision) }
+                else if name.hasPrefix(layout.decisions) { recorded.append(event.kv.modRevision) }
+                else if name.hasPrefix(layout.assignments) { assigned.append(event.kv.modRevision) }
+            }
+            if recorded.count == 1 && assigned.count == added.count && removals.count == moved.count { break }
+        }
+        #expect(removals.max()! < assigned.min()!)
+        #expect(assigned.max()! < recorded[0])
+    }
+
     @Test("a machine that registers again before the move commits keeps its instance")
     func machineBack() async throws {
         let store = InMemoryStore()

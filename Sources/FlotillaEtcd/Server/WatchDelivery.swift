@@ -21,7 +21,7 @@ final class WatchDelivery: Sendable {
     }
     private struct State {
         var watches: [Int64: Watch] = [:]
-        var timer: Task<Void, Never>?
+        var timerStarted = false
         var closed = false
     }
 
@@ -30,10 +30,13 @@ final class WatchDelivery: Sendable {
     private let stamp: HeaderStamp
     private let queue: AsyncStream<Etcdserverpb_WatchResponse>.Continuation
     private let state = Mutex(State())
+    /// Where the timer runs: a child of the Watch stream's task.
+    private let children: ChildTasks
 
-    init(stamp: HeaderStamp, queue: AsyncStream<Etcdserverpb_WatchResponse>.Continuation, interval: Duration) {
+    init(stamp: HeaderStamp, queue: AsyncStream<Etcdserverpb_WatchResponse>.Continuation, children: ChildTasks, interval: Duration) {
         self.stamp = stamp
         self.queue = queue
+        self.children = children
         self.interval = interval
     }
 
@@ -42,22 +45,18 @@ final class WatchDelivery: Sendable {
         let startTimer = state.withLock { state -> Bool in
             guard !state.closed else { return false }
             state.watches[id] = Watch(fragment: fragment, progressNotify: progressNotify)
-            return progressNotify && state.timer == nil
+            guard progressNotify && !state.timerStarted else { return false }
+            state.timerStarted = true
+            return true
         }
         guard startTimer else { return }
-        let timer = Task { [weak self, interval] in
+        children.spawn { [weak self, interval] in
             while !Task.isCancelled {
                 try? await Task.sleep(for: interval + interval / 10 * Double.random(in: 0..<1))
                 guard let self, !Task.isCancelled else { return }
                 self.tick()
             }
         }
-        let keep = state.withLock { state -> Bool in
-            guard !state.closed, state.timer == nil else { return false }
-            state.timer = timer
-            return true
-        }
-        if !keep { timer.cancel() }
     }
 
     /// Records the store stream of a registered watch (progress is requested through it).
@@ -94,15 +93,13 @@ final class WatchDelivery: Sendable {
         }
     }
 
-    /// Stops the progress timer; later ``add(_:fragment:progressNotify:)`` calls are ignored.
+    /// Forgets every watch; later ``add(_:fragment:progressNotify:)`` calls are ignored (the
+    /// timer ends with the stream's child tasks).
     func close() {
-        let timer = state.withLock { state -> Task<Void, Never>? in
+        state.withLock { state in
             state.closed = true
             state.watches = [:]
-            defer { state.timer = nil }
-            return state.timer
         }
-        timer?.cancel()
     }
 
     /// One progress check: idle progress watches ask for a notification; all become idle.

@@ -21,8 +21,11 @@ struct WatchService: Etcdserverpb_Watch.SimpleServiceProtocol {
         open.increment()
         defer { open.decrement() }
         let (outbound, queue) = AsyncStream<Etcdserverpb_WatchResponse>.makeStream()
-        let session = WatchSession(store: store, stamp: stamp, queue: queue, progressNotifyInterval: progressNotifyInterval)
+        let children = ChildTasks()
+        let session = WatchSession(store: store, stamp: stamp, queue: queue, children: children,
+                                   progressNotifyInterval: progressNotifyInterval)
         await withTaskGroup(of: Void.self) { group in
+            group.addTask { await children.run() }   // the store watches and the progress timer
             group.addTask {
                 do {
                     for await message in outbound { try await response.write(message) }
@@ -38,10 +41,8 @@ struct WatchService: Etcdserverpb_Watch.SimpleServiceProtocol {
                 }
                 session.close()
             }
-            await group.next()
-            await group.next()
+            await group.waitForAll()
         }
-        session.close()
     }
 }
 
@@ -54,7 +55,6 @@ final class WatchSession: Sendable {
         var closed = false
     }
     private struct Running {
-        var task: Task<Void, Never>?
         var stream: WatchStream?
     }
 
@@ -63,13 +63,16 @@ final class WatchSession: Sendable {
     private let queue: AsyncStream<Etcdserverpb_WatchResponse>.Continuation
     private let state = Mutex(State())
     private let delivery: WatchDelivery
+    /// Where each watch's store stream is followed (see ``WatchService/watch(request:response:context:)``).
+    private let children: ChildTasks
 
     init(store: any KeyValueStore, stamp: HeaderStamp, queue: AsyncStream<Etcdserverpb_WatchResponse>.Continuation,
-         progressNotifyInterval: Duration = .seconds(600)) {
+         children: ChildTasks, progressNotifyInterval: Duration = .seconds(600)) {
         self.store = store
         self.stamp = stamp
         self.queue = queue
-        self.delivery = WatchDelivery(stamp: stamp, queue: queue, interval: progressNotifyInterval)
+        self.children = children
+        self.delivery = WatchDelivery(stamp: stamp, queue: queue, children: children, interval: progressNotifyInterval)
     }
 
     /// Handles one client request.
@@ -123,10 +126,7 @@ final class WatchSession: Sendable {
         created.header = stamp.header(revision); created.watchID = id; created.created = true
         queue.yield(created)
         delivery.add(id, fragment: create.fragment, progressNotify: create.progressNotify)
-        let task = Task { await self.run(id, request) }
-        state.withLock { s in
-            if s.watches[id] != nil { s.watches[id]?.task = task } else { task.cancel() }
-        }
+        children.spawn { [request] in await self.run(id, request) }
     }
 
     private func run(_ id: Int64, _ request: WatchCreateRequest) async {
@@ -151,6 +151,7 @@ final class WatchSession: Sendable {
             reply.watchID = id; reply.canceled = true; reply.compactRevision = error.compactRevision
             if state.withLock({ $0.watches.removeValue(forKey: id) }) != nil { queue.yield(reply) }
         } catch {
+            // A watch cancelled by the client is already gone: finish says nothing then.
             if Task.isCancelled { return }
             finish(id, reason: StoreError.from(error).message)
         }
@@ -167,7 +168,7 @@ final class WatchSession: Sendable {
     /// Cancels a watch at the client's request (unknown IDs are ignored, as etcd does).
     func cancel(_ id: Int64) {
         guard let running = state.withLock({ $0.watches.removeValue(forKey: id) }) else { return }
-        running.task?.cancel(); running.stream?.cancel()
+        running.stream?.cancel()   // its follower ends with the stream (or, not yet started, sees it gone)
         var reply = Etcdserverpb_WatchResponse()
         reply.header = stamp.header(0); reply.watchID = id; reply.canceled = true
         queue.yield(reply)
@@ -180,8 +181,9 @@ final class WatchSession: Sendable {
             defer { s.watches = [:] }
             return Array(s.watches.values)
         }
-        for running in all { running.task?.cancel(); running.stream?.cancel() }
+        for running in all { running.stream?.cancel() }
         delivery.close()
+        children.finish()
         queue.finish()
     }
 }

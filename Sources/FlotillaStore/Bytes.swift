@@ -50,7 +50,19 @@ public enum KeyRange {
     /// is `[0]` too); otherwise `key ≤ candidate < rangeEnd`.
     public static func contains(_ candidate: Bytes, key: Bytes, rangeEnd: Bytes) -> Bool {
         if rangeEnd.isEmpty { return candidate == key }
-        if rangeEnd == [0] { return key == [0] || !candidate.sortsBefore(key) }
+        if isZero(rangeEnd) { return isZero(key) || !candidate.sortsBefore(key) }
         return !candidate.sortsBefore(key) && candidate.sortsBefore(rangeEnd)
     }
+
+    /// False when no key from `lowest` through `highest` can lie in the range selected by
+    /// `key` and `rangeEnd` (``contains(_:key:rangeEnd:)``'s rules): one test that lets a
+    /// watcher pass over a whole batch of events outside its range.
+    public static func overlaps(lowest: Bytes, highest: Bytes, key: Bytes, rangeEnd: Bytes) -> Bool {
+        if rangeEnd.isEmpty { return !key.sortsBefore(lowest) && !highest.sortsBefore(key) }
+        if isZero(rangeEnd) { return isZero(key) || !highest.sortsBefore(key) }
+        return !highest.sortsBefore(key) && lowest.sortsBefore(rangeEnd)
+    }
+
+    /// True for `[0]` (``allFromKey``), tested without building an array.
+    private static func isZero(_ bytes: Bytes) -> Bool { bytes.count == 1 && bytes[0] == 0 }
 }

@@ -53,7 +53,8 @@ final class WatchHub: Sendable {
         let ended = state.withLock { state -> [(Watcher, any Error)] in
             guard let last = revisions.last else { return [] }
             state.published = max(state.published, last.revision)
-            return state.watchers.values.compactMap { watcher in watcher.deliver(revisions).map { (watcher, $0) } }
+            let bounds = revisions.map { KeyBounds($0.events) }
+            return state.watchers.values.compactMap { watcher in watcher.deliver(revisions, bounds: bounds).map { (watcher, $0) } }
         }
         for (watcher, error) in ended { watcher.continuation.finish(throwing: error) }
     }

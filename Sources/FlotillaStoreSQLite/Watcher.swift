@@ -41,11 +41,14 @@ final class Watcher: Sendable {
         self.state = Mutex(State(replaying: replaying, nextRevision: nextRevision))
     }
 
-    /// Takes committed revisions (in order). Returns an error when the watch must end (the
-    /// caller finishes it outside the hub's lock).
-    func deliver(_ revisions: [(revision: Int64, events: [Event])]) -> (any Error)? {
+    /// Takes committed revisions (in order), with the lowest and highest key of each (a
+    /// revision entirely outside this watch's range is passed over without looking at its
+    /// events). Returns an error when the watch must end (the caller finishes it outside the
+    /// hub's lock).
+    func deliver(_ revisions: [(revision: Int64, events: [Event])], bounds: [KeyBounds]) -> (any Error)? {
         var responses: [WatchResponse] = []
-        for (revision, events) in revisions {
+        for ((revision, events), bound) in zip(revisions, bounds) {
+            guard bound.overlaps(key: request.key, rangeEnd: request.rangeEnd) else { continue }
             let kept = events.compactMap(shaped)
             if !kept.isEmpty { responses.append(WatchResponse(header: ResponseHeader(revision: revision), events: kept)) }
         }
@@ -129,5 +132,26 @@ final class Watcher: Sendable {
         }
         if request.prevKV { return event }
         return Event(type: event.type, kv: event.kv, prevKV: nil)
+    }
+}
+
+/// The lowest and highest key among the events of one revision.
+struct KeyBounds {
+    private var lowest: Bytes?
+    private var highest: Bytes?
+
+    init(_ events: [Event]) {
+        for event in events {
+            let key = event.kv.key
+            if lowest.map({ key.sortsBefore($0) }) ?? true { lowest = key }
+            if highest.map({ $0.sortsBefore(key) }) ?? true { highest = key }
+        }
+    }
+
+    /// False when no event key can lie in the range (`key`, `rangeEnd`); always false for a
+    /// revision without events.
+    func overlaps(key: Bytes, rangeEnd: Bytes) -> Bool {
+        guard let lowest, let highest else { return false }
+        return KeyRange.overlaps(lowest: lowest, highest: highest, key: key, rangeEnd: rangeEnd)
     }
 }

@@ -28,4 +28,24 @@ struct KeyOrderTests {
         #expect(!KeyRange.contains(Bytes(utf8: "a"), key: Bytes(utf8: "m"), rangeEnd: KeyRange.allFromKey))
         #expect(KeyRange.contains(Bytes(utf8: "a"), key: KeyRange.allFromKey, rangeEnd: KeyRange.allFromKey))
     }
+
+    @Test("a batch's key bounds overlap a range exactly when one of the keys between them could lie in it")
+    func boundsOverlap() {
+        let keys: [Bytes] = [[0], [1], [0x61], [0x61, 0x00], [0x61, 0x62], [0x61, 0xff], [0x62], [0xff], [0xff, 0xff]]
+        let ends: [Bytes] = [[], KeyRange.allFromKey] + keys
+        for low in keys {
+            for high in keys where !high.sortsBefore(low) {
+                let between = keys.filter { !$0.sortsBefore(low) && !high.sortsBefore($0) }
+                for key in keys {
+                    for end in ends where end.isEmpty || end == KeyRange.allFromKey || key.sortsBefore(end) {
+                        let anyIn = between.contains { KeyRange.contains($0, key: key, rangeEnd: end) }
+                        let overlaps = KeyRange.overlaps(lowest: low, highest: high, key: key, rangeEnd: end)
+                        #expect(overlaps == anyIn, "keys \(low)...\(high), range \(key) to \(end)")
+                    }
+                }
+            }
+        }
+        #expect(!KeyRange.overlaps(lowest: Bytes(utf8: "assign/m2/a"), highest: Bytes(utf8: "assign/m2/z"),
+                                   key: Bytes(utf8: "assign/m1/"), rangeEnd: KeyRange.prefixEnd(Bytes(utf8: "assign/m1/"))))
+    }
 }

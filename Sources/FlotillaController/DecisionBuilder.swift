@@ -67,9 +67,12 @@ struct DecisionBuilder {
                 if current.desired != wanted.desired {
                     event(wanted.desired == .launched ? "started" : "stopped", stack, instance, machine,
                           "\(instance) on \(machine): desired state \(current.desired.rawValue) → \(wanted.desired.rawValue)")
-                } else {
+                } else if current.units != wanted.units {
                     event("updated", stack, instance, machine, "\(instance) on \(machine) updated to spec revision \(wanted.specRevision)")
                 }
+                // Same units at a new spec revision (the stack's count or another of its
+                // settings changed): the agent takes it over in place, nothing restarts, and
+                // there is nothing to tell.
             }
         case .stop(let instance, let stack, let machine, let reason):
             removals.append(.unassign(machine: machine, instance: instance))

@@ -37,6 +37,7 @@ struct ApplyCommand: AsyncParsableCommand {
     struct Outcome: Encodable {
         var revision: Int64
         var stacks: [String]
+        var unchanged: [String]
         var outcome: String
         var instances: [Instance]
     }
@@ -55,12 +56,15 @@ struct ApplyCommand: AsyncParsableCommand {
         let applied = try await calling { try await client.apply(bundle.applyRequest(desired: .launched)) }
         for warning in applied.warnings where warning.severity == .warning { printError(warning.description) }
         let say: (String) -> Void = output == .table ? { print($0) } : { printError($0) }
-        say("applied \(applied.stacks.joined(separator: ", ")) at revision \(applied.revision)")
+        if !applied.written.isEmpty { say("applied \(applied.written.joined(separator: ", ")) at revision \(applied.revision)") }
+        for name in applied.unchanged {
+            say("\(name) unchanged at revision \(applied.specRevisions[name] ?? applied.revision): nothing written, nothing restarts")
+        }
         if detach {
-            if output != .table { try output.print(Outcome(revision: applied.revision, stacks: applied.stacks, outcome: "stored", instances: [])) }
+            if output != .table { try output.print(Outcome(revision: applied.revision, stacks: applied.stacks, unchanged: applied.unchanged, outcome: "stored", instances: [])) }
             return
         }
-        let rollout = Rollout(stacks: Set(applied.stacks), revision: applied.revision)
+        let rollout = Rollout(revisions: applied.specRevisions)
         let ending = try await RolloutWaiter(client: client, rollout: rollout, timeout: timeout.value, say: say).wait()
         try await finish(ending, applied: applied, client: client)
     }
@@ -81,7 +85,7 @@ struct ApplyCommand: AsyncParsableCommand {
             for line in lines { code == 0 ? print(line) : printError(line) }
         } else {
             for line in lines { printError(line) }
-            try output.print(Outcome(revision: applied.revision, stacks: applied.stacks, outcome: name, instances: state.instances.map {
+            try output.print(Outcome(revision: applied.revision, stacks: applied.stacks, unchanged: applied.unchanged, outcome: name, instances: state.instances.map {
                 Instance(instance: $0.instance, machine: $0.machine, phase: $0.phase.rawValue, reason: $0.reason)
             }))
         }

@@ -68,7 +68,7 @@ struct RolloutWaiter {
                 }
                 runningSeen = stillRunning
                 for stack in state.undecided where !waitingShown.contains(stack) {
-                    say("\(stack): waiting for the controller to decide about spec revision \(rollout.revision)")
+                    say("\(stack): waiting for the controller to decide about spec revision \(rollout.revision(of: stack))")
                 }
                 waitingShown = Set(state.undecided)
                 for instance in state.instances {

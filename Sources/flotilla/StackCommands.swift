@@ -26,18 +26,18 @@ struct StartCommand: AsyncParsableCommand {
 
     func run() async throws {
         let client = try api.client()
-        var revision: Int64 = 0
+        var revisions: [String: Int64] = [:]
         var changes: [StackChange] = []
         let say: (String) -> Void = output == .table ? { print($0) } : { printError($0) }
         for stack in stacks {
             let change = try await calling { try await client.start(stack: stack) }
             say(StackChangeText.describe(change))
             changes.append(change)
-            revision = max(revision, change.revision)
+            revisions[stack] = change.revision
         }
         if output != .table { try output.print(changes) }
         if detach { return }
-        let ending = try await RolloutWaiter(client: client, rollout: Rollout(stacks: Set(stacks), revision: revision),
+        let ending = try await RolloutWaiter(client: client, rollout: Rollout(revisions: revisions),
                                              timeout: timeout.value, say: say).wait()
         let report = RolloutReport(client: client)
         switch ending {

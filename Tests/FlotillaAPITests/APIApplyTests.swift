@@ -33,6 +33,37 @@ struct APIApplyTests {
         }
     }
 
+    @Test("a stack that did not change is not written: the answer says unchanged and gives its stored spec revision")
+    func unchangedNotWritten() async throws {
+        let store = InMemoryStore()
+        try await register(store, [machine("m1")])
+        let both: @Sendable (Int) -> [SpecText] = { webCount in
+            [SpecText(path: "s.yaml", text: stackFile("web", count: webCount) + "\n  db:\n    count: 1\n    units:\n      main: { exec: [/bin/true] }\n")]
+        }
+        try await withAPIServer(store: store) { client, _ in
+            let first = try await client.apply(ApplyRequest(files: both(2)))
+            #expect(first.unchanged.isEmpty)
+            #expect(first.specRevisions == ["web": first.revision, "db": first.revision])
+
+            let same = try await client.apply(ApplyRequest(files: both(2)))
+            #expect(same.unchanged == ["web", "db"])
+            #expect(same.written.isEmpty)
+            #expect(same.specRevisions == ["web": first.revision, "db": first.revision])
+            #expect(try await revision(store) == first.revision, "nothing was written")
+
+            let raised = try await client.apply(ApplyRequest(files: both(3)))
+            #expect(raised.unchanged == ["db"])
+            #expect(raised.written == ["web"])
+            #expect(raised.revision == first.revision + 1)
+            #expect(raised.specRevisions == ["web": raised.revision, "db": first.revision])
+            let db = try #require(try await store.range(RangeRequest(key: Bytes(utf8: layout.stack("db")))).kvs.first)
+            #expect(db.modRevision == first.revision)
+
+            let stopped = try await client.apply(ApplyRequest(files: both(3), desired: .loaded))
+            #expect(stopped.unchanged.isEmpty, "a new desired state is a change")
+        }
+    }
+
     @Test("a bad file is rejected with FILE:LINE:COL diagnostics and nothing is written, not even the good files")
     func rejectsBadFile() async throws {
         let store = InMemoryStore()

@@ -110,6 +110,23 @@ struct SupervisorReconcileTests {
         }
     }
 
+    @Test("a new spec revision with the same units is taken over in place (same pid); new units replace the instance")
+    func sameUnitsNewRevision() async throws {
+        try await withFake { supervisor, driver, _ in
+            await supervisor.apply([assignment(units: [spec("web")], revision: 1, token: 10)])
+            #expect(await eventually { await state(supervisor, "web") == .running })
+            let pid = try #require(await supervisor.status(instance: "app@1", unit: "web")?.pid)
+            await supervisor.apply([assignment(units: [spec("web")], revision: 5, token: 12)])
+            #expect(await eventually { await supervisor.status(instance: "app@1", unit: "web")?.fencingToken == 12 })
+            #expect(await supervisor.status(instance: "app@1", unit: "web")?.pid == pid)
+            #expect(driver.spawnCount == 1)
+            await supervisor.apply([assignment(units: [spec("web", program: "/srv/run-v2")], revision: 6, token: 13)])
+            #expect(await eventually { await state(supervisor, "web") == .running && driver.spawnCount == 2 })
+            #expect(driver.spawned.map(\.arguments[0]) == ["/srv/run", "/srv/run-v2"])
+            #expect(!driver.runningPids.contains(pid))
+        }
+    }
+
     @Test("a fenced exclusive unit comes back for an assignment with a newer fencing token")
     func newerTokenLiftsFence() async throws {
         try await withFake { supervisor, driver, _ in

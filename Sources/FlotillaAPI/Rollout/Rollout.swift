@@ -12,15 +12,24 @@ import FlotillaModel
 public struct Rollout: Sendable {
     /// Stacks applied.
     public let stacks: Set<String>
-    /// Store revision of the apply (the stacks' spec revision).
-    public let revision: Int64
+    /// Per stack, the spec revision waited for: the apply's revision for a stack it wrote, the
+    /// stored revision for one it left unchanged.
+    public let revisions: [String: Int64]
     /// A unit restarting this many times counts as failed (crash loop).
     public let crashLoopRestarts: Int
 
-    /// A rollout of `stacks` applied at `revision`.
+    /// A rollout of `stacks`, all applied at `revision`.
     public init(stacks: Set<String>, revision: Int64, crashLoopRestarts: Int = 3) {
-        self.stacks = stacks; self.revision = revision; self.crashLoopRestarts = crashLoopRestarts
+        self.init(revisions: Dictionary(uniqueKeysWithValues: stacks.map { ($0, revision) }), crashLoopRestarts: crashLoopRestarts)
     }
+
+    /// A rollout of the stacks in `revisions`, each at its own spec revision.
+    public init(revisions: [String: Int64], crashLoopRestarts: Int = 3) {
+        self.stacks = Set(revisions.keys); self.revisions = revisions; self.crashLoopRestarts = crashLoopRestarts
+    }
+
+    /// The spec revision waited for in `stack`.
+    public func revision(of stack: String) -> Int64 { revisions[stack] ?? 0 }
 
     /// Where every instance is, which stacks still wait for the controller, and whether the
     /// rollout is over. A stack missing from the report (destroyed meanwhile) has nothing to wait for.
@@ -31,7 +40,7 @@ public struct Rollout: Sendable {
     /// rollout ready); until then it is `starting`. The default counts it at once.
     public func evaluate(_ report: StatusReport,
                          settled: (InstanceReport, UnitReport) -> Bool = { _, _ in true }) -> RolloutState {
-        let undecided = report.stacks.filter { stacks.contains($0.name) && ($0.decidedRevision ?? -1) < revision }
+        let undecided = report.stacks.filter { stacks.contains($0.name) && ($0.decidedRevision ?? -1) < revision(of: $0.name) }
             .map(\.name).sorted()
         let relevant = report.instances.filter { stacks.contains($0.stack) && $0.expected && !undecided.contains($0.stack) }
         return RolloutState(instances: relevant.map { progress(of: $0, settled: settled) }, undecided: undecided)
@@ -40,7 +49,7 @@ public struct Rollout: Sendable {
     private func progress(of report: InstanceReport, settled: (InstanceReport, UnitReport) -> Bool) -> InstanceProgress {
         var progress = InstanceProgress(instance: report.instance, stack: report.stack, machine: nil, phase: .scheduling)
         guard report.placement == .placed || report.placement == .leaving, let specRevision = report.specRevision,
-              specRevision >= revision else {
+              specRevision >= revision(of: report.stack) else {
             if report.placement == .unplaced, let unplaced = report.unplaced {
                 progress.phase = .unplaced
                 progress.reason = unplaced.reason

@@ -31,18 +31,42 @@ public struct ApplyRequest: Sendable, Hashable, Codable {
 
 /// What `POST /v1/apply` stored.
 public struct ApplyResponse: Sendable, Hashable, Codable {
-    /// Store revision of the transaction that wrote every stack (their spec revision).
+    /// Store revision of the transaction that wrote the changed stacks (their spec revision);
+    /// when nothing changed, the store revision the stacks were compared at.
     public var revision: Int64
-    /// Names of the stacks written, in file order.
+    /// Names of the stacks applied, in file order: written, or left as stored when unchanged.
     public var stacks: [String]
+    /// The stacks whose stored record already said exactly what the files say: nothing was
+    /// written for them, so nothing restarts.
+    public var unchanged: [String]
+    /// Every applied stack's spec revision: ``revision`` for a written one, the stored one for
+    /// an unchanged one (what a waiter waits for).
+    public var specRevisions: [String: Int64]
     /// Warnings of the compilation (errors reject the request).
     public var warnings: [Diagnostic]
 
     /// Creates a response. Which instances the stacks get is the controller's decision, read
     /// from `GET /v1/status` once it is published.
-    public init(revision: Int64, stacks: [String], warnings: [Diagnostic] = []) {
-        self.revision = revision; self.stacks = stacks; self.warnings = warnings
+    public init(revision: Int64, stacks: [String], unchanged: [String] = [], specRevisions: [String: Int64]? = nil,
+                warnings: [Diagnostic] = []) {
+        self.revision = revision; self.stacks = stacks; self.unchanged = unchanged; self.warnings = warnings
+        self.specRevisions = specRevisions ?? Dictionary(stacks.map { ($0, revision) }, uniquingKeysWith: { a, _ in a })
     }
+
+    private enum CodingKeys: String, CodingKey { case revision, stacks, unchanged, specRevisions, warnings }
+
+    /// Decodes a response; one from an agent older than `unchanged` reads as every stack written.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let revision = try c.decode(Int64.self, forKey: .revision)
+        let stacks = try c.decode([String].self, forKey: .stacks)
+        self.init(revision: revision, stacks: stacks, unchanged: try c.decodeIfPresent([String].self, forKey: .unchanged) ?? [],
+                  specRevisions: try c.decodeIfPresent([String: Int64].self, forKey: .specRevisions),
+                  warnings: try c.decode([Diagnostic].self, forKey: .warnings))
+    }
+
+    /// The stacks written (not unchanged), in file order.
+    public var written: [String] { stacks.filter { !unchanged.contains($0) } }
 }
 
 /// `POST /v1/plan`: a dry run of the files against the live cluster; nothing is written.

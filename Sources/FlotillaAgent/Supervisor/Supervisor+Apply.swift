@@ -6,8 +6,10 @@ extension Supervisor {
     ///
     /// New instances start (a unit waits for the units it lists in `after` to be running, or
     /// exited for a oneshot); instances no longer listed are stopped and forgotten, units in
-    /// reverse `after` order; a new spec revision or desired state stops the instance and
-    /// then runs the new assignment; a new fencing token alone is taken over in place.
+    /// reverse `after` order; new units or a new desired state stop the instance and then run
+    /// the new assignment. A new spec revision whose units are the same (the stack's `count`
+    /// or another instance changed) and a new fencing token are taken over in place: the
+    /// processes keep running.
     package func apply(_ assignments: [Assignment]) {
         let now = Self.now()
         applied = true
@@ -18,7 +20,7 @@ extension Supervisor {
                 instances[name] = InstanceRun(assignment, now: now)
                 continue
             }
-            let sameSpec = current.assignment.specRevision == assignment.specRevision
+            let sameSpec = current.assignment.stack == assignment.stack && Self.sameUnits(current.assignment.units, assignment.units)
             let launch = assignment.desired == .launched
             switch current.target {
             case .run where sameSpec, .hold where sameSpec:
@@ -36,6 +38,14 @@ extension Supervisor {
         }
         dirty.formUnion(instances.keys)
         settle(now: now)
+    }
+
+    /// True when both lists hold the same units, in any order (an instance adopted after a
+    /// restart lists its units by name, its assignment in the stack's order).
+    static func sameUnits(_ one: [UnitSpec], _ other: [UnitSpec]) -> Bool {
+        guard one.count == other.count else { return false }
+        let byName = Dictionary(one.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        return other.allSatisfy { byName[$0.name] == $0 }
     }
 
     /// Reconciles the instances something happened to (``dirty``) until nothing more

@@ -9,8 +9,8 @@ struct FleetSubmission {
     let replace: Bool
 
     /// Submits (with `desired`) every unit the cluster lacks, or all with `replace`; returns
-    /// the names already there (not resubmitted) and the revision of the submission.
-    func submit(desired: DesiredState) async throws -> (existing: [String], revision: Int64) {
+    /// the names already there (not resubmitted) and the spec revision of each submitted one.
+    func submit(desired: DesiredState) async throws -> (existing: [String], revisions: [String: Int64]) {
         var existing: [String] = []
         var missing: [FleetUnitName] = []
         for unit in units {
@@ -25,15 +25,16 @@ struct FleetSubmission {
             }
             missing.append(unit)
         }
-        guard !missing.isEmpty else { return (existing, 0) }
+        guard !missing.isEmpty else { return (existing, [:]) }
         let bundle = SpecBundle.read(paths: missing.compactMap(\.localPath))
         let applied = try await calling { try await client.apply(bundle.applyRequest(desired: desired)) }
-        return (existing, applied.revision)
+        return (existing, applied.specRevisions)
     }
 
     /// Waits for the units to reach `desired` and prints fleet's line per unit, or why not.
-    func block(desired: DesiredState, revision: Int64, timeout: Double) async throws {
-        let rollout = Rollout(stacks: Set(units.map(\.name)), revision: revision)
+    /// `revisions` holds each unit's spec revision to wait for.
+    func block(desired: DesiredState, revisions: [String: Int64], timeout: Double) async throws {
+        let rollout = Rollout(revisions: revisions)
         let ending = try await RolloutWaiter(client: client, rollout: rollout, timeout: timeout, say: { _ in }).wait()
         let report = RolloutReport(client: client)
         switch ending {
@@ -102,16 +103,16 @@ enum FleetDesired {
     static func set(_ arguments: [String], to desired: DesiredState, replace: Bool, block: FleetBlockOptions, client: APIClient) async throws {
         let units = arguments.map(FleetUnitName.init)
         let submission = FleetSubmission(client: client, units: units, replace: replace)
-        var (existing, revision) = try await submission.submit(desired: desired)
+        var (existing, revisions) = try await submission.submit(desired: desired)
         for name in existing {
             let change = try await calling { desired == .launched ? try await client.start(stack: name) : try await client.stop(stack: name) }
-            revision = max(revision, change.revision)
+            revisions[name] = change.revision
         }
         if block.noBlock {
             for unit in units { print("Triggered unit \(unit.name) \(desired == .launched ? "start" : "load")") }
             return
         }
-        try await submission.block(desired: desired, revision: revision, timeout: block.timeout.value)
+        try await submission.block(desired: desired, revisions: revisions, timeout: block.timeout.value)
     }
 }
 

@@ -21,7 +21,8 @@ public struct ClusterReader: Sendable {
     }
 
     /// Machines, stacks, assignments and the published decisions in one transaction, so they are
-    /// consistent with each other. A value that does not decode is an error naming its key.
+    /// consistent with each other, then the values the stacks' `env_from` entries read, at the
+    /// same revision. A value that does not decode is an error naming its key.
     public func read() async throws -> ClusterState {
         let prefixes = [layout.machines, layout.stacks, layout.assignments, layout.decisions]
         let response = try await store.txn(TxnRequest(success: prefixes.map { .range(.prefix(Bytes(utf8: $0))) }))
@@ -56,6 +57,13 @@ public struct ClusterReader: Sendable {
             state.decisions[decision.stack] = decision
         }
         memory?.keep(kept)
+        for entry in StoreEnvironment.entries(in: state.stacks) {
+            var request = StoreEnvironment.range(of: entry)
+            request.revision = state.revision   // the same revision as the rest
+            var values: [String: String] = [:]
+            for kv in try await store.range(request).kvs { values[kv.key.utf8String] = String(decoding: kv.value, as: UTF8.self) }
+            state.storeValues[entry] = values
+        }
         return state
     }
 }

@@ -35,12 +35,16 @@ public struct ClusterState: Sendable, Hashable {
     public var assignments: [String: StoredAssignment]
     /// The controller's published decisions by stack, as last written.
     public var decisions: [String: DecisionRecord]
+    /// The values of every `env_from` entry of the stacks (``StoreEnvironment``): entry →
+    /// key → value, at the same revision.
+    public var storeValues: [String: [String: String]]
     /// The store revision the state was read at.
     public var revision: Int64
 
     public init(machines: [MachineRecord] = [], stacks: [String: StoredStack] = [:],
-                assignments: [String: StoredAssignment] = [:], decisions: [String: DecisionRecord] = [:], revision: Int64 = 0) {
+                assignments: [String: StoredAssignment] = [:], decisions: [String: DecisionRecord] = [:],
+                storeValues: [String: [String: String]] = [:], revision: Int64 = 0) {
         self.machines = machines; self.stacks = stacks; self.assignments = assignments
-        self.decisions = decisions; self.revision = revision
+        self.decisions = decisions; self.storeValues = storeValues; self.revision = revision
     }
 }

@@ -50,6 +50,7 @@ struct DecisionBuilder {
         switch action {
         case .place(let instance, let stack, let machine):
             guard let assignment = assignment(instance, stack, machine) else { return }
+            if let missing = missingEnvironment(stack) { return waiting(instance, stack, missing) }
             additions.append(.assign(assignment))
             placedByStack[stack, default: [:]][instance] = machine
             event("placed", stack, instance, machine, "placed \(instance) on \(machine)")
@@ -57,9 +58,13 @@ struct DecisionBuilder {
             guard let wanted = assignment(instance, stack, machine) else { return }
             placedByStack[stack, default: [:]][instance] = machine
             guard let current = state.assignments[instance]?.assignment else {
+                if let missing = missingEnvironment(stack) { return waiting(instance, stack, missing) }
                 additions.append(.assign(wanted))
                 return
             }
+            // A key it reads is gone: it keeps running with the values it has (never with a
+            // variable missing) until the key is back.
+            if missingEnvironment(stack) != nil { return }
             var comparable = current
             comparable.fencingToken = 0
             if comparable != wanted {
@@ -80,6 +85,7 @@ struct DecisionBuilder {
         case .move(let instance, let stack, let from, let to, let reason):
             removals.append(.unassign(machine: from, instance: instance))
             guard let assignment = assignment(instance, stack, to) else { return }
+            if let missing = missingEnvironment(stack) { return waiting(instance, stack, missing) }
             additions.append(.assign(assignment))
             placedByStack[stack, default: [:]][instance] = to
             event("moved", stack, instance, to, "moved \(instance) from \(from) to \(to): \(reason)")
@@ -108,9 +114,39 @@ struct DecisionBuilder {
         if !unchanged { event("unplaced", failure.stack, failure.instance, nil, explanation) }
     }
 
+    /// Records that `instance` waits for the store keys its `env_from` reads: it is unplaced
+    /// with that reason (the event is written once, while the reason stays the same).
+    private mutating func waiting(_ instance: String, _ stack: String, _ missing: [String]) {
+        let explanation = StoreEnvironment.waiting(for: missing)
+        unplaced[instance] = explanation
+        let previous = state.decisions[stack]?.unplaced[instance]
+        let unchanged = previous?.explanation == explanation
+        unplacedByStack[stack, default: [:]][instance] = UnplacedInstance(
+            machinesTotal: state.machines.count, reasons: [.init(reason: explanation, machines: state.machines.count)],
+            explanation: explanation, since: unchanged ? previous!.since : options.now)
+        placedByStack[stack]?[instance] = nil
+        if !unchanged { event("unplaced", stack, instance, nil, explanation) }
+    }
+
+    /// The `env_from` entries of `stack` that have no value in the store, or nil when every
+    /// one has.
+    private func missingEnvironment(_ stack: String) -> [String]? {
+        guard let units = state.stacks[stack]?.record.spec.units else { return nil }
+        let missing = Set(units.flatMap { StoreEnvironment.resolve($0, values: state.storeValues).missing })
+        return missing.isEmpty ? nil : missing.sorted()
+    }
+
+    /// The assignment of `instance` to `machine`: the stack's units, each with the variables
+    /// its `env_from` reads (``StoreEnvironment``).
     private func assignment(_ instance: String, _ stack: String, _ machine: String) -> Assignment? {
         guard let stored = state.stacks[stack] else { return nil }
-        return Assignment(instance: instance, stack: stack, machine: machine, units: stored.record.spec.units,
+        let units = stored.record.spec.units.map { unit in
+            guard !unit.environmentFromStore.isEmpty else { return unit }
+            var resolved = unit
+            resolved.storeEnvironment = StoreEnvironment.resolve(unit, values: state.storeValues).variables
+            return resolved
+        }
+        return Assignment(instance: instance, stack: stack, machine: machine, units: units,
                           specRevision: stored.revision, fencingToken: 0, desired: stored.record.desired)
     }
 

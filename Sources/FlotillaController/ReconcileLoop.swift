@@ -4,8 +4,8 @@ import FlotillaScheduler
 import FlotillaStore
 import Logging
 
-/// The leader's level-triggered loop: watches machines, stacks and assignments; on any change
-/// (debounced) or every resync interval, re-reads the cluster, reconciles and commits the
+/// The leader's level-triggered loop: watches machines, stacks, assignments and the keys the
+/// stacks' `env_from` reads; on any change (debounced) or every resync interval, re-reads the cluster, reconciles and commits the
 /// decision under the leader key.
 public struct ReconcileLoop: Sendable {
     public struct Settings: Sendable, Hashable {
@@ -65,11 +65,28 @@ public struct ReconcileLoop: Sendable {
             }
             trigger.yield()
             var pass: UInt64 = 0
+            /// The `env_from` entries watched now: a changed value is a new decision.
+            var environmentWatches: [String: WatchStream] = [:]
+            defer { for watch in environmentWatches.values { watch.cancel() } }
             for await _ in signal {
                 try await Task.sleep(for: settings.debounce)
                 pass += 1
                 let started = clock.now
                 let state = try await reader.read()
+                let entries = Set(StoreEnvironment.entries(in: state.stacks))
+                for (entry, watch) in environmentWatches where !entries.contains(entry) {
+                    watch.cancel()
+                    environmentWatches[entry] = nil
+                }
+                for entry in entries.sorted() where environmentWatches[entry] == nil {
+                    let range = StoreEnvironment.range(of: entry)
+                    let watch = try await store.watch(WatchCreateRequest(key: range.key, rangeEnd: range.rangeEnd,
+                                                                         startRevision: state.revision + 1))
+                    environmentWatches[entry] = watch
+                    group.addTask {
+                        for try await response in watch where !response.events.isEmpty { trigger.yield() }
+                    }
+                }
                 let options = Reconciler.Options(leader: machineID, now: Date().timeIntervalSince1970,
                                                  strategy: settings.strategy, seed: UInt64(state.revision) &+ pass,
                                                  layout: layout)

@@ -1,4 +1,5 @@
 import FlotillaAPI
+import FlotillaStore
 import Foundation
 import Testing
 
@@ -62,6 +63,60 @@ extension ClusterScenarioTests {
             for (instance, pid) in five where two[instance] == nil {
                 try await eventually("\(instance)'s process to end", timeout: .seconds(30)) { UnitProcesses.isAlive(pid) ? nil : true }
             }
+        }
+    }
+}
+
+extension ClusterScenarioTests {
+    /// Issue 11, point 6: `env_from` reads store keys. Before the key exists the instance waits
+    /// (apply exits 2 and says for what); once written, the unit runs with its value; a new
+    /// value replaces the instance, which then runs with the new value.
+    @Test("env_from: a unit waits for its store key, starts with its value, and restarts with a new one", arguments: StoreKind.allCases)
+    func environmentFromStore(_ kind: StoreKind) async throws {
+        try await TestCluster.with(kind, agents: 2, name: "env-from") { cluster in
+            let prefix = "/env-test-\(UUID().uuidString.prefix(8).lowercased())/app/"
+            let file = try cluster.write("greeter.yaml", """
+                version: 1
+                stacks:
+                  greeter:
+                    count: 1
+                    units:
+                      main:
+                        exec: [/bin/sleep, "100000"]
+                        env_from: ["\(prefix)"]
+                """)
+            let waiting = try await cluster.cli(["apply", "-f", file, "--timeout", "20s"])
+            #expect(waiting.status == 2, "\(waiting)")
+            #expect(waiting.output.contains("waiting for store key a key under \(prefix) (env_from)"), "\(waiting)")
+
+            let client = try cluster.client()
+            /// The pid of greeter@1's running unit whose GREETING is `value`.
+            func running(with value: String) async throws -> Int32? {
+                let status = try await client.status(stack: "greeter").status("greeter@1", "main")
+                guard let status, status.state == .running, let pid = status.pid,
+                      UnitProcesses.environment(of: pid)["GREETING"] == value else { return nil }
+                return pid
+            }
+            let store = try cluster.storeClient()
+            do {
+                _ = try await store.put(PutRequest(key: Bytes(utf8: prefix + "GREETING"), value: Bytes(utf8: "hello")))
+                let first = try await eventually("greeter@1 running with GREETING=hello", timeout: .seconds(30)) {
+                    try await running(with: "hello")
+                }
+                _ = try await store.put(PutRequest(key: Bytes(utf8: prefix + "GREETING"), value: Bytes(utf8: "bye")))
+                let second = try await eventually("greeter@1 running with GREETING=bye", timeout: .seconds(30)) {
+                    try await running(with: "bye")
+                }
+                #expect(second != first)
+                try await eventually("the process with the old value to end", timeout: .seconds(30)) {
+                    UnitProcesses.isAlive(first) ? nil : true
+                }
+                _ = try await store.deleteRange(DeleteRangeRequest(key: Bytes(utf8: prefix), rangeEnd: KeyRange.prefixEnd(Bytes(utf8: prefix))))
+            } catch {
+                await store.close()
+                throw error
+            }
+            await store.close()
         }
     }
 }

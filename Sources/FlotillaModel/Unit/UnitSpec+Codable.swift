@@ -7,7 +7,7 @@ extension UnitSpec {
     private enum CodingKeys: String, CodingKey {
         case name, kind, description, type, execStartPre, execStart, execStartPost, execStop, execStopPost
         case restart, restartSec, timeoutStartSec, timeoutStopSec, killSignal, environment, environmentFiles
-        case environmentFromStore, workingDirectory, user, group, remainAfterExit, resources, after, health
+        case environmentFromStore, storeEnvironment, workingDirectory, user, group, remainAfterExit, resources, after, health
         case exclusive, timer, location
     }
 
@@ -32,6 +32,7 @@ extension UnitSpec {
         try read(.environment, into: &environment)
         try read(.environmentFiles, into: &environmentFiles)
         try read(.environmentFromStore, into: &environmentFromStore)
+        try read(.storeEnvironment, into: &storeEnvironment)
         workingDirectory = try c.decodeIfPresent(String.self, forKey: .workingDirectory)
         user = try c.decodeIfPresent(String.self, forKey: .user)
         group = try c.decodeIfPresent(String.self, forKey: .group)
@@ -67,6 +68,7 @@ extension UnitSpec {
         try write(environment, defaults.environment, .environment)
         try write(environmentFiles, defaults.environmentFiles, .environmentFiles)
         try write(environmentFromStore, defaults.environmentFromStore, .environmentFromStore)
+        try write(storeEnvironment, defaults.storeEnvironment, .storeEnvironment)
         try c.encodeIfPresent(workingDirectory, forKey: .workingDirectory)
         try c.encodeIfPresent(user, forKey: .user)
         try c.encodeIfPresent(group, forKey: .group)

@@ -33,8 +33,13 @@ public struct UnitSpec: Sendable, Hashable, Codable {
     public var environment: [EnvironmentVariable]
     /// `EnvironmentFile=` paths; a leading `-` in the unit file makes the file optional.
     public var environmentFiles: [EnvironmentFile]
-    /// Store prefixes whose keys become environment variables (`env_from`).
+    /// Store keys and prefixes whose values become environment variables (`env_from`): an
+    /// entry ending in `/` is a prefix (every key under it), any other entry one key.
     public var environmentFromStore: [String]
+    /// The variables ``environmentFromStore`` read, as the controller resolved them into the
+    /// assignment (empty in a stack's own spec). Applied last and verbatim: no specifier or
+    /// `$` expansion in values that came from the store.
+    public var storeEnvironment: [String: String]
     /// `WorkingDirectory=`.
     public var workingDirectory: String?
     /// `User=`.
@@ -75,6 +80,7 @@ public struct UnitSpec: Sendable, Hashable, Codable {
         self.environment = []
         self.environmentFiles = []
         self.environmentFromStore = []
+        self.storeEnvironment = [:]
         self.workingDirectory = nil
         self.user = nil
         self.group = nil

@@ -1,4 +1,5 @@
 import FlotillaAPI
+import FlotillaEtcd
 import FlotillaModel
 import Foundation
 import Glibc
@@ -29,6 +30,12 @@ final class TestCluster: Sendable {
 
     /// Every agent started so far, in start order (also killed ones).
     var agents: [AgentProcess] { started.withLock { $0 } }
+
+    /// A client of the cluster's store (agent 1's embedded store, or the etcd cluster); the
+    /// caller closes it.
+    func storeClient() throws -> EtcdStore {
+        try EtcdStore(endpoints: storeEndpoints.isEmpty ? [agents[0].storeAddress ?? ""] : storeEndpoints)
+    }
 
     /// Runs `body` on a cluster of `agents` agents; cleans up whatever happens.
     static func with<T>(_ kind: StoreKind, agents count: Int, ttl: Int = 3, name: String,

@@ -4,7 +4,8 @@ import Glibc
 
 /// Turns one of a unit's commands into a ``SpawnRequest``: the environment (systemd's
 /// `PATH`, the user's `HOME`/`USER`/`LOGNAME`/`SHELL`, `FLOTILLA_*`, `Environment=`, then
-/// `EnvironmentFile=`, whose values win, and `MAINPID` for control commands), the expanded
+/// `EnvironmentFile=`, whose values win, then `env_from`'s values from the store as the
+/// controller resolved them, which win over both, and `MAINPID` for control commands), the expanded
 /// argument vector, `User=`/`Group=` and `WorkingDirectory=` (default `/`, `~` = home).
 struct UnitLaunch: Sendable {
     let facts: ExecExpansion.MachineFacts
@@ -29,6 +30,7 @@ struct UnitLaunch: Sendable {
                 environment[name] = value
             }
         }
+        for (name, value) in spec.storeEnvironment { environment[name] = value }   // env_from, verbatim
         if let mainPID { environment["MAINPID"] = String(mainPID) }
         var directory = spec.workingDirectory.map(specifiers) ?? "/"
         if directory == "~" { directory = user?.home ?? Self.agentHome() }

@@ -20,15 +20,15 @@ public struct ClusterReader: Sendable {
         memory = remembering ? DecodedRecords() : nil
     }
 
-    /// Machines, stacks, assignments and the published decisions in one transaction, so they are
+    /// Machines, stacks, assignments, the published decisions and the cordons in one transaction, so they are
     /// consistent with each other, then the values the stacks' `env_from` entries read, at the
     /// same revision. A value that does not decode is an error naming its key.
     public func read() async throws -> ClusterState {
-        let prefixes = [layout.machines, layout.stacks, layout.assignments, layout.decisions]
+        let prefixes = [layout.machines, layout.stacks, layout.assignments, layout.decisions, layout.cordons]
         let response = try await store.txn(TxnRequest(success: prefixes.map { .range(.prefix(Bytes(utf8: $0))) }))
         var ranges: [[KeyValue]] = []
         for op in response.responses { if case .range(let r) = op { ranges.append(r.kvs) } }
-        guard ranges.count == 4 else { throw StoreError(.internal, "cluster read returned \(ranges.count) ranges, expected 4") }
+        guard ranges.count == 5 else { throw StoreError(.internal, "cluster read returned \(ranges.count) ranges, expected 5") }
         let previous = memory?.take() ?? [:]
         var kept: [Bytes: DecodedRecords.Entry] = [:]
         func decode<Record: Decodable & Sendable>(_ type: Record.Type, _ kv: KeyValue) throws -> Record {
@@ -55,6 +55,10 @@ public struct ClusterReader: Sendable {
         for kv in ranges[3] {
             let decision = try decode(DecisionRecord.self, kv)
             state.decisions[decision.stack] = decision
+        }
+        for kv in ranges[4] {
+            let cordon = try decode(CordonRecord.self, kv)
+            state.cordons[cordon.machine] = cordon
         }
         memory?.keep(kept)
         for entry in StoreEnvironment.entries(in: state.stacks) {

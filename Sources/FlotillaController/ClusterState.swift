@@ -35,6 +35,8 @@ public struct ClusterState: Sendable, Hashable {
     public var assignments: [String: StoredAssignment]
     /// The controller's published decisions by stack, as last written.
     public var decisions: [String: DecisionRecord]
+    /// Cordoned and draining machines by ID.
+    public var cordons: [String: CordonRecord] = [:]
     /// The values of every `env_from` entry of the stacks (``StoreEnvironment``): entry →
     /// key → value, at the same revision.
     public var storeValues: [String: [String: String]]

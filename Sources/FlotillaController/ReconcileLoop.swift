@@ -4,7 +4,7 @@ import FlotillaScheduler
 import FlotillaStore
 import Logging
 
-/// The leader's level-triggered loop: watches machines, stacks, assignments and the keys the
+/// The leader's level-triggered loop: watches machines, stacks, assignments, cordons and the keys the
 /// stacks' `env_from` reads; on any change (debounced) or every resync interval, re-reads the cluster, reconciles and commits the
 /// decision under the leader key.
 public struct ReconcileLoop: Sendable {
@@ -50,7 +50,7 @@ public struct ReconcileLoop: Sendable {
         let clock = ContinuousClock()
         let (signal, trigger) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for prefix in [layout.machines, layout.stacks, layout.assignments] {
+            for prefix in [layout.machines, layout.stacks, layout.assignments, layout.cordons] {
                 let watch = try await store.watch(WatchCreateRequest(key: Bytes(utf8: prefix), rangeEnd: KeyRange.prefixEnd(Bytes(utf8: prefix))))
                 group.addTask {
                     defer { watch.cancel() }

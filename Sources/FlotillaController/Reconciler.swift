@@ -37,10 +37,14 @@ public enum Reconciler {
         return builder.decision
     }
 
-    /// The scheduling request for `state`: live machines, plus the machines that still hold
-    /// assignments but whose lease is gone (marked dead, so their instances move).
+    /// The scheduling request for `state`: live machines (cordoned or draining as their cordon
+    /// records say), plus the machines that still hold assignments but whose lease is gone
+    /// (marked dead, so their instances move).
     public static func request(for state: ClusterState, options: Options) -> SchedulingRequest {
-        var machines = state.machines.map { MachineState(machine: $0.machine) }
+        var machines = state.machines.map { record in
+            MachineState(machine: record.machine, cordoned: state.cordons[record.id] != nil,
+                         draining: state.cordons[record.id]?.draining ?? false)
+        }
         let live = Set(state.machines.map(\.id))
         let orphaned = Set(state.assignments.values.map(\.assignment.machine)).subtracting(live)
         for id in orphaned.sorted() {

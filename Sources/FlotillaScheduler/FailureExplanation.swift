@@ -45,6 +45,7 @@ extension SchedulingPass {
         switch verdict {
         case .fits: return nil
         case .down: return .machineDown
+        case .cordoned: return .machineCordoned
         case .machineID: return .machineID(stack.spec.placement.machineID ?? "")
         case .metadata: return .metadata(stack.spec.placement.metadataSummary)
         case .machineOf(let target): return .machineOf(instances.targetNames[Int(target)])

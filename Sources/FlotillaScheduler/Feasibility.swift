@@ -7,6 +7,8 @@ enum Verdict: Hashable {
     case fits
     /// The machine's lease expired.
     case down
+    /// The machine is cordoned (or draining): no new instances.
+    case cordoned
     /// `machineID` names another machine.
     case machineID
     /// Metadata rule not met.
@@ -120,7 +122,7 @@ extension SchedulingPass {
 
     /// Every check in order, static ones first.
     func fullVerdict(_ instance: Int32, stack s: Int32, machine m: Int32, keeping: Bool) -> Verdict {
-        if let verdict = stacks.staticVerdict(stack: s, machine: m, machines: machines) { return verdict }
+        if let verdict = stacks.staticVerdict(stack: s, machine: m, machines: machines, keeping: keeping) { return verdict }
         return dynamicVerdict(instance, stack: s, facts[Int(s)], machine: m, keeping: keeping)
     }
 

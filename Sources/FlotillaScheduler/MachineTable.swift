@@ -16,6 +16,10 @@ struct MachineTable {
     let alive: [Bool]
     /// Machines whose lease expired.
     let deadCount: Int
+    /// Cordoned (or draining) per machine: no new instances.
+    let cordoned: [Bool]
+    /// Draining per machine: instances leave.
+    let draining: [Bool]
     /// capacity − reserved, per machine, per dimension.
     let allocatableCPU: [Int64]
     /// capacity − reserved memory.
@@ -68,6 +72,8 @@ struct MachineTable {
         self.classMetadata = classMetadata
         self.alive = alive
         self.deadCount = alive.lazy.filter { !$0 }.count
+        self.cordoned = sorted.map(\.cordoned)
+        self.draining = sorted.map(\.draining)
         self.allocatableCPU = cpu
         self.allocatableMemory = memory
         self.allocatableDisk = disk

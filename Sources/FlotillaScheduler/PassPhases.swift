@@ -47,6 +47,12 @@ extension SchedulingPass {
                 reason = "machine \(from) left the cluster"
             } else if !machines.alive[Int(m)] {
                 reason = "machine \(from) is down"
+            } else if machines.draining[Int(m)] && fixed < 0 {
+                if stacks.stacks[Int(s)].isExclusive {
+                    outcomes[Int(id)] = .stop(machine: from, reason: "machine \(from) is draining; exclusive: stops before it is placed again")
+                    continue
+                }
+                reason = "machine \(from) is draining"
             } else {
                 if fixed >= 0 && fixed != m {
                     reason = "a global instance belongs on machine \(machines.id(fixed))"

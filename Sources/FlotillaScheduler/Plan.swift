@@ -101,6 +101,8 @@ public struct ReasonCount: Sendable, Hashable {
 public enum FilterReason: Sendable, Hashable {
     /// The machine's lease expired.
     case machineDown
+    /// The machine is cordoned or draining (`flotilla machine cordon|drain`).
+    case machineCordoned
     /// `MachineID=` / `machine:` names another machine.
     case machineID(String)
     /// Required metadata missing (`disk=ssd region=eu|us`).
@@ -120,6 +122,7 @@ public enum FilterReason: Sendable, Hashable {
     public var text: String {
         switch self {
         case .machineDown: "machine down"
+        case .machineCordoned: "machine cordoned"
         case .machineID(let id): "not machine \(id)"
         case .metadata(let m): "metadata \(m) not matched"
         case .machineOf(let target): "not the machine of \(target)"

@@ -8,12 +8,20 @@ public struct MachineState: Sendable, Hashable {
     public var alive: Bool
     /// Resources used by things Flotilla does not place (the OS, other software).
     public var reserved: Resources
+    /// Cordoned: no new instance goes there (a `global` stack's own instance excepted); the
+    /// instances there stay.
+    public var cordoned: Bool
+    /// Draining (implies cordoned): its instances leave (exclusive ones stop first), except a
+    /// `global` stack's, which belongs to the machine.
+    public var draining: Bool
 
     /// Creates a machine state.
-    public init(machine: Machine, alive: Bool = true, reserved: Resources = .zero) {
+    public init(machine: Machine, alive: Bool = true, reserved: Resources = .zero, cordoned: Bool = false, draining: Bool = false) {
         self.machine = machine
         self.alive = alive
         self.reserved = reserved
+        self.cordoned = cordoned || draining
+        self.draining = draining
     }
 }
 

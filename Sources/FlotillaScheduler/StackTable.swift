@@ -54,6 +54,8 @@ struct StackTable {
     private struct EligibilityKey: Hashable {
         var metadata: [String: [String]]
         var machineID: String?
+        /// Global stacks ignore cordons.
+        var global: Bool
     }
 
     /// Compiles `specs` against `machines`.
@@ -80,7 +82,7 @@ struct StackTable {
                 }
             }
             let targets = rules.machineID.map { machines.matching(machineID: $0) }
-            let key = EligibilityKey(metadata: rules.metadata, machineID: rules.machineID)
+            let key = EligibilityKey(metadata: rules.metadata, machineID: rules.machineID, global: spec.isGlobal)
             let eligible: [Int32]
             if let cached = eligibleCache[key] {
                 eligible = cached
@@ -88,7 +90,8 @@ struct StackTable {
                 let candidates = targets ?? Array(0..<Int32(machines.count))
                 let passes = rule >= 0 ? rulePasses[Int(rule)] : nil
                 eligible = candidates.filter { m in
-                    machines.alive[Int(m)] && (passes?[Int(machines.classOf[Int(m)])] ?? true)
+                    machines.alive[Int(m)] && (spec.isGlobal || !machines.cordoned[Int(m)])
+                        && (passes?[Int(machines.classOf[Int(m)])] ?? true)
                 }
                 eligibleCache[key] = eligible
             }
@@ -132,10 +135,13 @@ struct StackTable {
         return SpreadKeyTable(valueOf: machines.classOf.map { perClass[Int($0)] }, valueCount: valueIDs.count)
     }
 
-    /// The first static rule that rules out `machine` for `stack`, or nil when none does.
-    func staticVerdict(stack: Int32, machine: Int32, machines: MachineTable) -> Verdict? {
+    /// The first static rule that rules out `machine` for `stack`, or nil when none does. A
+    /// cordon rules out new instances only (not one `keeping` its place), and never a
+    /// `global` stack's.
+    func staticVerdict(stack: Int32, machine: Int32, machines: MachineTable, keeping: Bool) -> Verdict? {
         let compiled = stacks[Int(stack)]
         if !machines.alive[Int(machine)] { return .down }
+        if !keeping, !compiled.isGlobal, machines.cordoned[Int(machine)] { return .cordoned }
         if let targets = compiled.machineIDTargets, !targets.contains(machine) { return .machineID }
         if compiled.metadataRule >= 0, !rulePasses[Int(compiled.metadataRule)][Int(machines.classOf[Int(machine)])] {
             return .metadata

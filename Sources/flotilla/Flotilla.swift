@@ -13,7 +13,7 @@ struct Flotilla: AsyncParsableCommand {
             """,
         version: FlotillaVersion.current,
         subcommands: [ValidateCommand.self, PlanCommand.self, StoreCommand.self, AgentCommand.self, DevCommand.self,
-                      ApplyCommand.self, StatusCommand.self, MachinesCommand.self, LogsCommand.self, StartCommand.self,
+                      ApplyCommand.self, StatusCommand.self, MachinesCommand.self, MachineCommand.self, LogsCommand.self, StartCommand.self,
                       StopCommand.self, DestroyCommand.self, EventsCommand.self, FleetctlCommand.self,
                       FenceWatchdogCommand.self]
     )

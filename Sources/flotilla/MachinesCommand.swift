@@ -7,7 +7,7 @@ import Foundation
 struct MachinesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "machines",
-        abstract: "Show every machine: metadata, CPU and memory in use, load, units, and whether it is alive."
+        abstract: "Show every machine: metadata, CPU and memory in use, load, units, whether it is alive, and whether it is cordoned or draining."
     )
 
     @Option(name: .shortAndLong, help: "Output format: table, json or yaml.")
@@ -33,7 +33,8 @@ struct MachinesCommand: AsyncParsableCommand {
                 ?? record.map { "-/\(Quantity.formatBytes($0.capacity.memory))" } ?? "-"
             table.rows.append([machine.id, record?.hostname ?? "-", record.map { metadata($0.metadata) } ?? "-", cpu, memory,
                                usage.map { String(format: "%.2f", $0.load1) } ?? "-",
-                               "\(usage.map { String($0.unitsRunning) } ?? "-")/\(machine.units)", machine.state])
+                               "\(usage.map { String($0.unitsRunning) } ?? "-")/\(machine.units)",
+                               machine.state + (machine.cordon.map { ", \($0)" } ?? "")])
         }
         return table.render()
     }

@@ -38,6 +38,11 @@ extension APIClient {
         try await send("GET", "/v1/machines", as: MachinesReport.self)
     }
 
+    /// `POST /v1/machines/{id}/cordon|drain|uncordon`: `action` is one of those three words.
+    public func cordon(machine: String, _ action: String) async throws -> CordonChange {
+        try await send("POST", "/v1/machines/\(Self.segment(machine))/\(action)", as: CordonChange.self)
+    }
+
     /// `GET /v1/logs/{instance}/{unit}?last=N`: the last lines of a unit's journal.
     public func logs(instance: String, unit: String, last: Int) async throws -> LogChunk {
         try await logs(instance: instance, unit: unit, last: last, forwarded: false)

@@ -24,6 +24,9 @@ struct APIRoutes: Sendable {
             try await answer { let parameters = query(request); return try await status(stack: parameters["stack"], query: parameters) }
         }
         v1.get("machines") { _, _ in try await answer { try await machines() } }
+        v1.post("machines/:id/cordon") { _, context in try await answer { try await setCordon(parameter(context, "id"), draining: false) } }
+        v1.post("machines/:id/drain") { _, context in try await answer { try await setCordon(parameter(context, "id"), draining: true) } }
+        v1.post("machines/:id/uncordon") { _, context in try await answer { try await setCordon(parameter(context, "id"), draining: nil) } }
         v1.get("logs/:instance/:unit") { request, context in
             try await answer {
                 try await logs(instance: parameter(context, "instance"), unit: parameter(context, "unit"),

@@ -18,13 +18,13 @@ extension APIRoutes {
         }
     }
 
-    /// `GET /v1/machines`: records, usage, state and assignment counts.
+    /// `GET /v1/machines`: records, usage, state, cordons and assignment counts.
     func machines() async throws -> MachinesReport {
-        let prefixes = [layout.machines, layout.usages, layout.assignments]
+        let prefixes = [layout.machines, layout.usages, layout.assignments, layout.cordons]
         let response = try await store.txn(TxnRequest(success: prefixes.map { .range(.prefix(Bytes(utf8: $0))) }))
         let ranges = response.responses.compactMap { op -> [KeyValue]? in if case .range(let r) = op { r.kvs } else { nil } }
-        guard ranges.count == 3 else {
-            throw APIError(.internalServerError, "the store answered a three-range read with \(ranges.count) results; check the store")
+        guard ranges.count == 4 else {
+            throw APIError(.internalServerError, "the store answered a four-range read with \(ranges.count) results; check the store")
         }
         var records: [String: MachineRecord] = [:]
         for kv in ranges[0] {
@@ -42,10 +42,15 @@ extension APIRoutes {
             load[assignment.machine, default: (0, 0)].instances += 1
             load[assignment.machine, default: (0, 0)].units += assignment.units.count
         }
-        let ids = Set(records.keys).union(load.keys).sorted()
+        var cordons: [String: CordonRecord] = [:]
+        for kv in ranges[3] {
+            let record = try RecordCodec.decode(CordonRecord.self, from: kv.value, key: kv.key.utf8String)
+            cordons[record.machine] = record
+        }
+        let ids = Set(records.keys).union(load.keys).union(cordons.keys).sorted()
         return MachinesReport(revision: response.header.revision, machines: ids.map { id in
             MachineReport(id: id, record: records[id], usage: records[id] == nil ? nil : usages[id],
-                          state: records[id] == nil ? "down" : "alive",
+                          state: records[id] == nil ? "down" : "alive", cordon: cordons[id]?.state,
                           instances: load[id]?.instances ?? 0, units: load[id]?.units ?? 0)
         })
     }

@@ -40,14 +40,35 @@ public struct MachineReport: Sendable, Hashable, Codable {
     public var usage: MachineUsage?
     /// `alive` (its key exists) or `down` (lease gone, assignments left).
     public var state: String
+    /// `cordoned` or `draining` (``CordonRecord``), nil when in service.
+    public var cordon: String?
     /// Instances assigned to it.
     public var instances: Int
     /// Units of those instances.
     public var units: Int
 
-    public init(id: String, record: MachineRecord?, usage: MachineUsage?, state: String, instances: Int, units: Int) {
-        self.id = id; self.record = record; self.usage = usage; self.state = state
+    public init(id: String, record: MachineRecord?, usage: MachineUsage?, state: String, cordon: String? = nil,
+                instances: Int, units: Int) {
+        self.id = id; self.record = record; self.usage = usage; self.state = state; self.cordon = cordon
         self.instances = instances; self.units = units
+    }
+}
+
+/// `POST /v1/machines/{id}/cordon|drain|uncordon`: what changed.
+public struct CordonChange: Sendable, Hashable, Codable {
+    /// The machine's full ID.
+    public var machine: String
+    /// `cordoned`, `draining` or nil (in service) before.
+    public var previous: String?
+    /// The same, now.
+    public var state: String?
+    /// Store revision of the write (or of the read, when nothing changed).
+    public var revision: Int64
+    /// False when the machine was already in that state.
+    public var changed: Bool
+
+    public init(machine: String, previous: String?, state: String?, revision: Int64, changed: Bool) {
+        self.machine = machine; self.previous = previous; self.state = state; self.revision = revision; self.changed = changed
     }
 }
 

@@ -56,6 +56,10 @@ public struct StoreLayout: Sendable, Hashable {
     public func event(unixNanoseconds: UInt64, sequence: UInt64) -> String {
         events + Self.padded(unixNanoseconds, 20) + "-" + Self.padded(sequence, 8)
     }
+    /// Prefix of every cordon record.
+    public var cordons: String { prefix + "cordons/" }
+    /// One machine's cordon record (present while it is cordoned or draining).
+    public func cordon(_ id: String) -> String { cordons + id }
     /// Election prefix for the controller's leader.
     public var leader: String { prefix + "leader" }
 

@@ -24,8 +24,8 @@ struct StatusCommand: AsyncParsableCommand {
         print(Self.text(report, machines: MachineLabel(try? await client.machines())))
     }
 
-    /// The table, a WHY line under every unplaced instance, stacks waiting for the controller,
-    /// and stacks without instances.
+    /// The table, a WHY line under every unplaced instance and every restarting or failed
+    /// unit, stacks waiting for the controller, and stacks without instances.
     static func text(_ report: StatusReport, machines: MachineLabel) -> String {
         var table = Table(header: ["INSTANCE", "UNIT", "MACHINE", "STATE", "RESTARTS", "LAST-EXIT", "SINCE"])
         var why: [Int: String] = [:]
@@ -40,6 +40,7 @@ struct StatusCommand: AsyncParsableCommand {
                 table.rows.append([instance.instance, unit.name, machines.text(instance.machine), state(of: unit, in: instance),
                                    unit.status.map { String($0.restarts) } ?? "-", lastExit(unit.status),
                                    unit.status.map { ago($0.since) } ?? "-"])
+                if let reason = trouble(unit) { why[table.rows.count] = reason }
             }
         }
         var lines: [String] = []
@@ -62,6 +63,13 @@ struct StatusCommand: AsyncParsableCommand {
             lines.append("stack \(stack.name): \(stack.desired.rawValue), \(meaning)")
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// Why a unit that is restarting or failed is so (its last error), for a WHY line.
+    static func trouble(_ unit: UnitReport) -> String? {
+        guard unit.current, let status = unit.status, status.state == .restarting || status.state == .failed,
+              let error = status.lastError else { return nil }
+        return status.state == .restarting ? "\(unit.name) restarting after: \(error)" : "\(unit.name) failed: \(error)"
     }
 
     /// A unit's state as shown: the agent's report, `assigned` before the first one,

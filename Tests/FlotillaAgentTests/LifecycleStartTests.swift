@@ -64,6 +64,7 @@ struct LifecycleStartTests {
         #expect(h.state == .restarting)
         #expect(h.wait == 2)
         #expect(h.lastErrorMentions("ExecStart", "not found"))
+        #expect(h.lifecycle.lastExit == .exited(203), "the last exit says so (systemd's 203/EXEC), so status never shows '-'")
     }
 
     @Test("a failing ExecStartPost runs ExecStop, stops the main process and fails the unit")

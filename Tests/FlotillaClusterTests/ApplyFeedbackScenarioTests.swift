@@ -54,6 +54,10 @@ extension ClusterScenarioTests {
             #expect(applied.output.contains("exit code 3"), "\(applied)")
             let logLines = applied.output.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
             #expect(logLines.contains("boom"), "the unit's last log line is shown:\n\(applied)")
+            let status = try await cluster.cli(["status", "crashy"])
+            #expect(status.stdout.contains("exit code 3"), "status shows the last exit:\n\(status)")
+            #expect(status.stdout.contains("WHY: boom restarting after: main process exited 3")
+                    || status.stdout.contains("WHY: boom failed: main process exited 3"), "status says why:\n\(status)")
         }
     }
 }

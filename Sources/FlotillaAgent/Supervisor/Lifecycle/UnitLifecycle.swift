@@ -105,7 +105,9 @@ package struct UnitLifecycle: Sendable {
         case .fence: fence(&step)
         case .spawned(.main, let pid): mainSpawned(pid, &step)
         case .spawned(.control, let pid): control = pid
-        case .spawnFailed(.main, let reason): mainEnded(.exited(203), reason: reason, &step)
+        case .spawnFailed(.main, let reason):
+            lastExit = .exited(203)   // systemd's status for a command that could not be run
+            mainEnded(.exited(203), reason: reason, &step)
         case .spawnFailed(.control, let reason): controlEnded(.exited(203), reason: reason, &step)
         case .exited(let pid, let status):
             if pid == control {

@@ -31,6 +31,29 @@ struct HealthCheckTests {
         }
     }
 
+    @Test("a check failing `failures` times in a row restarts the unit under its restart policy; within the grace it does not count")
+    func failingCheckRestarts() async throws {
+        try await withExecSupervisor { supervisor, _ in
+            var sick = UnitSpec(name: "sick")
+            sick.execStart = [ExecCommand(arguments: ["/bin/sleep", "1000"])]
+            sick.restart = .always
+            sick.restartSec = 0.1
+            sick.health = .exec(arguments: ["/bin/false"], intervalSec: 0.1, timeoutSec: 2)
+            sick.healthFailures = 2
+            var patient = sick
+            patient.name = "patient"
+            patient.healthGrace = 3600
+            await supervisor.apply([assignment(units: [sick, patient])])
+            #expect(await eventually { await health(supervisor, "patient") == .unhealthy })
+            let first = try #require(await supervisor.status(instance: "app@1", unit: "sick")?.pid)
+            #expect(await eventually(seconds: 10) { (await supervisor.status(instance: "app@1", unit: "sick")?.restarts ?? 0) >= 1 })
+            let status = try #require(await supervisor.status(instance: "app@1", unit: "sick"))
+            #expect(status.lastError == "health check failed 2 times in a row")
+            #expect(await eventually { await supervisor.status(instance: "app@1", unit: "sick")?.pid.map { $0 != first } ?? false })
+            #expect(await supervisor.status(instance: "app@1", unit: "patient")?.restarts == 0, "failures within the grace do not count")
+        }
+    }
+
     @Test("http check: healthy once the unit's server answers", .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/python3")))
     func http() async throws {
         try await withExecSupervisor { supervisor, _ in

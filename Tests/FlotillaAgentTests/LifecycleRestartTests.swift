@@ -129,4 +129,27 @@ struct LifecycleRestartTests {
         #expect(SignalNumbers.name(2) == "SIGINT")
         #expect(ProcessExit.signaled(9).description == "killed by SIGKILL")
     }
+
+    @Test("unhealthy while running stops the unit as a watchdog failure: on-failure restarts it, no leaves it failed; elsewhere it is ignored")
+    func unhealthyActs() {
+        var h = LifecycleHarness(unit(restart: .onFailure, restartSec: 1))
+        h.start()
+        h.send(.unhealthy("health check failed 3 times in a row"))
+        #expect(h.signals == ["unit SIGTERM", "unit SIGCONT"])
+        h.mainExits(.signaled(15))
+        #expect(h.state == .restarting)
+        #expect(h.lifecycle.lastError == "health check failed 3 times in a row")
+
+        var kept = LifecycleHarness(unit(restart: .no))
+        kept.start()
+        kept.send(.unhealthy("health check failed 1 time in a row"))
+        kept.mainExits(.signaled(15))
+        #expect(kept.state == .failed)
+
+        var idle = LifecycleHarness(unit(restart: .always))
+        idle.send(.unhealthy("too late"))
+        #expect(idle.state == .pending && idle.signals.isEmpty)
+        #expect(UnitLifecycle.shouldRestart(.onWatchdog, .watchdog) && UnitLifecycle.shouldRestart(.onAbnormal, .watchdog))
+        #expect(!UnitLifecycle.shouldRestart(.onWatchdog, .exitCode))
+    }
 }

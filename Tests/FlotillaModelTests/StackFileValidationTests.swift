@@ -237,6 +237,26 @@ struct StackFileValidationTests {
         ])
         let good = StackFile.parse(text: "stacks:\n  s:\n    units:\n      g: { exec: /bin/g, health: { exec: \"/bin/check --quick\", timeout: 500ms } }\n", file: "s.yaml")
         #expect(good.stacks.first?.units.first?.health == .exec(arguments: ["/bin/check", "--quick"], intervalSec: 10, timeoutSec: 0.5))
+        #expect(good.stacks.first?.units.first?.healthFailures == 3, "a check restarts after 3 failures unless told otherwise")
+        #expect(good.stacks.first?.units.first?.healthGrace == 0)
+    }
+
+    @Test func healthFailuresAndGrace() {
+        let yaml = """
+        stacks:
+          lamp:
+            units:
+              a: { exec: /bin/a, health: { tcp: 80, failures: -1 } }
+              b: { exec: /bin/b, health: { tcp: 80, grace: soon } }
+        """
+        #expect(stackMessages(yaml) == [
+            "lamp.yaml:4:55: error: health failures of unit 'a' must be 0 (only report) or more, got -1",
+            "lamp.yaml:5:52: error: invalid duration 'soon' for 'grace'; use seconds like '5' or a span like '500ms', '5s', '1m30s', '1h'",
+        ])
+        let good = StackFile.parse(text: "stacks:\n  s:\n    units:\n      g: { exec: /bin/g, health: { tcp: 80, failures: 5, grace: 30s } }\n      r: { exec: /bin/r, health: { tcp: 81, failures: 0 } }\n", file: "s.yaml")
+        let units = good.stacks.first?.units ?? []
+        #expect(units.map(\.healthFailures) == [5, 0])
+        #expect(units.map(\.healthGrace) == [30, 0])
     }
 
     @Test func yamlSyntaxErrorsKeepTheirPosition() {

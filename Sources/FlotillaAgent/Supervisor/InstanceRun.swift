@@ -53,6 +53,9 @@ struct UnitRun: Sendable {
     var saved: UnitRunRecord?
     /// The health verdict while running with a check (see `Supervisor+Health`).
     var health: HealthState?
+    /// Failed checks in a row that count (after the grace); at the spec's `healthFailures` the
+    /// unit is stopped as unhealthy.
+    var failedChecks = 0
     /// When the next probe starts.
     var nextProbe: Double?
     /// When a running `exec` probe is killed.

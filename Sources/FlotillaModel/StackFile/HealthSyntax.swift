@@ -1,10 +1,13 @@
 import Yams
 
 /// Reads a unit's `health:` mapping: exactly one of `tcp: PORT`, `http: PATH` (with `port:`)
-/// or `exec: COMMAND`, and optional `interval` (default 10s) and `timeout` (default 2s).
+/// or `exec: COMMAND`, and optional `interval` (default 10s), `timeout` (default 2s),
+/// `failures` (default 3; 0 only reports) and `grace` (default 0s).
 struct HealthSyntax {
     /// The keys of `health:`.
-    static let keys = ["tcp", "http", "port", "exec", "interval", "timeout"]
+    static let keys = ["tcp", "http", "port", "exec", "interval", "timeout", "failures", "grace"]
+    /// Consecutive failed checks that restart the unit when `failures` is not given.
+    static let defaultFailures = 3
     /// Seconds between checks when `interval` is not given.
     static let defaultInterval = 10.0
     /// Seconds a check may take when `timeout` is not given.
@@ -12,6 +15,28 @@ struct HealthSyntax {
 
     /// Where problems go.
     let reader: YAMLReader
+
+    /// Sets the unit's check and what it does on failure (`failures`, `grace`); problems are
+    /// reported and leave the unit without a check.
+    func read(_ node: Node, into spec: inout UnitSpec) {
+        spec.health = check(node, unitName: spec.name)
+        guard spec.health != nil, case .mapping(let mapping) = node else { return }
+        spec.healthFailures = Self.defaultFailures
+        for (key, value) in mapping {
+            switch key.string {
+            case "failures":
+                guard let count = reader.integer(value, "failures") else { continue }
+                guard count >= 0 else {
+                    reader.error(value, "health failures of unit '\(spec.name)' must be 0 (only report) or more, got \(count)")
+                    continue
+                }
+                spec.healthFailures = count
+            case "grace":
+                if let grace = reader.duration(value, "grace") { spec.healthGrace = grace }
+            default: break
+            }
+        }
+    }
 
     /// The check, or nil when it is invalid (problems reported).
     func check(_ node: Node, unitName: String) -> HealthCheck? {

@@ -117,7 +117,7 @@ struct UnitCompiler {
                 unit.after = reader.stringList(value, "after") ?? []
                 unit.spec.after = unit.after.map(\.text)
             case "health":
-                unit.spec.health = HealthSyntax(reader: reader).check(value, unitName: unit.spec.name)
+                HealthSyntax(reader: reader).read(value, into: &unit.spec)
             case "exclusive":
                 if let flag = reader.bool(value, "exclusive") { unit.spec.exclusive = flag }
             default: break

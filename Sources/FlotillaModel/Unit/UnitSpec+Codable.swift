@@ -8,6 +8,7 @@ extension UnitSpec {
         case name, kind, description, type, execStartPre, execStart, execStartPost, execStop, execStopPost
         case restart, restartSec, timeoutStartSec, timeoutStopSec, killSignal, environment, environmentFiles
         case environmentFromStore, storeEnvironment, workingDirectory, user, group, remainAfterExit, resources, after, health
+        case healthFailures, healthGrace
         case exclusive, timer, location
     }
 
@@ -40,6 +41,8 @@ extension UnitSpec {
         try read(.resources, into: &resources)
         try read(.after, into: &after)
         health = try c.decodeIfPresent(HealthCheck.self, forKey: .health)
+        try read(.healthFailures, into: &healthFailures)
+        try read(.healthGrace, into: &healthGrace)
         try read(.exclusive, into: &exclusive)
         timer = try c.decodeIfPresent(TimerSpec.self, forKey: .timer)
         location = try c.decodeIfPresent(SourceLocation.self, forKey: .location)
@@ -76,6 +79,8 @@ extension UnitSpec {
         try write(resources, defaults.resources, .resources)
         try write(after, defaults.after, .after)
         try c.encodeIfPresent(health, forKey: .health)
+        try write(healthFailures, defaults.healthFailures, .healthFailures)
+        try write(healthGrace, defaults.healthGrace, .healthGrace)
         try write(exclusive, defaults.exclusive, .exclusive)
         try c.encodeIfPresent(timer, forKey: .timer)
         try c.encodeIfPresent(location, forKey: .location)

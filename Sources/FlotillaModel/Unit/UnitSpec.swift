@@ -54,6 +54,13 @@ public struct UnitSpec: Sendable, Hashable, Codable {
     public var after: [String]
     /// How to tell that the unit is healthy, when it says.
     public var health: HealthCheck?
+    /// Consecutive failed checks after which the agent kills the unit as a failure, so its
+    /// `restart` policy applies (YAML `failures`, default 3 when `health:` is given); 0 only
+    /// reports the verdict.
+    public var healthFailures: Int
+    /// Seconds after the unit starts running during which failed checks do not count (YAML
+    /// `grace`).
+    public var healthGrace: Double
     /// Fenced: never two copies of this unit anywhere, even across a partition.
     public var exclusive: Bool
     /// A cron schedule (`schedule:`) or the `.timer` settings; nil for long-running units.
@@ -88,6 +95,8 @@ public struct UnitSpec: Sendable, Hashable, Codable {
         self.resources = .zero
         self.after = []
         self.health = nil
+        self.healthFailures = 0
+        self.healthGrace = 0
         self.exclusive = false
         self.timer = nil
         self.location = nil

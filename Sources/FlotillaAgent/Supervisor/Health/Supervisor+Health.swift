@@ -2,8 +2,11 @@ import FlotillaModel
 
 /// Health checks: while a unit with `health:` is running it is probed every interval (the
 /// first probe after at most one second); `status.health` is `unknown` until the first
-/// verdict, then `healthy` or `unhealthy`, and nil when the unit is not running. The verdict
-/// is reported, not acted on (no restart on unhealthy). `exec` probes run through the driver
+/// verdict, then `healthy` or `unhealthy`, and nil when the unit is not running. Failed
+/// checks in a row, counted once the unit has run for `healthGrace`, stop the unit as a
+/// failure at `healthFailures` (its lifecycle's `.unhealthy` event: the `watchdog` result, so
+/// its `restart` policy decides what follows); a healthy verdict resets the count, and a
+/// spec with `healthFailures` 0 only reports. `exec` probes run through the driver
 /// with the unit's environment and journal, and are killed at their timeout; `tcp`/`http`
 /// probes connect to 127.0.0.1 on a dispatch queue.
 extension Supervisor {
@@ -86,7 +89,18 @@ extension Supervisor {
         run.probe = nil
         run.probeDeadline = nil
         run.nextProbe = now + check.interval
+        let limit = run.spec.healthFailures
+        if healthy {
+            run.failedChecks = 0
+        } else if limit > 0, now - run.lifecycle.since >= run.spec.healthGrace {
+            run.failedChecks += 1
+        }
+        let giveUp = limit > 0 && run.failedChecks >= limit
+        if giveUp { run.failedChecks = 0 }
         instances[instance]!.units[unit] = run
+        if giveUp {
+            deliver(.unhealthy("health check failed \(limit) time\(limit == 1 ? "" : "s") in a row"), to: instance, unit, now: now)
+        }
     }
 
     /// The earliest probe time or probe timeout, if any.

@@ -42,6 +42,9 @@ package enum RunResult: Sendable, Hashable {
     case signal
     /// A start or stop step took longer than its timeout.
     case timeout
+    /// The health check failed `failures` times in a row (systemd's watchdog result: the
+    /// agent killed a unit that stopped answering).
+    case watchdog
 
     /// The result a process end stands for (`.success` when clean for `type`).
     package init(_ status: ProcessExit, type: ServiceType) {

@@ -133,11 +133,12 @@ extension UnitLifecycle {
     /// systemd's `Restart=` table.
     package static func shouldRestart(_ policy: RestartPolicy, _ result: RunResult) -> Bool {
         switch policy {
-        case .no, .onWatchdog: false
+        case .no: false
+        case .onWatchdog: result == .watchdog
         case .always: true
         case .onSuccess: result == .success
         case .onFailure: result != .success
-        case .onAbnormal: result == .signal || result == .timeout
+        case .onAbnormal: result == .signal || result == .timeout || result == .watchdog
         case .onAbort: result == .signal
         }
     }

@@ -123,6 +123,11 @@ package struct UnitLifecycle: Sendable {
                 self.deadline = nil
                 timedOut(&step)
             }
+        case .unhealthy(let why):
+            if phase == .running {
+                fail(.watchdog, why, &step)
+                enterStop(0, &step)
+            }
         }
         if state != before { since = now }
         return step.actions
@@ -158,6 +163,10 @@ package enum UnitEvent: Sendable, Hashable {
     case exited(pid: Int32, ProcessExit)
     /// Time passed (see ``UnitLifecycle/deadline``).
     case tick
+    /// The health check failed too often (the text says how): while running, the unit is
+    /// stopped as a failure with the `watchdog` result, so its `restart` policy decides
+    /// whether it comes back (systemd's watchdog timeout). Ignored in any other phase.
+    case unhealthy(String)
 }
 
 /// Which of a unit's processes.

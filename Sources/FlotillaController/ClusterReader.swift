@@ -20,9 +20,10 @@ public struct ClusterReader: Sendable {
         memory = remembering ? DecodedRecords() : nil
     }
 
-    /// Machines, stacks, assignments, the published decisions and the cordons in one transaction, so they are
-    /// consistent with each other, then the values the stacks' `env_from` entries read, at the
-    /// same revision. A value that does not decode is an error naming its key.
+    /// Machines, stacks, assignments, the published decisions and the cordons in one
+    /// transaction, so they are consistent with each other, then the values the stacks'
+    /// `env_from` entries read, at the same revision. A value that does not decode is an
+    /// error naming its key.
     public func read() async throws -> ClusterState {
         let prefixes = [layout.machines, layout.stacks, layout.assignments, layout.decisions, layout.cordons]
         let response = try await store.txn(TxnRequest(success: prefixes.map { .range(.prefix(Bytes(utf8: $0))) }))

@@ -131,7 +131,8 @@ struct DecisionBuilder {
     /// The `env_from` entries of `stack` that have no value in the store, or nil when every
     /// one has.
     private func missingEnvironment(_ stack: String) -> [String]? {
-        guard let units = state.stacks[stack]?.record.spec.units else { return nil }
+        guard let units = state.stacks[stack]?.record.spec.units,
+              units.contains(where: { !$0.environmentFromStore.isEmpty }) else { return nil }
         let missing = Set(units.flatMap { StoreEnvironment.resolve($0, values: state.storeValues).missing })
         return missing.isEmpty ? nil : missing.sorted()
     }

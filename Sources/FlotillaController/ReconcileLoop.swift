@@ -4,9 +4,9 @@ import FlotillaScheduler
 import FlotillaStore
 import Logging
 
-/// The leader's level-triggered loop: watches machines, stacks, assignments, cordons and the keys the
-/// stacks' `env_from` reads; on any change (debounced) or every resync interval, re-reads the cluster, reconciles and commits the
-/// decision under the leader key.
+/// The leader's level-triggered loop: watches machines, stacks, assignments, cordons and the
+/// keys the stacks' `env_from` reads; on any change (debounced) or every resync interval,
+/// re-reads the cluster, reconciles and commits the decision under the leader key.
 public struct ReconcileLoop: Sendable {
     public struct Settings: Sendable, Hashable {
         /// Wait after a change before reading, so bursts coalesce into one pass.

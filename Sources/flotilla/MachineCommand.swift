@@ -16,6 +16,12 @@ struct MachineCommand: AsyncParsableCommand {
             """,
         subcommands: [MachineCordonCommand.self, MachineDrainCommand.self, MachineUncordonCommand.self]
     )
+
+    /// Sends `action` (`cordon`, `drain`, `uncordon`) for `machine` and prints what `describe` says.
+    static func send(_ action: String, _ machine: String, _ api: EndpointOptions, describe: (CordonChange) -> String) async throws {
+        let change = try await calling { try await api.client().cordon(machine: machine, action) }
+        print(describe(change))
+    }
 }
 
 /// `flotilla machine cordon ID`.
@@ -28,8 +34,9 @@ struct MachineCordonCommand: AsyncParsableCommand {
     @OptionGroup var api: EndpointOptions
 
     func run() async throws {
-        let change = try await calling { try await api.client().cordon(machine: machine, "cordon") }
-        print(change.changed ? "machine \(change.machine) cordoned: no new instances go there" : "machine \(change.machine) was already \(change.state ?? "cordoned")")
+        try await MachineCommand.send("cordon", machine, api) { change in
+            change.changed ? "machine \(change.machine) cordoned: no new instances go there" : "machine \(change.machine) was already \(change.state ?? "cordoned")"
+        }
     }
 }
 
@@ -43,8 +50,9 @@ struct MachineUncordonCommand: AsyncParsableCommand {
     @OptionGroup var api: EndpointOptions
 
     func run() async throws {
-        let change = try await calling { try await api.client().cordon(machine: machine, "uncordon") }
-        print(change.changed ? "machine \(change.machine) back in service (was \(change.previous ?? "cordoned"))" : "machine \(change.machine) was not cordoned")
+        try await MachineCommand.send("uncordon", machine, api) { change in
+            change.changed ? "machine \(change.machine) back in service (was \(change.previous ?? "cordoned"))" : "machine \(change.machine) was not cordoned"
+        }
     }
 }
 

@@ -120,3 +120,38 @@ extension ClusterScenarioTests {
         }
     }
 }
+
+extension ClusterScenarioTests {
+    /// Issue 11, point 4: a unit whose health check fails `failures` times in a row is stopped
+    /// as a failure and, under `restart: always`, started again: a new process, the reason in
+    /// its status and in `status`'s WHY line.
+    @Test("a failing health check restarts the unit under its restart policy", arguments: StoreKind.allCases)
+    func failingHealthCheckRestarts(_ kind: StoreKind) async throws {
+        try await TestCluster.with(kind, agents: 2, name: "health-restart") { cluster in
+            let file = try cluster.write("sick.yaml", """
+                version: 1
+                stacks:
+                  sick:
+                    count: 1
+                    units:
+                      main:
+                        exec: [/bin/sleep, "100000"]
+                        restart: always
+                        restart_sec: 100ms
+                        health: { exec: [/bin/false], interval: 200ms, failures: 2 }
+                """)
+            _ = try await cluster.cli(["apply", "-f", file, "--detach"])
+            let client = try cluster.client()
+            let first = try await eventually("sick@1 running", timeout: .seconds(30)) {
+                try await client.status(stack: "sick").status("sick@1", "main").flatMap { $0.state == .running ? $0.pid : nil }
+            }
+            let restarted = try await eventually("sick@1 restarted for its health", timeout: .seconds(30)) {
+                try await client.status(stack: "sick").status("sick@1", "main").flatMap { status in
+                    status.restarts >= 1 && status.state == .running && status.pid != first ? status : nil
+                }
+            }
+            #expect(restarted.lastError == "health check failed 2 times in a row")
+            try await eventually("the first process to end", timeout: .seconds(30)) { UnitProcesses.isAlive(first) ? nil : true }
+        }
+    }
+}

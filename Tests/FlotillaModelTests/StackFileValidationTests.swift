@@ -208,7 +208,7 @@ struct StackFileValidationTests {
             "lamp.yaml:4:93: error: working_dir 'rel' must be an absolute path",
             "lamp.yaml:5:33: error: invalid environment variable name '1X'; use letters, digits and '_', not starting with a digit",
             "lamp.yaml:5:44: error: expected a string value for environment variable 'OK', found a list",
-            "lamp.yaml:5:73: error: env_from 'fulfill/' must be a store prefix starting with '/'",
+            "lamp.yaml:5:73: error: env_from 'fulfill/' must be a store key or prefix starting with '/'",
             "lamp.yaml:6:18: error: 'exec' is empty; give the program and its arguments",
             "lamp.yaml:6:28: error: expected a string for 'user', found a list",
         ])

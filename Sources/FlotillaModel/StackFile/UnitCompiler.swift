@@ -110,7 +110,7 @@ struct UnitCompiler {
             case "env_from":
                 for prefix in reader.stringList(value, "env_from") ?? [] {
                     if prefix.text.hasPrefix("/") { unit.spec.environmentFromStore.append(prefix.text) } else {
-                        reader.error(prefix.node, "env_from '\(prefix.text)' must be a store prefix starting with '/'")
+                        reader.error(prefix.node, "env_from '\(prefix.text)' must be a store key or prefix starting with '/'")
                     }
                 }
             case "after":

@@ -20,16 +20,20 @@ public struct ClusterReader: Sendable {
         memory = remembering ? DecodedRecords() : nil
     }
 
-    /// Machines, stacks, assignments, the published decisions and the cordons in one
-    /// transaction, so they are consistent with each other, then the values the stacks'
-    /// `env_from` entries read, at the same revision. A value that does not decode is an
-    /// error naming its key.
+    /// Machines, stacks, assignments, the published decisions, the cordons, rollouts and
+    /// promotions in one transaction, so they are consistent with each other; then, at the
+    /// same revision, the versions and unit statuses of stacks that may be rolling out and the
+    /// values the stacks' `env_from` entries read. A value that does not decode is an error
+    /// naming its key.
     public func read() async throws -> ClusterState {
-        let prefixes = [layout.machines, layout.stacks, layout.assignments, layout.decisions, layout.cordons]
+        let prefixes = [layout.machines, layout.stacks, layout.assignments, layout.decisions, layout.cordons,
+                        layout.rollouts, layout.promotions]
         let response = try await store.txn(TxnRequest(success: prefixes.map { .range(.prefix(Bytes(utf8: $0))) }))
         var ranges: [[KeyValue]] = []
         for op in response.responses { if case .range(let r) = op { ranges.append(r.kvs) } }
-        guard ranges.count == 5 else { throw StoreError(.internal, "cluster read returned \(ranges.count) ranges, expected 5") }
+        guard ranges.count == prefixes.count else {
+            throw StoreError(.internal, "cluster read returned \(ranges.count) ranges, expected \(prefixes.count)")
+        }
         let previous = memory?.take() ?? [:]
         var kept: [Bytes: DecodedRecords.Entry] = [:]
         func decode<Record: Decodable & Sendable>(_ type: Record.Type, _ kv: KeyValue) throws -> Record {
@@ -61,7 +65,16 @@ public struct ClusterReader: Sendable {
             let cordon = try decode(CordonRecord.self, kv)
             state.cordons[cordon.machine] = cordon
         }
+        for kv in ranges[5] {
+            let rollout = try decode(RolloutRecord.self, kv)
+            state.rollouts[rollout.stack] = rollout
+        }
+        for kv in ranges[6] {
+            guard let stack = layout.suffix(of: kv.key.utf8String, under: layout.promotions) else { continue }
+            state.promotions[stack] = Int64(String(decoding: kv.value, as: UTF8.self)) ?? 0
+        }
         memory?.keep(kept)
+        try await readRolling(into: &state)
         for entry in StoreEnvironment.entries(in: state.stacks) {
             var request = StoreEnvironment.range(of: entry)
             request.revision = state.revision   // the same revision as the rest
@@ -70,6 +83,25 @@ public struct ClusterReader: Sendable {
             state.storeValues[entry] = values
         }
         return state
+    }
+}
+
+extension ClusterReader {
+    /// The versions and unit statuses of the stacks a rollout may touch
+    /// (``ClusterState/rollingStacks``), at the state's revision.
+    private func readRolling(into state: inout ClusterState) async throws {
+        for stack in state.rollingStacks {
+            state.versions[stack] = try await VersionWrites.read(stack, from: store, layout: layout, revision: state.revision)
+                .map { ClusterState.StoredVersion(version: $0.version, revision: $0.revision) }
+            let instances = Set(state.assignments.values.filter { $0.assignment.stack == stack }.map(\.assignment.instance))
+            var request = RangeRequest.prefix(Bytes(utf8: layout.statuses + stack))
+            request.revision = state.revision
+            for kv in try await store.range(request).kvs {
+                guard let status = try? RecordCodec.decode(UnitStatus.self, from: kv.value, key: kv.key.utf8String),
+                      instances.contains(status.instance) else { continue }
+                state.statuses[status.instance, default: []].append(status)
+            }
+        }
     }
 }
 

@@ -27,6 +27,24 @@ public struct ClusterState: Sendable, Hashable {
         }
     }
 
+    /// A version record with the spec revision it was written at.
+    public struct StoredVersion: Sendable, Hashable {
+        public var version: StackVersion
+        public var revision: Int64
+        public init(version: StackVersion, revision: Int64) { self.version = version; self.revision = revision }
+    }
+
+    /// Stacks whose instances a rollout may be replacing: an instance assigned from another
+    /// spec revision than the stored one, or a rollout record still active. The reader loads
+    /// their versions and statuses.
+    public var rollingStacks: [String] {
+        var names = Set(rollouts.values.filter(\.isActive).map(\.stack))
+        for stored in assignments.values where stacks[stored.assignment.stack].map({ $0.revision != stored.assignment.specRevision }) ?? false {
+            names.insert(stored.assignment.stack)
+        }
+        return names.filter { stacks[$0] != nil }.sorted()
+    }
+
     /// Registered machines: those whose lease is alive (their key exists).
     public var machines: [MachineRecord]
     /// Stacks by name.
@@ -40,6 +58,15 @@ public struct ClusterState: Sendable, Hashable {
     /// The values of every `env_from` entry of the stacks (``StoreEnvironment``): entry →
     /// key → value, at the same revision.
     public var storeValues: [String: [String: String]]
+    /// Rollout records by stack (``RolloutRecord``).
+    public var rollouts: [String: RolloutRecord] = [:]
+    /// Per stack, the spec revision whose canaries `flotilla promote` released.
+    public var promotions: [String: Int64] = [:]
+    /// For stacks with an outdated instance or an active rollout only: their stored versions,
+    /// oldest first, with the spec revision each was written at.
+    public var versions: [String: [StoredVersion]] = [:]
+    /// For the same stacks only: the unit statuses of their instances, by instance.
+    public var statuses: [String: [UnitStatus]] = [:]
     /// The store revision the state was read at.
     public var revision: Int64
 

@@ -8,8 +8,10 @@ public enum ControllerWrite: Sendable, Hashable {
     case unassign(machine: String, instance: String)
     /// Publish what the controller decided for a stack at `decisions/<stack>`.
     case decide(DecisionRecord)
-    /// Delete `decisions/<stack>` (the stack is destroyed).
+    /// Delete `decisions/<stack>` and `rollouts/<stack>` (the stack is destroyed).
     case forget(stack: String)
+    /// Store a stack's rollout record at `rollouts/<stack>`.
+    case rollout(RolloutRecord)
 
     /// The key written, under `layout`.
     public func key(in layout: StoreLayout) -> String {
@@ -18,6 +20,7 @@ public enum ControllerWrite: Sendable, Hashable {
         case .unassign(let machine, let instance): layout.assignment(machine: machine, instance: instance)
         case .decide(let record): layout.decision(record.stack)
         case .forget(let stack): layout.decision(stack)
+        case .rollout(let record): layout.rollout(record.stack)
         }
     }
 
@@ -30,7 +33,7 @@ public enum ControllerWrite: Sendable, Hashable {
     /// True for a write of the published decision records (they go last, see ``Decision/writes``).
     public var isDecisionRecord: Bool {
         switch self {
-        case .decide, .forget: true
+        case .decide, .forget, .rollout: true
         case .assign, .unassign: false
         }
     }
@@ -51,15 +54,40 @@ public struct Decision: Sendable, Hashable {
     /// checks they are still unregistered, so a machine that came back in the meantime keeps
     /// its instances and nothing runs twice.
     public var deadMachines: Set<String>
+    /// Earlier versions written back because a rollout failed (committed after `writes`, each
+    /// in its own transaction that also checks the stack is still at the failed spec).
+    public var reverts: [StackRevert]
+    /// Stacks whose rollout is active: the loop watches their unit statuses and decides
+    /// again within a second even when nothing in the store changed (replaced instances
+    /// count as healthy only once `min_healthy_time` has passed).
+    public var rolling: Set<String>
 
     public init(writes: [ControllerWrite] = [], events: [EventRecord] = [], unplaced: [String: String] = [:],
-                deadMachines: Set<String> = []) {
+                deadMachines: Set<String> = [], reverts: [StackRevert] = [], rolling: Set<String> = []) {
         self.writes = writes; self.events = events; self.unplaced = unplaced; self.deadMachines = deadMachines
+        self.reverts = reverts; self.rolling = rolling
     }
 
     /// True when nothing needs writing.
-    public var isEmpty: Bool { writes.isEmpty }
+    public var isEmpty: Bool { writes.isEmpty && reverts.isEmpty }
 
     /// New assignments, for the placements counter.
     public var placements: Int { writes.count { if case .assign = $0 { true } else { false } } }
+}
+
+/// A stack record written back by the controller because a rollout of a newer one failed.
+public struct StackRevert: Sendable, Hashable {
+    /// The record to store, with its new version number.
+    public var record: StackRecord
+    /// The record it replaces (for the version's one-line change).
+    public var previous: StackRecord
+    /// Why, stored in the version (`automatic revert to version 3 (…)`).
+    public var origin: String
+    /// The mod revision `stacks/<name>` must still have; otherwise someone applied meanwhile
+    /// and the revert is dropped.
+    public var expectedRevision: Int64
+
+    public init(record: StackRecord, previous: StackRecord, origin: String, expectedRevision: Int64) {
+        self.record = record; self.previous = previous; self.origin = origin; self.expectedRevision = expectedRevision
+    }
 }

@@ -12,6 +12,12 @@ struct DecisionBuilder {
     /// Per stack: wanted instances placed (instance → machine) and unplaced (instance → why).
     private var placedByStack: [String: [String: String]] = [:]
     private var unplacedByStack: [String: [String: UnplacedInstance]] = [:]
+    /// Per stack: kept instances whose assignment carries other units than the stack's; the
+    /// stack's rollout decides which of them are replaced in this pass (``RolloutStep``).
+    private var outdated: [String: [Assignment]] = [:]
+    private var rolloutWrites: [ControllerWrite] = []
+    private var reverts: [StackRevert] = []
+    private var rolling: Set<String> = []
 
     init(state: ClusterState, options: Reconciler.Options) {
         self.state = state
@@ -28,7 +34,8 @@ struct DecisionBuilder {
         var dead = Set<String>()
         for case .unassign(let machine, _) in removals where !live.contains(machine) { dead.insert(machine) }
         let grouped = additions.map { ($0.key(in: options.layout), $0) }.sorted { $0.0 < $1.0 }.map(\.1)
-        return Decision(writes: removals + grouped + records, events: events, unplaced: unplaced, deadMachines: dead)
+        return Decision(writes: removals + grouped + records + rolloutWrites, events: events, unplaced: unplaced,
+                        deadMachines: dead, reverts: reverts, rolling: rolling)
     }
 
     /// The decision records that differ from the published ones: one per stored stack (an
@@ -40,7 +47,7 @@ struct DecisionBuilder {
                                         unplaced: unplacedByStack[name] ?? [:])
             if state.decisions[name] != record { writes.append(.decide(record)) }
         }
-        for name in state.decisions.keys.sorted() where state.stacks[name] == nil {
+        for name in Set(state.decisions.keys).union(state.rollouts.keys).sorted() where state.stacks[name] == nil {
             writes.append(.forget(stack: name))
         }
         return writes
@@ -68,12 +75,14 @@ struct DecisionBuilder {
             var comparable = current
             comparable.fencingToken = 0
             if comparable != wanted {
+                if current.desired == wanted.desired, wanted.desired == .launched, current.units != wanted.units {
+                    outdated[stack, default: []].append(wanted)   // the rollout replaces it in turn
+                    return
+                }
                 additions.append(.assign(wanted))
                 if current.desired != wanted.desired {
                     event(wanted.desired == .launched ? "started" : "stopped", stack, instance, machine,
                           "\(instance) on \(machine): desired state \(current.desired.rawValue) → \(wanted.desired.rawValue)")
-                } else if current.units != wanted.units {
-                    event("updated", stack, instance, machine, "\(instance) on \(machine) updated to spec revision \(wanted.specRevision)")
                 }
                 // Same units at a new spec revision (the stack's count or another of its
                 // settings changed): the agent takes it over in place, nothing restarts, and
@@ -89,6 +98,30 @@ struct DecisionBuilder {
             additions.append(.assign(assignment))
             placedByStack[stack, default: [:]][instance] = to
             event("moved", stack, instance, to, "moved \(instance) from \(from) to \(to): \(reason)")
+        }
+    }
+
+    /// Runs every stack's rollout (``RolloutStep``): the outdated instances it replaces now
+    /// are assigned, its record is written when it changed. Call once, after every action and
+    /// failure is in.
+    mutating func roll() {
+        // Only running instances roll: a `loaded` stack's new units are assigned at once (nothing
+        // runs to replace), an `inactive` one has no instances.
+        for (name, stored) in state.stacks.sorted(by: { $0.key < $1.key }) where stored.record.desired == .launched {
+            let placed = Array((placedByStack[name] ?? [:]).keys)
+            let step = RolloutStep(stored: stored, state: state, now: options.now)
+            let outcome = step.decide(waiting: outdated[name] ?? [], placed: placed,
+                                      wanted: placed.count + (unplacedByStack[name]?.count ?? 0))
+            for assignment in outcome.replace {
+                additions.append(.assign(assignment))
+                event("updated", name, assignment.instance, assignment.machine,
+                      "\(assignment.instance) on \(assignment.machine) updated to spec revision \(assignment.specRevision)"
+                      + (outcome.record.map { " (rollout of \($0.label))" } ?? ""))
+            }
+            for (kind, instance, message) in outcome.events { event(kind, name, instance, nil, message) }
+            if let record = outcome.record, record != state.rollouts[name] { rolloutWrites.append(.rollout(record)) }
+            if let revert = outcome.revert { reverts.append(revert) }
+            if outcome.record?.isActive == true { rolling.insert(name) }
         }
     }
 

@@ -76,6 +76,24 @@ public struct PlanCommit: Sendable {
         return .committed
     }
 
+    /// Writes each revert as the stack's new version, in a transaction that compares the
+    /// leader key and the stack's mod revision (a revert of a spec someone replaced meanwhile
+    /// is dropped: the newer apply wins). False when leadership is lost.
+    public func revert(_ reverts: [StackRevert], leader: LeaderGuard, at: Double) async throws -> Bool {
+        for revert in reverts {
+            let key = Bytes(utf8: layout.stack(revert.record.spec.name))
+            let response = try await store.txn(TxnRequest(
+                compare: [leader.compare, Compare(key: key, .modRevision(revert.expectedRevision), .equal)],
+                success: VersionWrites.operations(revert.record, previous: revert.previous, origin: revert.origin, at: at, layout: layout),
+                failure: [.range(RangeRequest(key: leader.key))]))
+            if !response.succeeded, case .range(let current)? = response.responses.first,
+               current.kvs.first?.createRevision != leader.createRevision {
+                return false
+            }
+        }
+        return true
+    }
+
     /// Records events under `lease` (0: none), guarded like the writes.
     public func record(_ events: [EventRecord], lease: Int64, leader: LeaderGuard, sequence: inout UInt64) async throws -> Bool {
         var operations: [RequestOp] = []
@@ -101,7 +119,9 @@ public struct PlanCommit: Sendable {
         switch write {
         case .assign(let assignment): return [.put(PutRequest(key: key, value: RecordCodec.encode(assignment)))]
         case .decide(let record): return [.put(PutRequest(key: key, value: RecordCodec.encode(record)))]
-        case .forget: return [.deleteRange(DeleteRangeRequest(key: key))]
+        case .forget(let stack):
+            return [.deleteRange(DeleteRangeRequest(key: key)), .deleteRange(DeleteRangeRequest(key: Bytes(utf8: layout.rollout(stack))))]
+        case .rollout(let record): return [.put(PutRequest(key: key, value: RecordCodec.encode(record)))]
         case .unassign(_, let instance):
             let statuses = Bytes(utf8: layout.statuses(of: instance))
             return [.deleteRange(DeleteRangeRequest(key: key)),

@@ -3,10 +3,13 @@ import FlotillaModel
 import FlotillaScheduler
 import FlotillaStore
 import Logging
+import Synchronization
 
-/// The leader's level-triggered loop: watches machines, stacks, assignments, cordons and the
-/// keys the stacks' `env_from` reads; on any change (debounced) or every resync interval,
-/// re-reads the cluster, reconciles and commits the decision under the leader key.
+/// The leader's level-triggered loop: watches machines, stacks, assignments, cordons,
+/// promotions, the keys the stacks' `env_from` reads and, while a stack rolls out, its unit
+/// statuses; on any change (debounced), every resync interval, or every second while a
+/// rollout is active, re-reads the cluster, reconciles and commits the decision under the
+/// leader key.
 public struct ReconcileLoop: Sendable {
     public struct Settings: Sendable, Hashable {
         /// Wait after a change before reading, so bursts coalesce into one pass.
@@ -17,6 +20,8 @@ public struct ReconcileLoop: Sendable {
         public var strategy: ScoringStrategy
         /// TTL of the lease events are written under (old events age out).
         public var eventTTL: Int64
+        /// How often an active rollout is looked at again without a store change.
+        public var rolloutRecheck: Duration = .seconds(1)
 
         /// Creates settings.
         public init(debounce: Duration = .milliseconds(10), resync: Duration = .seconds(5),
@@ -50,7 +55,7 @@ public struct ReconcileLoop: Sendable {
         let clock = ContinuousClock()
         let (signal, trigger) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for prefix in [layout.machines, layout.stacks, layout.assignments, layout.cordons] {
+            for prefix in [layout.machines, layout.stacks, layout.assignments, layout.cordons, layout.promotions] {
                 let watch = try await store.watch(WatchCreateRequest(key: Bytes(utf8: prefix), rangeEnd: KeyRange.prefixEnd(Bytes(utf8: prefix))))
                 group.addTask {
                     defer { watch.cancel() }
@@ -63,11 +68,23 @@ public struct ReconcileLoop: Sendable {
                     trigger.yield()
                 }
             }
+            // While a rollout is active, decide again every second: its replaced instances
+            // count as healthy only after `min_healthy_time`, with nothing written meanwhile.
+            let rolling = Atomic<Bool>(false)
+            group.addTask {
+                while !Task.isCancelled {
+                    try await Task.sleep(for: settings.rolloutRecheck)
+                    if rolling.load(ordering: .relaxed) { trigger.yield() }
+                }
+            }
             trigger.yield()
             var pass: UInt64 = 0
             /// The `env_from` entries watched now: a changed value is a new decision.
             var environmentWatches: [String: WatchStream] = [:]
+            /// The unit statuses of stacks whose rollout is active, by stack.
+            var statusWatches: [String: WatchStream] = [:]
             defer { for watch in environmentWatches.values { watch.cancel() } }
+            defer { for watch in statusWatches.values { watch.cancel() } }
             for await _ in signal {
                 try await Task.sleep(for: settings.debounce)
                 pass += 1
@@ -91,6 +108,22 @@ public struct ReconcileLoop: Sendable {
                                                  strategy: settings.strategy, seed: UInt64(state.revision) &+ pass,
                                                  layout: layout)
                 let decision = Reconciler.reconcile(state, options: options)
+                rolling.store(!decision.rolling.isEmpty, ordering: .relaxed)
+                // A rolling stack's unit statuses decide when its next instance is replaced:
+                // watch them while it rolls, so a replaced instance that comes up is seen at once.
+                for (stack, watch) in statusWatches where !decision.rolling.contains(stack) {
+                    watch.cancel()
+                    statusWatches[stack] = nil
+                }
+                for stack in decision.rolling.sorted() where statusWatches[stack] == nil {
+                    let prefix = Bytes(utf8: layout.statuses + stack)
+                    let watch = try await store.watch(WatchCreateRequest(key: prefix, rangeEnd: KeyRange.prefixEnd(prefix),
+                                                                         startRevision: state.revision + 1))
+                    statusWatches[stack] = watch
+                    group.addTask {
+                        for try await response in watch where !response.events.isEmpty { trigger.yield() }
+                    }
+                }
                 defer { metrics.pass(took: clock.now - started, decision) }
                 if decision.isEmpty && decision.events.isEmpty { continue }
                 log(decision, at: state.revision)
@@ -113,6 +146,12 @@ public struct ReconcileLoop: Sendable {
                     trigger.yield()
                     continue
                 case .committed: metrics.committed(decision)
+                }
+                guard try await commit.revert(decision.reverts, leader: leader, at: options.now) else {
+                    logger.notice("leadership lost while reverting a failed rollout; this controller stops writing",
+                                  metadata: ["revision": "\(state.revision)"])
+                    group.cancelAll()
+                    return
                 }
                 guard try await commit.record(decision.events, lease: eventLease, leader: leader, sequence: &sequence) else { break }
             }

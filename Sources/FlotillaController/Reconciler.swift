@@ -34,6 +34,7 @@ public enum Reconciler {
         var builder = DecisionBuilder(state: state, options: options)
         for action in plan.actions { builder.apply(action) }
         for failure in plan.failures { builder.record(failure) }
+        builder.roll()
         return builder.decision
     }
 

@@ -3,12 +3,12 @@ import FlotillaAPI
 import FlotillaModel
 import Foundation
 
-/// `flotilla-bench cluster`: failover time, apply latency, agent memory and end-to-end
-/// throughput, each printed as a figure line next to its target (issue 4).
+/// `flotilla-bench cluster`: failover time, apply latency, agent memory, end-to-end
+/// throughput and a rolling update, each printed as a figure line next to its target.
 struct ClusterBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cluster",
-        abstract: "Measure failover, apply latency, agent memory and throughput (release build).",
+        abstract: "Measure failover, apply latency, agent memory, throughput and a rolling update (release build).",
         discussion: """
             The agents' state directories (journals, run records, the embedded store) live under \
             $TMPDIR (default /tmp): the throughput figure depends on that filesystem, which the \
@@ -39,10 +39,20 @@ struct ClusterBench: AsyncParsableCommand {
     @Option(help: "First port used (store; agents' APIs follow).")
     var basePort: Int = 24_000
 
-    @Option(help: "Parts to run: failover,latency,memory,throughput.")
-    var only: String = "failover,latency,memory,throughput"
+    @Option(help: "In-process agents for the rollout run.")
+    var rolloutAgents: Int = 10
+
+    @Option(help: "Instances rolled in the rollout run.")
+    var rolloutInstances: Int = 100
+
+    @Option(help: "max_parallel of the rollout run.")
+    var rolloutParallel: Int = 10
+
+    @Option(help: "Parts to run: failover,latency,memory,throughput,rollout.")
+    var only: String = "failover,latency,memory,throughput,rollout"
 
     func run() async throws {
+        _ = ReconcileTime.shared   // before any metric is created
         let parts = Set(only.split(separator: ",").map(String.init))
         if !parts.isDisjoint(with: ["failover", "latency", "memory"]) {
             let cluster = try BenchAgents(count: 3, ttl: ttl, basePort: basePort)
@@ -56,6 +66,9 @@ struct ClusterBench: AsyncParsableCommand {
         }
         if parts.contains("throughput") {
             try await ThroughputBench(agents: agents, instances: instances, runs: throughputRuns).run()
+        }
+        if parts.contains("rollout") {
+            try await RolloutBench(agents: rolloutAgents, instances: rolloutInstances, maxParallel: rolloutParallel).run()
         }
     }
 }

@@ -36,34 +36,8 @@ struct ThroughputBench {
 
     /// One run on a fresh cluster under `root`; returns instances per second.
     private func once(root: String) async throws -> Double {
-        var nodes: [Node] = []
-        var logger = Logger(label: "flotilla-bench")
-        logger.logLevel = ProcessInfo.processInfo.environment["FLOTILLA_BENCH_VERBOSE"] != nil ? .info : .critical
-        for k in 1...agents {
-            var config = AgentConfig()
-            config.stateDirectory = "\(root)/machine-\(k)"
-            config.metadata = ["machine": String(k)]
-            config.listen = "127.0.0.1:0"
-            config.cpu = 4000
-            config.memory = 64 << 30
-            if k == 1 { config.storeListen = "127.0.0.1:0" } else { config.store = [nodes[0].endpoints.store ?? ""] }
-            var configuration = NodeConfiguration(config, logger: logger)
-            configuration.driver = FakeDriver()
-            nodes.append(try await Node.make(configuration))
-        }
-        let group = ServiceGroup(configuration: .init(services: nodes.flatMap(\.services), logger: logger))
-        return try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
-            let rate: Double
-            do {
-                rate = try await measure(api: nodes[0].endpoints.api, storeAddress: nodes[0].endpoints.store ?? "", root: root)
-            } catch {
-                await group.triggerGracefulShutdown()
-                throw error
-            }
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
-            return rate
+        try await HollowCluster.run(agents: agents, root: root) { api, store in
+            try await measure(api: api, storeAddress: store, root: root)
         }
     }
 
@@ -71,7 +45,6 @@ struct ThroughputBench {
     /// instances per second.
     private func measure(api: String, storeAddress: String, root: String) async throws -> Double {
         let client = try APIClient(endpoint: api)
-        try await waitForMachines(client, agents)
         let observer = try EtcdStore(endpoints: [storeAddress])
         let request = try stackRequest("""
             stacks:
@@ -129,7 +102,49 @@ struct ThroughputBench {
         return best.map { "\($0.type) at \($0.point)" } ?? "filesystem unknown"
     }
 
-    private func waitForMachines(_ client: APIClient, _ count: Int) async throws {
+}
+
+/// A hollow cluster: N in-process agents (the real node code with the fake driver), the
+/// first serving the embedded store, state under a directory.
+enum HollowCluster {
+    /// Starts the agents, runs `body` with the first agent's API URL and store address, and
+    /// stops them.
+    static func run<T: Sendable>(agents: Int, root: String,
+                                 _ body: @Sendable (_ api: String, _ store: String) async throws -> T) async throws -> T {
+        var nodes: [Node] = []
+        var logger = Logger(label: "flotilla-bench")
+        logger.logLevel = ProcessInfo.processInfo.environment["FLOTILLA_BENCH_VERBOSE"] != nil ? .info : .critical
+        for k in 1...agents {
+            var config = AgentConfig()
+            config.stateDirectory = "\(root)/machine-\(k)"
+            config.metadata = ["machine": String(k)]
+            config.listen = "127.0.0.1:0"
+            config.cpu = 4000
+            config.memory = 64 << 30
+            if k == 1 { config.storeListen = "127.0.0.1:0" } else { config.store = [nodes[0].endpoints.store ?? ""] }
+            var configuration = NodeConfiguration(config, logger: logger)
+            configuration.driver = FakeDriver()
+            nodes.append(try await Node.make(configuration))
+        }
+        let group = ServiceGroup(configuration: .init(services: nodes.flatMap(\.services), logger: logger))
+        let api = nodes[0].endpoints.api, store = nodes[0].endpoints.store ?? ""
+        return try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            let result: T
+            do {
+                try await waitForMachines(try APIClient(endpoint: api), agents)
+                result = try await body(api, store)
+            } catch {
+                await group.triggerGracefulShutdown()
+                throw error
+            }
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+            return result
+        }
+    }
+
+    private static func waitForMachines(_ client: APIClient, _ count: Int) async throws {
         let deadline = Date().addingTimeInterval(120)
         while Date() < deadline {
             if let report = try? await client.machines(), report.machines.filter({ $0.state == "alive" }).count >= count { return }

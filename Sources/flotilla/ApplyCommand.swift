@@ -11,8 +11,12 @@ struct ApplyCommand: AsyncParsableCommand {
             The files are checked like 'flotilla validate'; any error rejects all of them and nothing \
             is stored. Then every stack is stored in one transaction and apply waits until each \
             instance runs (and is healthy, when it has a health check), printing every change. \
+            A stack whose units changed rolls out by its update strategy (update: in the stack file): \
+            a few instances at a time, each healthy for min_healthy_time before the next; apply \
+            prints the rollout's progress (updated/healthy/total). \
             Exits 0 when all run; 1 when a unit fails to start or crash-loops (its exit status, last \
-            error and last 10 log lines are shown), when the files are invalid, or at --timeout; \
+            error and last 10 log lines are shown), when a rollout fails (saying whether it was \
+            reverted, and to which version), when the files are invalid, or at --timeout; \
             2 when an instance is unplaced (the controller's reasons are shown).
             """
     )
@@ -71,16 +75,10 @@ struct ApplyCommand: AsyncParsableCommand {
 
     /// Prints how the rollout ended and exits with its code.
     func finish(_ ending: RolloutWaiter.Ending, applied: ApplyResponse, client: APIClient) async throws {
-        let report = RolloutReport(client: client)
-        let (state, name, code, lines): (RolloutState, String, Int32, [String])
-        switch ending {
-        case .ready(let s):
-            let running = s.instances.map(\.label)
-            (state, name, code, lines) = (s, "running", 0, ["all \(running.count) instance\(running.count == 1 ? "" : "s") running" + (running.isEmpty ? "" : ": " + running.joined(separator: ", "))])
-        case .unitFailed(let s): (state, name, code, lines) = (s, "failed", 1, await report.failures(s))
-        case .unplaced(let s): (state, name, code, lines) = (s, "unplaced", 2, report.unplaced(s))
-        case .timedOut(let s): (state, name, code, lines) = (s, "timeout", 1, await report.notRunning(s, after: timeout.value))
-        }
+        let state = RolloutWaiter.state(ending)
+        let problem = await RolloutReport(client: client).problem(ending, timeout: timeout.value)
+        let running = state.instances.map(\.label)
+        let (code, name, lines) = problem ?? (0, "running", ["all \(running.count) instance\(running.count == 1 ? "" : "s") running" + (running.isEmpty ? "" : ": " + running.joined(separator: ", "))])
         if output == .table {
             for line in lines { code == 0 ? print(line) : printError(line) }
         } else {

@@ -14,7 +14,8 @@ struct Flotilla: AsyncParsableCommand {
         version: FlotillaVersion.current,
         subcommands: [ValidateCommand.self, PlanCommand.self, StoreCommand.self, AgentCommand.self, DevCommand.self,
                       ApplyCommand.self, StatusCommand.self, MachinesCommand.self, MachineCommand.self, LogsCommand.self, StartCommand.self,
-                      StopCommand.self, DestroyCommand.self, EventsCommand.self, FleetctlCommand.self,
+                      StopCommand.self, DestroyCommand.self, HistoryCommand.self, RollbackCommand.self, PromoteCommand.self,
+                      EventsCommand.self, FleetctlCommand.self,
                       FenceWatchdogCommand.self]
     )
 }

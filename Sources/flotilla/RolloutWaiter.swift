@@ -1,3 +1,4 @@
+import ArgumentParser
 import FlotillaAPI
 import FlotillaModel
 import Foundation
@@ -16,6 +17,7 @@ struct RolloutWaiter {
         case ready(RolloutState)
         case unitFailed(RolloutState)
         case unplaced(RolloutState)
+        case rolloutFailed(RolloutState)
         case timedOut(RolloutState)
     }
 
@@ -31,10 +33,18 @@ struct RolloutWaiter {
     /// starts is then reported as failing instead of running.
     var settle: Duration = .seconds(1)
 
+    /// The state the wait ended in.
+    static func state(_ ending: Ending) -> RolloutState {
+        switch ending {
+        case .ready(let s), .unitFailed(let s), .unplaced(let s), .rolloutFailed(let s), .timedOut(let s): s
+        }
+    }
+
     func wait() async throws -> Ending {
         let deadline = Date().addingTimeInterval(timeout)
         var shown: [String: (phase: InstanceProgress.Phase, machine: String?)] = [:]
         var waitingShown: Set<String> = []
+        var rolloutShown: [String: String] = [:]
         var state = RolloutState(instances: [])
         var lastProblem: String?
         var seen: Int64?
@@ -82,8 +92,14 @@ struct RolloutWaiter {
                         say("\(label): \(instance.phase.rawValue)")
                     }
                 }
+                for (stack, record) in state.rollouts.sorted(by: { $0.key < $1.key }) {
+                    let line = Self.progressLine(stack, record)
+                    if rolloutShown[stack] != line { say(line) }
+                    rolloutShown[stack] = line
+                }
                 fflush(nil)
                 switch state.outcome {
+                case .rolloutFailed: return .rolloutFailed(state)
                 case .ready: return .ready(state)
                 case .unitFailed: return .unitFailed(state)
                 case .unplaced: return .unplaced(state)
@@ -101,15 +117,45 @@ struct RolloutWaiter {
 }
 
 extension RolloutWaiter {
+    /// `web: rolling out version 3: 2/5 updated, 1/5 healthy` (and the phase when not running).
+    static func progressLine(_ stack: String, _ record: RolloutRecord) -> String {
+        let counts = "\(record.progress.updated)/\(record.progress.total) updated, \(record.progress.healthy)/\(record.progress.total) healthy"
+        switch record.phase {
+        case .running: return "\(stack): rolling out \(record.label): \(counts)"
+        case .awaitingPromotion: return "\(stack): \(record.label) waits for promotion: \(counts); \(record.message ?? "")"
+        case .succeeded: return "\(stack): \(record.label) rolled out: \(counts)"
+        case .failed: return "\(stack): rollout of \(record.label) failed: \(counts)"
+        }
+    }
+
     static func seconds(_ duration: Duration) -> Double {
         let (seconds, attoseconds) = duration.components
         return Double(seconds) + Double(attoseconds) * 1e-18
     }
 }
 
-/// What `apply`, `start` and `fleetctl start` print when a rollout ends badly.
+/// What `apply`, `start`, `rollback` and `fleetctl start` print when a rollout ends badly.
 struct RolloutReport {
     let client: APIClient
+
+    /// How a wait that did not end ready ends: the exit code, the outcome's name and the lines
+    /// that say why (nil for a ready ending).
+    func problem(_ ending: RolloutWaiter.Ending, timeout: Double) async -> (code: Int32, name: String, lines: [String])? {
+        switch ending {
+        case .ready: nil
+        case .unitFailed(let state): (1, "failed", await failures(state))
+        case .unplaced(let state): (2, "unplaced", unplaced(state))
+        case .rolloutFailed(let state): (1, "rollout failed", state.failures.map(\.sentence))
+        case .timedOut(let state): (1, "timeout", await notRunning(state, after: timeout))
+        }
+    }
+
+    /// Prints why a wait did not end ready to stderr and exits with its code.
+    func fail(_ ending: RolloutWaiter.Ending, timeout: Double) async throws {
+        guard let problem = await problem(ending, timeout: timeout) else { return }
+        for line in problem.lines { printError(line) }
+        throw ExitCode(problem.code)
+    }
 
     /// Failed units with exit code or signal, last error and the last 10 journal lines.
     func failures(_ state: RolloutState) async -> [String] {
@@ -165,6 +211,7 @@ struct RolloutReport {
         case .assigned: " (the machine's agent has not reported it yet: is that agent running?)"
         case .waiting: " (waiting for the units it starts after)"
         case .checkingHealth: " (running, its health check has not passed yet)"
+        case .queued: " (it runs the previous spec until the rollout replaces it)"
         case .unhealthy: " (running, but its health check fails)"
         case .restarting: " (it exited and is being restarted)"
         default: ""

@@ -39,13 +39,8 @@ struct StartCommand: AsyncParsableCommand {
         if detach { return }
         let ending = try await RolloutWaiter(client: client, rollout: Rollout(revisions: revisions),
                                              timeout: timeout.value, say: say).wait()
-        let report = RolloutReport(client: client)
-        switch ending {
-        case .ready(let state): say("all \(state.instances.count) instance\(state.instances.count == 1 ? "" : "s") running")
-        case .unitFailed(let state): for line in await report.failures(state) { printError(line) }; throw ExitCode(1)
-        case .unplaced(let state): for line in report.unplaced(state) { printError(line) }; throw ExitCode(2)
-        case .timedOut(let state): for line in await report.notRunning(state, after: timeout.value) { printError(line) }; throw ExitCode(1)
-        }
+        if case .ready(let state) = ending { say("all \(state.instances.count) instance\(state.instances.count == 1 ? "" : "s") running") }
+        try await RolloutReport(client: client).fail(ending, timeout: timeout.value)
     }
 }
 

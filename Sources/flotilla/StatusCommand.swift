@@ -25,7 +25,8 @@ struct StatusCommand: AsyncParsableCommand {
     }
 
     /// The table, a WHY line under every unplaced instance and every restarting or failed
-    /// unit, stacks waiting for the controller, and stacks without instances.
+    /// unit, stacks waiting for the controller, rollouts in progress or failed, and stacks
+    /// without instances.
     static func text(_ report: StatusReport, machines: MachineLabel) -> String {
         var table = Table(header: ["INSTANCE", "UNIT", "MACHINE", "STATE", "RESTARTS", "LAST-EXIT", "SINCE"])
         var why: [Int: String] = [:]
@@ -53,6 +54,11 @@ struct StatusCommand: AsyncParsableCommand {
         for stack in report.stacks where stack.awaitingController {
             let seen = stack.decidedRevision.map { "its last decision is about revision \($0)" } ?? "it has not decided about it yet"
             lines.append("stack \(stack.name): waiting for the controller to decide about spec revision \(stack.revision) (\(seen))")
+        }
+        for stack in report.stacks {
+            guard let rollout = stack.rollout, rollout.isActive || rollout.phase == .failed else { continue }
+            lines.append("stack \(stack.name): " + RolloutWaiter.progressLine(stack.name, rollout).dropFirst(stack.name.count + 2)
+                         + (rollout.message.map { " (\($0))" } ?? ""))
         }
         for stack in report.stacks where !stack.awaitingController && (stack.expected == 0 || stack.desired != .launched) {
             let meaning = switch stack.desired {

@@ -6,7 +6,7 @@ import Testing
 
 @Suite("API apply and plan")
 struct APIApplyTests {
-    @Test("apply stores every stack of every file in one transaction, with the unit file text, and writes nothing else")
+    @Test("apply stores every stack of every file in one transaction, with the unit file text, as version 1, and writes nothing else")
     func applyOneTransaction() async throws {
         let store = InMemoryStore()
         try await register(store, [machine("m1"), machine("m2")])
@@ -21,8 +21,12 @@ struct APIApplyTests {
             #expect(answer.revision == before + 1)
             #expect(answer.stacks == ["web", "db", "cache.service"])
             let written = try await store.range(.prefix(Bytes(utf8: layout.prefix))).kvs.filter { $0.modRevision == answer.revision }
-            #expect(written.count == 3)
+            #expect(written.count == 6, "three stacks and their first versions")
             for name in answer.stacks {
+                let version = try #require(try await store.range(RangeRequest(key: Bytes(utf8: layout.version(1, of: name)))).kvs.first)
+                #expect(version.modRevision == answer.revision)
+                let stored = try RecordCodec.decode(StackVersion.self, from: version.value, key: name)
+                #expect(stored.version == 1 && stored.origin == "apply" && stored.change == "created" && stored.record.version == 1)
                 let kv = try #require(try await store.range(RangeRequest(key: Bytes(utf8: layout.stack(name)))).kvs.first)
                 #expect(kv.modRevision == answer.revision)
                 let record = try RecordCodec.decode(StackRecord.self, from: kv.value, key: name)

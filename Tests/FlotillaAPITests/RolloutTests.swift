@@ -12,10 +12,18 @@ private func placed(_ instance: String, specRevision: Int64 = 10, token: Int64 =
 }
 
 /// A report of stack `web` at spec revision 10, which the controller decided about at `decided`.
-private func report(decided: Int64? = 10, _ instances: InstanceReport...) -> StatusReport {
+private func report(decided: Int64? = 10, rollout: RolloutRecord? = nil, _ instances: InstanceReport...) -> StatusReport {
     StatusReport(revision: 20, stacks: [StackSummary(name: "web", desired: .launched, revision: 10, scale: .count(instances.count),
-                                                     expected: instances.count, isUnitFile: false, decidedRevision: decided)],
+                                                     expected: instances.count, isUnitFile: false, decidedRevision: decided,
+                                                     rollout: rollout)],
                  instances: instances)
+}
+
+/// The controller's rollout of web's spec revision `revision` (version 2), in `phase`.
+private func rolloutRecord(_ phase: RolloutRecord.Phase, revision: Int64 = 10) -> RolloutRecord {
+    var record = RolloutRecord(stack: "web", specRevision: revision, version: 2, fromVersion: 1, startedAt: 0)
+    record.phase = phase
+    return record
 }
 
 @Suite("Rollout")
@@ -78,5 +86,37 @@ struct RolloutTests {
         let open = rollout.evaluate(report(placed("web@3", status: starting), placed("web@4", status: unitStatus("web@4", "main", on: "m1", .running, token: 11))))
         #expect(open.outcome == nil)
         #expect(open.instances.map(\.phase) == [.starting, .running])
+    }
+
+    @Test("during a rollout, instances on the old spec wait their turn, a failing new unit waits for the controller's verdict, and ready needs the rollout to have succeeded")
+    func rollingStack() {
+        let running = unitStatus("web@1", "main", on: "m1", .running, token: 11)
+        let failed = unitStatus("web@1", "main", on: "m1", .failed, token: 11)
+        let old = placed("web@2", specRevision: 9, status: unitStatus("web@2", "main", on: "m1", .running, token: 5))
+        let rolling = rollout.evaluate(report(rollout: rolloutRecord(.running), placed("web@1", status: running), old))
+        #expect(rolling.outcome == nil)
+        #expect(rolling.instances.map(\.phase) == [.running, .queued])
+        let failing = rollout.evaluate(report(rollout: rolloutRecord(.running), placed("web@1", status: failed)))
+        #expect(failing.outcome == nil, "the rollout's verdict decides")
+        #expect(rollout.evaluate(report(rollout: rolloutRecord(.running), placed("web@1", status: running))).outcome == nil,
+                "running but not yet healthy for min_healthy_time")
+        #expect(rollout.evaluate(report(rollout: rolloutRecord(.succeeded), placed("web@1", status: running))).outcome == .ready)
+    }
+
+    @Test("a failed rollout ends the wait: reverted (said by the revert's record) or not")
+    func failedRollout() {
+        var failed = rolloutRecord(.failed)
+        failed.message = "web@1 was not healthy"
+        let plain = rollout.evaluate(report(rollout: failed))
+        #expect(plain.outcome == .rolloutFailed)
+        #expect(plain.failures == [RolloutFailure(stack: "web", label: "version 2", message: "web@1 was not healthy", revertedTo: nil, reverted: false)])
+        failed.revertedTo = 3
+        #expect(rollout.evaluate(report(rollout: failed)).failures.first?.reverted == true)
+        var revert = rolloutRecord(.running, revision: 14)
+        revert.version = 3
+        revert.revertOf = .init(specRevision: 10, version: 2, message: "web@1 was not healthy")
+        let reverting = rollout.evaluate(report(rollout: revert))
+        #expect(reverting.outcome == .rolloutFailed)
+        #expect(reverting.failures.first?.sentence == "web: the rollout of version 2 failed: web@1 was not healthy; reverted automatically (the earlier spec is stored again as version 3)")
     }
 }

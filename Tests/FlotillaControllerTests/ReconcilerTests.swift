@@ -11,7 +11,8 @@ func applying(_ decision: Decision, to state: ClusterState, revision: Int64) -> 
         case .unassign(let machine, let instance):
             if next.assignments[instance]?.assignment.machine == machine { next.assignments[instance] = nil }
         case .decide(let record): next.decisions[record.stack] = record
-        case .forget(let stack): next.decisions[stack] = nil
+        case .forget(let stack): next.decisions[stack] = nil; next.rollouts[stack] = nil
+        case .rollout(let record): next.rollouts[record.stack] = record
         }
     }
     next.revision = revision

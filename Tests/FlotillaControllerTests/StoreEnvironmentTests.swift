@@ -58,16 +58,17 @@ struct StoreEnvironmentTests {
         #expect(placed.placements == 2)
     }
 
-    @Test("a changed value rewrites the assignments (the agents replace the instances); a deleted one keeps them as they are")
+    @Test("a changed value rolls out to the assignments by the update strategy (one at a time by default); a deleted one keeps them as they are")
     func changedValue() {
         var current = state(["/cfg/app/"], values: ["/cfg/app/": ["/cfg/app/GREETING": "hello"]])
         current = applying(Reconciler.reconcile(current, options: options), to: current, revision: 6)
         current.storeValues["/cfg/app/"] = ["/cfg/app/GREETING": "bye"]
         let changed = Reconciler.reconcile(current, options: options)
         let rewritten = changed.writes.compactMap { if case .assign(let a) = $0 { a } else { nil } }
-        #expect(rewritten.count == 2)
+        #expect(rewritten.map(\.instance) == ["web@1"], "max_parallel 1: one instance first")
         #expect(rewritten.allSatisfy { $0.units[0].storeEnvironment == ["GREETING": "bye"] })
-        #expect(changed.events.filter { $0.kind == "updated" }.count == 2)
+        #expect(changed.events.filter { $0.kind == "updated" }.count == 1)
+        #expect(changed.events.contains { $0.kind == "rollout-started" })
         current = applying(changed, to: current, revision: 7)
 
         current.storeValues["/cfg/app/"] = [:]

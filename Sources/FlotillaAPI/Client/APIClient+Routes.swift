@@ -43,6 +43,21 @@ extension APIClient {
         try await send("POST", "/v1/machines/\(Self.segment(machine))/\(action)", as: CordonChange.self)
     }
 
+    /// `GET /v1/stacks/{name}/history`.
+    public func history(stack: String) async throws -> HistoryReport {
+        try await send("GET", "/v1/stacks/\(Self.segment(stack))/history", as: HistoryReport.self)
+    }
+
+    /// `POST /v1/stacks/{name}/rollback`.
+    public func rollback(stack: String, to version: Int?) async throws -> ApplyResponse {
+        try await send("POST", "/v1/stacks/\(Self.segment(stack))/rollback", body: RollbackRequest(to: version), as: ApplyResponse.self)
+    }
+
+    /// `POST /v1/stacks/{name}/promote`.
+    public func promote(stack: String) async throws -> PromoteResponse {
+        try await send("POST", "/v1/stacks/\(Self.segment(stack))/promote", as: PromoteResponse.self)
+    }
+
     /// `GET /v1/logs/{instance}/{unit}?last=N`: the last lines of a unit's journal.
     public func logs(instance: String, unit: String, last: Int) async throws -> LogChunk {
         try await logs(instance: instance, unit: unit, last: last, forwarded: false)

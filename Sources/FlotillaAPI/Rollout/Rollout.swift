@@ -43,16 +43,40 @@ public struct Rollout: Sendable {
         let undecided = report.stacks.filter { stacks.contains($0.name) && ($0.decidedRevision ?? -1) < revision(of: $0.name) }
             .map(\.name).sorted()
         let relevant = report.instances.filter { stacks.contains($0.stack) && $0.expected && !undecided.contains($0.stack) }
-        return RolloutState(instances: relevant.map { progress(of: $0, settled: settled) }, undecided: undecided)
+        var rollouts: [String: RolloutRecord] = [:]
+        var failures: [RolloutFailure] = []
+        for stack in report.stacks where stacks.contains(stack.name) {
+            guard let record = stack.rollout else { continue }
+            let waited = revision(of: stack.name)
+            if record.specRevision == waited {
+                rollouts[stack.name] = record
+                if record.phase == .failed {
+                    failures.append(RolloutFailure(stack: stack.name, label: record.label, message: record.message ?? "failed",
+                                                   revertedTo: record.revertedTo, reverted: record.revertedTo != nil))
+                }
+            } else if let undone = record.revertOf, undone.specRevision == waited {
+                failures.append(RolloutFailure(stack: stack.name, label: undone.version.map { "version \($0)" } ?? "spec revision \(waited)",
+                                               message: undone.message, revertedTo: record.version, reverted: true))
+            }
+        }
+        var state = RolloutState(instances: relevant.map { progress(of: $0, rollout: rollouts[$0.stack], settled: settled) },
+                                 undecided: undecided)
+        state.rollouts = rollouts
+        state.failures = failures.sorted { $0.stack < $1.stack }
+        return state
     }
 
-    private func progress(of report: InstanceReport, settled: (InstanceReport, UnitReport) -> Bool) -> InstanceProgress {
+    private func progress(of report: InstanceReport, rollout: RolloutRecord?,
+                          settled: (InstanceReport, UnitReport) -> Bool) -> InstanceProgress {
         var progress = InstanceProgress(instance: report.instance, stack: report.stack, machine: nil, phase: .scheduling)
         guard report.placement == .placed || report.placement == .leaving, let specRevision = report.specRevision,
               specRevision >= revision(of: report.stack) else {
             if report.placement == .unplaced, let unplaced = report.unplaced {
                 progress.phase = .unplaced
                 progress.reason = unplaced.reason
+            } else if report.placement == .placed, rollout?.isActive == true {
+                progress.machine = report.machine
+                progress.phase = .queued
             }
             return progress
         }
@@ -65,6 +89,9 @@ public struct Rollout: Sendable {
         for unit in report.units {
             var phase = self.phase(of: unit)
             if phase == .running, unit.status?.state == .running, !unit.hasHealthCheck, !settled(report, unit) { phase = .starting }
+            // While a rollout is active its verdict decides: a failing new instance fails the
+            // rollout (and may revert it), which the record says.
+            if phase == .failed, rollout?.isActive == true { phase = .restarting }
             if phase == .failed, let status = unit.status { progress.failedUnits.append(status) }
             phases.append(phase)
         }
@@ -102,6 +129,8 @@ public struct RolloutState: Sendable, Hashable {
         case unitFailed
         /// An instance is unplaced.
         case unplaced
+        /// A stack's rollout failed (see ``RolloutState/failures``).
+        case rolloutFailed
     }
 
     /// Every instance the controller decided for the applied stacks, by name.
@@ -110,18 +139,52 @@ public struct RolloutState: Sendable, Hashable {
     /// spec revision), sorted: "waiting for the controller".
     public var undecided: [String]
 
+    /// The rollouts of the applied spec revisions, by stack (progress and phase).
+    public var rollouts: [String: RolloutRecord] = [:]
+    /// Applied stacks whose rollout failed, sorted by stack.
+    public var failures: [RolloutFailure] = []
+
     public init(instances: [InstanceProgress], undecided: [String] = []) {
         self.instances = instances
         self.undecided = undecided
     }
 
-    /// The outcome once decided: a failed unit first, then unplaced instances, then ready
-    /// (which needs the controller's decision about every stack).
+    /// The outcome once decided: a failed rollout first, then a failed unit, then unplaced
+    /// instances, then ready (which needs the controller's decision about every stack, and
+    /// every rollout of the applied specs to have succeeded: its last instance healthy for
+    /// `min_healthy_time`).
     public var outcome: Outcome? {
+        if !failures.isEmpty { return .rolloutFailed }
         if instances.contains(where: { $0.phase == .failed }) { return .unitFailed }
         if instances.contains(where: { $0.phase == .unplaced }) { return .unplaced }
-        if undecided.isEmpty, instances.allSatisfy({ $0.phase == .running || $0.phase == .loaded }) { return .ready }
+        if undecided.isEmpty, !rollouts.values.contains(where: \.isActive),
+           instances.allSatisfy({ $0.phase == .running || $0.phase == .loaded }) { return .ready }
         return nil
+    }
+}
+
+/// A stack whose rollout of the applied spec failed.
+public struct RolloutFailure: Sendable, Hashable {
+    /// The stack.
+    public var stack: String
+    /// `version 4`: what was rolled out.
+    public var label: String
+    /// Why it failed.
+    public var message: String
+    /// The version the automatic revert wrote (nil: not reverted).
+    public var revertedTo: Int?
+    /// True when the controller reverted it.
+    public var reverted: Bool
+
+    public init(stack: String, label: String, message: String, revertedTo: Int?, reverted: Bool) {
+        self.stack = stack; self.label = label; self.message = message; self.revertedTo = revertedTo; self.reverted = reverted
+    }
+
+    /// `web: the rollout of version 4 failed: …; reverted (version 5 is version 3's spec)`.
+    public var sentence: String {
+        "\(stack): the rollout of \(label) failed: \(message); " + (reverted
+            ? "reverted automatically (the earlier spec is stored again as version \(revertedTo.map(String.init) ?? "?"))"
+            : "not reverted (auto_revert is off, or there was no earlier version); the instances not replaced keep the old spec")
     }
 }
 
@@ -129,7 +192,7 @@ public struct RolloutState: Sendable, Hashable {
 public struct InstanceProgress: Sendable, Hashable {
     /// The phases, from least to most advanced (failed and unplaced are ends of their own).
     public enum Phase: String, Sendable, Hashable, Codable {
-        case failed, unplaced, scheduling, assigned, waiting, stopping, starting, restarting
+        case failed, unplaced, scheduling, queued = "waiting its turn", assigned, waiting, stopping, starting, restarting
         case unhealthy, checkingHealth = "checking health", loaded, running
 
         /// Order when an instance's units are in different phases: the lowest shows.
@@ -138,6 +201,7 @@ public struct InstanceProgress: Sendable, Hashable {
             case .failed: 0
             case .unplaced: 1
             case .scheduling: 2
+            case .queued: 2
             case .assigned: 3
             case .waiting: 4
             case .stopping: 5

@@ -37,6 +37,11 @@ struct APIRoutes: Sendable {
         v1.post("stacks/:name/start") { _, context in try await answer { try await setDesired(parameter(context, "name"), .launched) } }
         v1.post("stacks/:name/stop") { _, context in try await answer { try await setDesired(parameter(context, "name"), .loaded) } }
         v1.post("stacks/:name/unload") { _, context in try await answer { try await setDesired(parameter(context, "name"), .inactive) } }
+        v1.get("stacks/:name/history") { _, context in try await answer { try await history(parameter(context, "name")) } }
+        v1.post("stacks/:name/rollback") { request, context in
+            try await answer { try await rollback(parameter(context, "name"), body(request, RollbackRequest.self)) }
+        }
+        v1.post("stacks/:name/promote") { _, context in try await answer { try await promote(parameter(context, "name")) } }
         v1.delete("stacks/:name") { _, context in try await answer { try await destroy(parameter(context, "name")) } }
         v1.get("events") { request, _ in
             try await answer { try await events(query: query(request)) }

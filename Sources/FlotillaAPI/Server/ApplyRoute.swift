@@ -1,12 +1,15 @@
+import FlotillaController
 import FlotillaModel
 import FlotillaStore
+import Foundation
 
 extension APIRoutes {
     /// Times an apply reads, compares and writes again when another writer changed one of its
     /// stacks in between.
     static let applyAttempts = 5
 
-    /// `POST /v1/apply`: every stack of the files in one transaction, or nothing. A stack whose
+    /// `POST /v1/apply`: every stack of the files in one transaction, or nothing. Each stack
+    /// written becomes its next version (``VersionWrites``). A stack whose
     /// stored record already says exactly what the files say is not written (so nothing of it
     /// restarts) and is reported `unchanged`. The answer is the transaction's revision (the
     /// written stacks' spec revision); which instances that means is the controller's to
@@ -22,9 +25,10 @@ extension APIRoutes {
         let stacks = compiled.stacks.map { stack in
             (name: stack.name, key: Bytes(utf8: layout.stack(stack.name)), record: compiled.record(for: stack, desired: desired))
         }
-        guard stacks.count <= StoreLimits.maxTxnOps else {
+        let operations = stacks.count * VersionWrites.operationsPerStack
+        guard operations <= StoreLimits.maxTxnOps else {
             throw APIError.badRequest(
-                "applying \(compiled.stacks.count) stacks takes \(stacks.count) writes, more than etcd's limit of \(StoreLimits.maxTxnOps) operations in one transaction, and an apply is never split; apply the files in smaller groups")
+                "applying \(compiled.stacks.count) stacks takes up to \(operations) writes (each stack's record, its version, and old versions pruned), more than etcd's limit of \(StoreLimits.maxTxnOps) operations in one transaction, and an apply is never split; apply the files in smaller groups")
         }
         for _ in 1...Self.applyAttempts {
             let read = try await store.txn(TxnRequest(success: stacks.map { .range(RangeRequest(key: $0.key)) }))
@@ -36,11 +40,16 @@ extension APIRoutes {
                 guard case .range(let range) = answer else { continue }
                 let stored = range.kvs.first
                 compares.append(Compare(key: stack.key, .modRevision(stored?.modRevision ?? 0), .equal))
-                if let stored, (try? RecordCodec.decode(StackRecord.self, from: stored.value, key: layout.stack(stack.name))) == stack.record {
+                let previous = stored.flatMap { try? RecordCodec.decode(StackRecord.self, from: $0.value, key: layout.stack(stack.name)) }
+                var record = stack.record
+                record.version = previous?.version
+                if let stored, previous == record {
                     unchanged.append(stack.name)
                     revisions[stack.name] = stored.modRevision
                 } else {
-                    writes.append(.put(PutRequest(key: stack.key, value: RecordCodec.encode(stack.record))))
+                    record.version = (previous?.version ?? 0) + 1
+                    writes += VersionWrites.operations(record, previous: previous, origin: "apply",
+                                                       at: Date().timeIntervalSince1970, layout: layout)
                 }
             }
             let names = stacks.map(\.name)

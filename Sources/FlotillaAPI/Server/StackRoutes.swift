@@ -25,13 +25,19 @@ extension APIRoutes {
         throw APIError(.conflict, "stack '\(name)' kept changing while its desired state was being set; try again")
     }
 
-    /// `DELETE /v1/stacks/{name}`: removes the stack; the controller then stops and
-    /// unassigns its instances and deletes its decision record.
+    /// `DELETE /v1/stacks/{name}`: removes the stack with its versions and promotion; the
+    /// controller then stops and unassigns its instances and deletes its decision and rollout
+    /// records.
     func destroy(_ name: String) async throws -> StackChange {
         let (record, revision) = try await readStack(name)
         let key = Bytes(utf8: layout.stack(name))
         let response = try await store.txn(TxnRequest(
-            compare: [Compare(key: key, .modRevision(revision), .equal)], success: [.deleteRange(DeleteRangeRequest(key: key))]))
+            compare: [Compare(key: key, .modRevision(revision), .equal)], success: [
+                .deleteRange(DeleteRangeRequest(key: key)),
+                .deleteRange(DeleteRangeRequest(key: Bytes(utf8: layout.versions(of: name)),
+                                                rangeEnd: KeyRange.prefixEnd(Bytes(utf8: layout.versions(of: name))))),
+                .deleteRange(DeleteRangeRequest(key: Bytes(utf8: layout.promotion(name)))),
+            ]))
         guard response.succeeded else {
             throw APIError(.conflict, "stack '\(name)' changed while it was being destroyed; look at flotilla status \(name) and try again")
         }
@@ -45,7 +51,7 @@ extension APIRoutes {
     }
 
     /// The stack record and its mod revision; a 404 naming the nearest stack when missing.
-    private func readStack(_ name: String) async throws -> (StackRecord, Int64) {
+    func readStack(_ name: String) async throws -> (StackRecord, Int64) {
         let key = layout.stack(name)
         if let kv = try await store.range(RangeRequest(key: Bytes(utf8: key))).kvs.first {
             return (try RecordCodec.decode(StackRecord.self, from: kv.value, key: key), kv.modRevision)

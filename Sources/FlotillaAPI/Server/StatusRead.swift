@@ -3,7 +3,8 @@ import FlotillaModel
 import FlotillaStore
 
 /// What `status` reports from, read in one transaction so it is consistent: stacks, the
-/// controller's decision records, assignments and unit statuses (no machines, no planning).
+/// controller's decision records, assignments, unit statuses and rollouts (no machines, no
+/// planning).
 struct StatusRead {
     /// Stacks by name, with their spec revision.
     var stacks: [String: ClusterState.StoredStack] = [:]
@@ -11,6 +12,8 @@ struct StatusRead {
     var decisions: [String: DecisionRecord] = [:]
     /// Assignments by instance, with their fencing token.
     var assignments: [String: ClusterState.StoredAssignment] = [:]
+    /// Rollout records by stack.
+    var rollouts: [String: RolloutRecord] = [:]
     /// Unit statuses by instance and unit.
     var statuses: [String: [String: UnitStatus]] = [:]
     /// The store revision of the read.
@@ -18,13 +21,13 @@ struct StatusRead {
     /// Instance → the stack whose decision wants it.
     private var wantedBy: [String: String] = [:]
 
-    /// Reads the four prefixes at one revision; a value that does not decode is an error naming its key.
+    /// Reads the five prefixes at one revision; a value that does not decode is an error naming its key.
     init(store: any KeyValueStore, layout: StoreLayout) async throws {
-        let prefixes = [layout.stacks, layout.decisions, layout.assignments, layout.statuses]
+        let prefixes = [layout.stacks, layout.decisions, layout.assignments, layout.statuses, layout.rollouts]
         let response = try await store.txn(TxnRequest(success: prefixes.map { .range(.prefix(Bytes(utf8: $0))) }))
         let ranges = response.responses.compactMap { op -> [KeyValue]? in if case .range(let r) = op { r.kvs } else { nil } }
-        guard ranges.count == 4 else {
-            throw APIError(.internalServerError, "the store answered a four-range read with \(ranges.count) results; check the store")
+        guard ranges.count == prefixes.count else {
+            throw APIError(.internalServerError, "the store answered a \(prefixes.count)-range read with \(ranges.count) results; check the store")
         }
         revision = response.header.revision
         for kv in ranges[0] {
@@ -44,6 +47,10 @@ struct StatusRead {
         for kv in ranges[3] {
             let status = try RecordCodec.decode(UnitStatus.self, from: kv.value, key: kv.key.utf8String)
             statuses[status.instance, default: [:]][status.unit] = status
+        }
+        for kv in ranges[4] {
+            let record = try RecordCodec.decode(RolloutRecord.self, from: kv.value, key: kv.key.utf8String)
+            rollouts[record.stack] = record
         }
     }
 

@@ -10,8 +10,8 @@ extension APIRoutes {
     /// instances. Everything comes from the store as written: the controller's decision records
     /// (`decisions/<stack>`), assignments and unit statuses; the API never plans here.
     ///
-    /// With `after`, a long-poll: the answer waits until a stack, decision, assignment or
-    /// unit status changed after that revision, or `wait` seconds passed (default and most
+    /// With `after`, a long-poll: the answer waits until a stack, decision, assignment, unit
+    /// status or rollout changed after that revision, or `wait` seconds passed (default and most
     /// ``maxStatusWait``). The `apply` waiter passes the revision of its last answer.
     func status(stack filter: String?, query: [String: String]) async throws -> StatusReport {
         if let text = query["after"] {
@@ -26,7 +26,8 @@ extension APIRoutes {
                 limit = min(limit, .milliseconds(Int64(min(seconds, 3600) * 1000)))
             }
             _ = await StoreChange(store: store).wait(
-                prefixes: [layout.stacks, layout.decisions, layout.assignments, layout.statuses], after: after, limit: limit)
+                prefixes: [layout.stacks, layout.decisions, layout.assignments, layout.statuses, layout.rollouts],
+                after: after, limit: limit)
         }
         return try await status(stack: filter)
     }
@@ -44,7 +45,8 @@ extension APIRoutes {
                 let decision = read.decisions[stored.record.spec.name]
                 return StackSummary(name: stored.record.spec.name, desired: stored.record.desired, revision: stored.revision,
                                     scale: stored.record.spec.scale, expected: decision?.wanted.count ?? 0,
-                                    isUnitFile: stored.record.unitFileText != nil, decidedRevision: decision?.specRevision)
+                                    isUnitFile: stored.record.unitFileText != nil, decidedRevision: decision?.specRevision,
+                                    version: stored.record.version, rollout: read.rollouts[stored.record.spec.name])
             }
         var names = Set(read.assignments.keys)
         for (stack, decision) in read.decisions where read.stacks[stack] != nil {

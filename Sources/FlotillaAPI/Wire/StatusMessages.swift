@@ -32,11 +32,16 @@ public struct StackSummary: Sendable, Hashable, Codable {
     /// The spec revision of the controller's latest decision about the stack; nil before its
     /// first one. Less than ``revision``: the controller has not decided about this spec yet.
     public var decidedRevision: Int64?
+    /// The stored spec's version number (nil for a record from before versions).
+    public var version: Int?
+    /// The stack's current or last rollout, as the controller stored it.
+    public var rollout: RolloutRecord?
 
     public init(name: String, desired: DesiredState, revision: Int64, scale: Scale, expected: Int, isUnitFile: Bool,
-                decidedRevision: Int64? = nil) {
+                decidedRevision: Int64? = nil, version: Int? = nil, rollout: RolloutRecord? = nil) {
         self.name = name; self.desired = desired; self.revision = revision; self.scale = scale
         self.expected = expected; self.isUnitFile = isUnitFile; self.decidedRevision = decidedRevision
+        self.version = version; self.rollout = rollout
     }
 
     /// True while the controller has not published a decision for the stored spec

@@ -71,10 +71,16 @@ public struct StackRecord: Sendable, Hashable, Codable {
     public var sources: [String]
     /// The original text of a fleet unit file, when the stack is one (for `cat`).
     public var unitFileText: String?
+    /// The stack's version number: 1 for its first apply, one more for every change written
+    /// (an apply, a rollback, an automatic revert). Nil in records written before versions
+    /// existed, and in a record not stored yet.
+    public var version: Int?
 
     /// Creates a stack record.
-    public init(spec: StackSpec, desired: DesiredState = .launched, sources: [String] = [], unitFileText: String? = nil) {
+    public init(spec: StackSpec, desired: DesiredState = .launched, sources: [String] = [], unitFileText: String? = nil,
+                version: Int? = nil) {
         self.spec = spec; self.desired = desired; self.sources = sources; self.unitFileText = unitFileText
+        self.version = version
     }
 }
 
@@ -113,6 +119,17 @@ public enum RecordCodec {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         // Records are plain values: encoding cannot fail.
         return Array((try? encoder.encode(record)) ?? Data())
+    }
+
+    /// The record's top-level stored fields, each as its JSON text (to tell which differ).
+    public static func fields<Record: Encodable>(of record: Record) -> [String: String] {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(encode(record))) as? [String: Any] else { return [:] }
+        var fields: [String: String] = [:]
+        for (key, value) in object {
+            let text = (try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .fragmentsAllowed]))
+            fields[key] = text.map { String(decoding: $0, as: UTF8.self) } ?? "\(value)"
+        }
+        return fields
     }
 
     /// The record stored at `key`; the error names the key and what is wrong.

@@ -10,6 +10,9 @@
 /// | `status/<instance>/<unit>` | ``UnitStatus`` | the machine's |
 /// | `decisions/<stack>` | ``DecisionRecord`` (what the controller decided: placed, unplaced and why) | — |
 /// | `events/<time>-<seq>` | ``EventRecord`` | the events lease |
+/// | `versions/<stack>/<version, 10 digits>` | ``StackVersion`` (every stored spec of a stack, the newest N kept) | — |
+/// | `rollouts/<stack>` | ``RolloutRecord`` (the stack's current or last rollout) | — |
+/// | `promotions/<stack>` | the spec revision `flotilla promote` released, in decimal | — |
 /// | `leader/<lease>` | election candidates; lowest create revision leads | the candidate's |
 ///
 /// Usage lives outside `machines/` so a watch on machines sees joins and leaves only.
@@ -60,6 +63,20 @@ public struct StoreLayout: Sendable, Hashable {
     public var cordons: String { prefix + "cordons/" }
     /// One machine's cordon record (present while it is cordoned or draining).
     public func cordon(_ id: String) -> String { cordons + id }
+    /// Prefix of every stack's versions.
+    public var versions: String { prefix + "versions/" }
+    /// Prefix of one stack's versions (they sort by number).
+    public func versions(of stack: String) -> String { versions + stack + "/" }
+    /// One version of a stack.
+    public func version(_ number: Int, of stack: String) -> String { versions(of: stack) + Self.padded(UInt64(max(0, number)), 10) }
+    /// Prefix of every rollout record.
+    public var rollouts: String { prefix + "rollouts/" }
+    /// One stack's rollout record.
+    public func rollout(_ stack: String) -> String { rollouts + stack }
+    /// Prefix of every promotion.
+    public var promotions: String { prefix + "promotions/" }
+    /// The spec revision of a stack whose canaries were promoted.
+    public func promotion(_ stack: String) -> String { promotions + stack }
     /// Election prefix for the controller's leader.
     public var leader: String { prefix + "leader" }
 

@@ -13,22 +13,31 @@ public struct StackSpec: Sendable, Hashable, Codable, Identifiable {
     public var units: [UnitSpec]
     /// How instances are named (see ``InstanceNaming``).
     public var naming: InstanceNaming
+    /// The `update:` block as written; nil when the stack has none (see ``updateStrategy``).
+    public var update: UpdateStrategy?
+    /// Versions of the stack kept in the store (`keep_versions`, at least 1); nil: the default (10).
+    public var keepVersions: Int?
     /// Where the stack was defined, for messages.
     public var location: SourceLocation?
 
     public init(name: String, scale: Scale = .count(1), spread: Spread? = nil, placement: PlacementRules = PlacementRules(),
-                units: [UnitSpec], naming: InstanceNaming = .indexed, location: SourceLocation? = nil) {
+                units: [UnitSpec], naming: InstanceNaming = .indexed, update: UpdateStrategy? = nil,
+                location: SourceLocation? = nil) {
         self.name = name
         self.scale = scale
         self.spread = spread
         self.placement = placement
         self.units = units
         self.naming = naming
+        self.update = update
         self.location = location
     }
 
     /// The stack name.
     public var id: String { name }
+
+    /// How a change of its units rolls out: the `update:` block, or the defaults.
+    public var updateStrategy: UpdateStrategy { update ?? UpdateStrategy() }
 
     /// What one instance asks of its machine: the sum of its units' requests.
     public var resources: Resources { units.reduce(.zero) { $0 + $1.resources } }

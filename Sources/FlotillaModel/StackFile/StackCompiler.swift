@@ -3,7 +3,7 @@ import Yams
 /// Compiles one entry of `stacks:` to a ``StackSpec``.
 struct StackCompiler {
     /// Every key a stack may have.
-    static let knownKeys = ["count", "global", "spread", "placement", "units"]
+    static let knownKeys = ["count", "global", "spread", "placement", "update", "keep_versions", "units"]
 
     /// Where problems go.
     let reader: YAMLReader
@@ -36,6 +36,11 @@ struct StackCompiler {
                 if reader.bool(entry.value, "global") == true, countEntry == nil { stack.scale = .global }
             case "spread": stack.spread = placementSyntax.spread(entry.value)
             case "placement": stack.placement = placementSyntax.placement(entry.value)
+            case "keep_versions":
+                guard let keep = reader.integer(entry.value, "keep_versions") else { break }
+                if keep < 1 { reader.error(entry.value, "keep_versions of stack '\(name)' must be 1 or more (the current version is always kept), got \(keep)") }
+                stack.keepVersions = keep
+            case "update": stack.update = UpdateSyntax(reader: reader, stackName: name).read(entry.value)
             default:
                 unitsEntry = entry
                 (units, unitNames) = compileUnits(entry, stackName: name)
@@ -44,6 +49,10 @@ struct StackCompiler {
         if unitsEntry == nil { reader.error(keyNode, "stack '\(name)' has no 'units'") }
         if stack.isGlobal, !stack.placement.machineOf.isEmpty, let global = globalEntry {
             reader.error(global.keyNode, "a global stack cannot use 'placement.machine_of'; it runs on every eligible machine")
+        }
+        if let canary = stack.update?.canary, canary > 0, case .count(let count) = stack.scale, canary > count,
+           let entry = entries.first(where: { $0.key == "update" }) {
+            reader.error(entry.value, "stack '\(name)' has \(canary) canaries but a count of \(count); canary must be at most the count")
         }
         checkPorts(units, stackName: name)
         checkAfter(units, names: unitNames)

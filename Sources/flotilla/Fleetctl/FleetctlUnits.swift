@@ -36,17 +36,13 @@ struct FleetSubmission {
     func block(desired: DesiredState, revisions: [String: Int64], timeout: Double) async throws {
         let rollout = Rollout(revisions: revisions)
         let ending = try await RolloutWaiter(client: client, rollout: rollout, timeout: timeout, say: { _ in }).wait()
-        let report = RolloutReport(client: client)
-        switch ending {
-        case .ready(let state):
+        if case .ready(let state) = ending {
             let machines = try await calling { try await client.machines() }
             for instance in state.instances {
                 print("Unit \(instance.instance) \(desired.rawValue) on \(FleetColumns.machine(instance.machine, machines: machines, full: false))")
             }
-        case .unitFailed(let state): for line in await report.failures(state) { printError(line) }; throw ExitCode(1)
-        case .unplaced(let state): for line in report.unplaced(state) { printError(line) }; throw ExitCode(2)
-        case .timedOut(let state): for line in await report.notRunning(state, after: timeout) { printError(line) }; throw ExitCode(1)
         }
+        try await RolloutReport(client: client).fail(ending, timeout: timeout)
     }
 }
 

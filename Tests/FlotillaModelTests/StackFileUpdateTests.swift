@@ -1,0 +1,65 @@
+import Testing
+@testable import FlotillaModel
+
+@Suite("StackFile: update and keep_versions")
+struct StackFileUpdateTests {
+    private func stack(_ yaml: String) -> StackSpec? {
+        StackFile.parse(text: yaml, file: "web.yaml").stacks.first
+    }
+
+    @Test("every key of update: is read; a stack without the block rolls with the defaults")
+    func readsEveryKey() throws {
+        let spec = try #require(stack("""
+        stacks:
+          web:
+            count: 4
+            keep_versions: 3
+            update: { max_parallel: 2, min_healthy_time: 1s, healthy_deadline: 1m, auto_revert: false, canary: 1 }
+            units:
+              main: { exec: /bin/true }
+        """))
+        #expect(spec.update == UpdateStrategy(maxParallel: 2, minHealthyTime: 1, healthyDeadline: 60, autoRevert: false, canary: 1))
+        #expect(spec.keepVersions == 3)
+        let plain = try #require(stack("stacks:\n  web:\n    units:\n      main: { exec: /bin/true }\n"))
+        #expect(plain.update == nil && plain.keepVersions == nil)
+        #expect(plain.updateStrategy == UpdateStrategy(maxParallel: 1, minHealthyTime: 10, healthyDeadline: 300, autoRevert: true, canary: 0))
+    }
+
+    @Test("bad values are errors that name the key and the stack")
+    func rejectsBadValues() {
+        let messages = stackMessages("""
+        stacks:
+          web:
+            count: 2
+            keep_versions: 0
+            update: { max_parallel: 0, min_healthy_time: soon, paralel: 2 }
+            units:
+              main: { exec: /bin/true }
+        """)
+        #expect(messages.contains { $0.contains("unknown key 'paralel' in update of stack 'web'") })
+        #expect(messages.contains { $0.contains("keep_versions of stack 'web' must be 1 or more") })
+        #expect(messages.contains { $0.contains("max_parallel of stack 'web' must be 1 or more, got 0") })
+        #expect(messages.contains { $0.contains("invalid duration 'soon' for 'min_healthy_time'") })
+        #expect(messages.count == 4, "\(messages)")
+    }
+
+    @Test("more canaries than the count, and a deadline no longer than min_healthy_time, are rejected")
+    func rejectsContradictions() {
+        let messages = stackMessages("""
+        stacks:
+          web:
+            count: 2
+            update: { canary: 3 }
+            units:
+              main: { exec: /bin/true }
+          api:
+            update: { min_healthy_time: 2m, healthy_deadline: 1m }
+            units:
+              main: { exec: /bin/true }
+        """)
+        #expect(messages == [
+            "lamp.yaml:4:13: error: stack 'web' has 3 canaries but a count of 2; canary must be at most the count",
+            "lamp.yaml:8:55: error: healthy_deadline of stack 'api' (60s) must be longer than its min_healthy_time (120s): no instance could ever count as healthy",
+        ], "\(messages)")
+    }
+}

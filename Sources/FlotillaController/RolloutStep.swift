@@ -198,7 +198,9 @@ struct RolloutStep {
             case .running:
                 if unit.health != nil, status.health != .healthy { return .pending }
             case .exited:
-                if unit.type != .oneshot { return .pending }
+                if unit.type != .oneshot, unit.timer == nil { return .pending }
+            case .pending where unit.timer != nil:
+                continue   // waiting for its schedule
             case .pending, .starting, .restarting, .stopping:
                 return .pending
             }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import FlotillaAPI
 import FlotillaModel
+import Foundation
 
 /// `flotilla status [STACK]`: every instance, its machine and its units' states.
 struct StatusCommand: AsyncParsableCommand {
@@ -79,11 +80,19 @@ struct StatusCommand: AsyncParsableCommand {
     }
 
     /// A unit's state as shown: the agent's report, `assigned` before the first one,
-    /// `updating` while the report is from before the current assignment.
+    /// `updating` while the report is from before the current assignment; a scheduled unit
+    /// between runs is `waiting`, with its last run (and how it ended) and its next one.
     static func state(of unit: UnitReport, in instance: InstanceReport) -> String {
         guard let status = unit.status else { return instance.placement == .leaving ? "leaving" : "assigned" }
         var text = unit.current ? status.state.rawValue : "updating"
         if unit.current, status.state == .running, let health = status.health, unit.hasHealthCheck { text += " (\(health.rawValue))" }
+        if unit.current, unit.isScheduled {
+            let last = status.lastRun.map { "last run \(ago($0))" + (status.state == .exited || status.state == .failed ? ", \(lastExit(status))" : "") }
+            let next = status.nextRun.map { "next in \(max(0, Int(($0 - Date().timeIntervalSince1970).rounded())))s" }
+            let parts = [last, next].compactMap { $0 }
+            if status.state == .pending || status.state == .exited { text = "waiting" }
+            if !parts.isEmpty { text += " (\(parts.joined(separator: "; ")))" }
+        }
         if instance.placement == .leaving { text = "leaving (\(text))" }
         return text
     }

@@ -70,6 +70,8 @@ struct StackFileReuseTests {
             units: { x: { unit: ./haproxy.service, exec: /bin/x }, y: { unit: ./haproxy.service, restart: always, user: me } }
           e:
             units: { x: { unit: ./haproxy.txt } }
+          f:
+            units: { x: { unit: ./backup.timer } }
         """, file: directory + "/s.yaml").map { $0.replacingOccurrences(of: directory + "/", with: "") }
         #expect(messages == [
             "s.yaml:3:25: error: './global.service' sets Global=; use the stack's 'global: true' instead",
@@ -78,7 +80,8 @@ struct StackFileReuseTests {
             "s.yaml:10:19: error: unit 'x' sets both 'exec' and 'unit'; use one of them",
             "s.yaml:10:90: error: 'restart' cannot be used with 'unit:'; set it in the unit file instead",
             "s.yaml:10:107: error: 'user' cannot be used with 'unit:'; set it in the unit file instead",
-            "s.yaml:12:25: error: unit file './haproxy.txt' must end in .service or .timer",
+            "s.yaml:12:25: error: unit file './haproxy.txt' must end in .service",
+            "s.yaml:14:25: error: reusing a .timer as a unit is not supported yet; reuse its service (unit: ./x.service) and give it schedule:, or apply the .timer file itself",
         ])
     }
 }

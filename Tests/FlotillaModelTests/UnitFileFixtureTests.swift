@@ -90,15 +90,17 @@ struct UnitFileFixtureTests {
         #expect(result.diagnostics.map(\.message) == ["BindsTo= is not supported by Flotilla; ignored"])
     }
 
-    @Test func timerFollowsItsService() throws {
-        let (stack, _) = try Self.load("backup.timer")
-        #expect(stack.placement.machineOf == ["backup.service"])
+    @Test("a .timer's stack runs its service on the timer's schedule; MachineOf= its own service is met by that")
+    func timerRunsItsService() throws {
+        let (stack, result) = try Self.load("backup.timer")
+        #expect(stack.name == "backup.timer")
+        #expect(stack.placement.machineOf.isEmpty)
         let unit = try #require(stack.units.first)
-        #expect(unit.kind == .timer)
+        #expect(unit.kind == .service && unit.name == "backup.service")
+        #expect(unit.execStart.first?.arguments == ["/usr/local/bin/backup", "--target", "s3://backups/%H"])
         #expect(unit.timer?.onCalendar == ["*-*-* 02:00:00", "weekly"])
         #expect(unit.timer?.persistent == true && unit.timer?.accuracySec == 60)
-        let service = try #require(try Self.load("backup.service").0.units.first)
-        #expect(service.execStart.first?.arguments == ["/usr/local/bin/backup", "--target", "s3://backups/%H"])
+        #expect(result.diagnostics.map(\.message).contains("AccuracySec= is ignored: Flotilla runs a timer's service at the second it is due"))
     }
 
     @Test func globalWithRepeatedAndQuotedMetadata() throws {

@@ -64,6 +64,13 @@ struct UnitRun: Sendable {
     var probe: ProcessHandle?
     /// Tells the current probe's verdict from stale ones.
     var probeSerial = 0
+    /// A timer-driven unit (``UnitSpec/timer``): when it runs next (nil before the timer
+    /// started here, or when nothing triggers again), when its last run started, and whether
+    /// a run is due (set when the timer fires, cleared when the unit starts).
+    var nextRun: Double?
+    var lastRun: Double?
+    var timerStarted = false
+    var due = false
 
     init(spec: UnitSpec, now: Double) {
         lifecycle = UnitLifecycle(spec: spec, now: now)
@@ -81,6 +88,7 @@ struct UnitRun: Sendable {
         var fresh = UnitRun(spec: spec, now: now)
         fresh.cgroup = cgroup
         fresh.published = published
+        fresh.lastRun = lastRun
         return fresh
     }
 

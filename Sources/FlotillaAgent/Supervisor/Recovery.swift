@@ -29,6 +29,7 @@ struct Recovery {
             unit.lifecycle = restore(record)
             unit.main = record.main
             unit.cgroup = record.cgroup
+            unit.lastRun = record.lastRun
             result[record.instance]!.assignment.units.append(record.spec)
             result[record.instance]!.units[name] = unit
             result[record.instance]!.order.append(name)

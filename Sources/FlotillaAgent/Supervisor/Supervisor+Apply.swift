@@ -1,3 +1,4 @@
+import Foundation
 import FlotillaModel
 
 extension Supervisor {
@@ -77,7 +78,9 @@ extension Supervisor {
         case .run:
             guard applied else { return }
             if releaseFenced(in: name, now: now) { dirty.insert(name) }
+            fireTimers(in: name, now: now)
             for unit in run.order where canStart(unit, in: instances[name]!) {
+                instances[name]!.units[unit]!.due = false
                 deliver(.start, to: name, unit, now: now)
             }
         case .hold, .remove, .replace:
@@ -98,10 +101,36 @@ extension Supervisor {
         }
     }
 
+    /// Timer-driven units of a running instance: the first time, the timer starts (its first
+    /// run computed, ``TimerSpec/firstRun(at:lastRun:)``); when a run is due and the unit is
+    /// down (not run yet, or its last run ended), it is made pending and due; when the last run
+    /// still runs, this run is skipped (noted in the journal), like a CronJob's `Forbid`.
+    private func fireTimers(in name: String, now: Double) {
+        for unit in instances[name]!.order {
+            guard var run = instances[name]!.units[unit], let timer = run.spec.timer else { continue }
+            if !run.timerStarted {
+                run.timerStarted = true
+                run.nextRun = timer.firstRun(at: now, lastRun: run.lastRun)
+            }
+            if let next = run.nextRun, next <= now {
+                if run.isDown {
+                    if run.lifecycle.state != .pending { run = run.fresh(now: now); run.timerStarted = true }
+                    run.due = true
+                    run.lastRun = now
+                } else {
+                    journal.note("timer: the run due at \(LogTimestamp.string(Date(timeIntervalSince1970: next))) is skipped: the last run still runs", instance: name, unit: unit)
+                }
+                run.nextRun = timer.nextRun(after: now, activeSince: now, lastRun: run.lastRun)
+            }
+            instances[name]!.units[unit] = run
+        }
+    }
+
     /// A pending unit starts once every unit it lists in `after` is up (and, for an exclusive
     /// unit, no fence holds it back).
     private func canStart(_ unit: String, in run: InstanceRun) -> Bool {
         guard let candidate = run.units[unit], candidate.lifecycle.state == .pending, !candidate.fencedOut else { return false }
+        if candidate.spec.timer != nil, !candidate.due { return false }
         if candidate.spec.exclusive, let fenceToken, run.assignment.fencingToken <= fenceToken { return false }
         return candidate.spec.after.allSatisfy { run.units[$0]?.hasStarted ?? true }
     }

@@ -83,7 +83,8 @@ extension Supervisor {
                           pid: run.lifecycle.main, exitCode: exitCode, exitSignal: exitSignal, restarts: run.lifecycle.restarts,
                           health: run.health,
                           lastError: run.lifecycle.lastError, warning: run.cgroup?.warning, since: run.lifecycle.since,
-                          fencingToken: owner.assignment.fencingToken)
+                          fencingToken: owner.assignment.fencingToken, lastRun: run.lastRun,
+                          nextRun: owner.target == .run ? run.nextRun : nil)
     }
 
     /// Publishes the statuses of `names` that changed since they were last published; each
@@ -132,7 +133,8 @@ extension Supervisor {
         let record = UnitRunRecord(instance: instance, stack: owner.assignment.stack, specRevision: owner.assignment.specRevision,
                                    fencingToken: owner.assignment.fencingToken, desired: owner.assignment.desired, spec: run.spec,
                                    state: alive.state, main: run.main, control: run.control, cgroup: run.cgroup,
-                                   restarts: alive.restarts, lastError: alive.lastError, since: alive.since)
+                                   restarts: alive.restarts, lastError: alive.lastError, since: alive.since,
+                                   lastRun: run.lastRun)
         guard record != run.saved else { return }
         records.save(record)
         instances[instance]!.units[unit]!.saved = record

@@ -128,6 +128,9 @@ package actor Supervisor: Service {
                 deliver(.tick, to: name, unit, now: now)
             }
         }
+        for (name, run) in instances where run.target == .run && run.units.values.contains(where: { ($0.nextRun ?? .infinity) <= now }) {
+            dirty.insert(name)
+        }
         runDueProbes(now: now)
         if now >= nextHousekeeping {
             nextHousekeeping = now + configuration.housekeepingInterval
@@ -147,7 +150,10 @@ package actor Supervisor: Service {
     func scheduleTimer(now: Double) {
         var next = min(nextHousekeeping, nextHealthDeadline ?? .infinity)
         for run in instances.values {
-            for unit in run.units.values { if let deadline = unit.lifecycle.deadline { next = min(next, deadline) } }
+            for unit in run.units.values {
+                if let deadline = unit.lifecycle.deadline { next = min(next, deadline) }
+                if run.target == .run, let due = unit.nextRun { next = min(next, due) }
+            }
         }
         guard next != timerDeadline else { return }
         timerDeadline = next

@@ -37,12 +37,15 @@ package struct UnitRunRecord: Sendable, Hashable, Codable {
     package var lastError: String?
     /// When ``state`` was entered.
     package var since: Double?
+    /// A timer-driven unit: when its last run started (`Persistent=` catches up a run missed
+    /// while the agent was down).
+    package var lastRun: Double?
 }
 
 extension UnitRunRecord {
     private enum CodingKeys: String, CodingKey {
         case schema, instance, stack, specRevision, fencingToken, desired, spec, unit, state, main, control, cgroup, restarts,
-             lastError, since
+             lastError, since, lastRun
     }
 
     /// Set to `true` in an encoder's `userInfo` to write the unit's name (`unit`) instead of its
@@ -66,6 +69,7 @@ extension UnitRunRecord {
         restarts = try c.decode(Int.self, forKey: .restarts)
         lastError = try c.decodeIfPresent(String.self, forKey: .lastError)
         since = try c.decodeIfPresent(Double.self, forKey: .since)
+        lastRun = try c.decodeIfPresent(Double.self, forKey: .lastRun)
     }
 
     package func encode(to encoder: any Encoder) throws {
@@ -88,6 +92,7 @@ extension UnitRunRecord {
         try c.encode(restarts, forKey: .restarts)
         try c.encodeIfPresent(lastError, forKey: .lastError)
         try c.encodeIfPresent(since, forKey: .since)
+        try c.encodeIfPresent(lastRun, forKey: .lastRun)
     }
 }
 

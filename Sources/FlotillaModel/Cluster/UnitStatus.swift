@@ -32,15 +32,20 @@ public struct UnitStatus: Sendable, Hashable, Codable {
     public var since: Double
     /// The assignment's fencing token this run belongs to.
     public var fencingToken: Int64
+    /// A timer-driven unit: when its last run started and when the next is due (seconds since
+    /// 1970); nil for other units, and before the first run / when nothing triggers again.
+    public var lastRun: Double?
+    public var nextRun: Double?
 
     /// Creates a status record.
     public init(instance: String, unit: String, machine: String, state: UnitState, pid: Int32? = nil,
                 exitCode: Int32? = nil, exitSignal: Int32? = nil, restarts: Int = 0, health: HealthState? = nil,
-                lastError: String? = nil, warning: String? = nil, since: Double, fencingToken: Int64) {
+                lastError: String? = nil, warning: String? = nil, since: Double, fencingToken: Int64,
+                lastRun: Double? = nil, nextRun: Double? = nil) {
         self.instance = instance; self.unit = unit; self.machine = machine; self.state = state
         self.pid = pid; self.exitCode = exitCode; self.exitSignal = exitSignal; self.restarts = restarts
         self.health = health; self.lastError = lastError; self.warning = warning; self.since = since
-        self.fencingToken = fencingToken
+        self.fencingToken = fencingToken; self.lastRun = lastRun; self.nextRun = nextRun
     }
 }
 

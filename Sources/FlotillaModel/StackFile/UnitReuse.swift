@@ -26,8 +26,12 @@ struct UnitReuse {
     /// stack expresses itself (`Global=`, `MachineOf=`, `Replaces=`).
     func load(_ node: Node, unitName: String) -> FleetUnit? {
         guard let written = reader.string(node, "unit") else { return nil }
-        guard written.hasSuffix(".service") || written.hasSuffix(".timer") else {
-            reader.error(node, "unit file '\(written)' must end in .service or .timer")
+        guard !written.hasSuffix(".timer") else {
+            reader.error(node, "reusing a .timer as a unit is not supported yet; reuse its service (unit: ./x.service) and give it schedule:, or apply the .timer file itself")
+            return nil
+        }
+        guard written.hasSuffix(".service") else {
+            reader.error(node, "unit file '\(written)' must end in .service")
             return nil
         }
         let path = Self.resolve(written, against: baseDirectory)

@@ -44,9 +44,39 @@ public enum FleetUnitFile {
             diagnostics.append(.warning(start, "template: not scheduled by itself; name an instance such as \(example)"))
             return SpecLoader.Result(stacks: [], diagnostics: diagnostics)
         }
-        let stack = StackSpec(name: unitName, scale: unit.global ? .global : .count(1), placement: unit.placement,
-                              units: [unit.unit], naming: .single, location: SourceLocation(file: source, line: 1, column: 1))
+        var compiled = unit
+        if compiled.unit.kind == .timer {
+            let service = timerService(compiled, unitName: unitName, path: path, at: start)
+            diagnostics += service.diagnostics
+            guard let run = service.unit else { return SpecLoader.Result(stacks: [], diagnostics: diagnostics) }
+            compiled = run
+        }
+        let stack = StackSpec(name: unitName, scale: compiled.global ? .global : .count(1), placement: compiled.placement,
+                              units: [compiled.unit], naming: .single, location: SourceLocation(file: source, line: 1, column: 1))
         return SpecLoader.Result(stacks: [stack], diagnostics: diagnostics)
+    }
+
+    /// A `.timer` runs its service (`Unit=`, by default the timer's name with `.service`),
+    /// read from the same directory (a missing `name@N.service` from its template, as for any
+    /// unit): the timer's stack runs that service on the timer's schedule, placed by the
+    /// timer's `[X-Fleet]` rules (the service's when the timer has none). The service file
+    /// applied by itself would be a stack of its own, running all the time.
+    private static func timerService(_ timer: FleetUnit, unitName: String, path: String,
+                                     at start: SourceLocation) -> (unit: FleetUnit?, diagnostics: [Diagnostic]) {
+        let serviceName = timer.unit.timer?.unit ?? String(unitName.dropLast(".timer".count)) + ".service"
+        let servicePath = String(path.dropLast(unitName.count)) + serviceName
+        let loaded = load(path: servicePath)
+        guard let stack = loaded.stacks.first, !loaded.diagnostics.hasErrors, var service = stack.units.first else {
+            let why = loaded.diagnostics.filter { $0.severity == .error }.map(\.message).first ?? "it defines no unit"
+            return (nil, [.error(start, "\(unitName) runs \(serviceName), which cannot be used: \(why); put \(serviceName) next to \(unitName) (or name another service with Unit=)")])
+        }
+        service.timer = timer.unit.timer
+        // fleet placed a timer next to its service with `MachineOf=`; here the service runs in
+        // the timer's own instance, so that rule is already met.
+        var own = timer.placement
+        own.machineOf.removeAll { $0 == serviceName }
+        let placement = own.isEmpty ? stack.placement : own
+        return (FleetUnit(unit: service, placement: placement, global: timer.global || stack.isGlobal), loaded.diagnostics)
     }
 
     /// Parses unit text for the unit called `unitName` (e.g. `web@1.service`; specifiers

@@ -1,9 +1,5 @@
 /// `[Timer]`: when a `.timer` unit starts its service.
 extension UnitFileReader {
-    /// systemd's `OnCalendar=` shorthands.
-    static let calendarShorthands = ["minutely", "hourly", "daily", "monthly", "weekly", "yearly", "annually",
-                                     "quarterly", "semiannually"]
-
     /// One `[Timer]` assignment.
     mutating func readTimer(_ entry: UnitFileEntry) {
         guard checkKey(entry, supported: UnitFileKeys.timerSupported, ignored: UnitFileKeys.timerIgnored),
@@ -27,7 +23,9 @@ extension UnitFileReader {
             guard let seconds = TimeSpan.seconds(value), seconds.isFinite, seconds >= 0 else { return invalid(TimeSpan.usage) }
             switch entry.key {
             case "OnUnitActiveSec": timer.onUnitActiveSec = seconds
-            case "AccuracySec": timer.accuracySec = seconds
+            case "AccuracySec":
+                timer.accuracySec = seconds
+                warning(at, "AccuracySec= is ignored: Flotilla runs a timer's service at the second it is due")
             default: timer.onBootSec = seconds
             }
         case "Persistent":
@@ -51,32 +49,9 @@ extension UnitFileReader {
         unit.timer = timer
     }
 
-    /// Why `text` is not a plausible systemd calendar expression, or nil. Accepts the shorthands
-    /// and `[weekdays] [date] [time] [timezone]` with `*`, lists, ranges (`..`) and repetitions (`/`).
+    /// Why `text` is not a calendar expression Flotilla runs (``SystemdCalendar``), or nil.
     static func calendarProblem(_ text: String) -> String? {
-        let usage = "use a shorthand (hourly, daily, weekly, …) or an expression like 'Mon..Fri *-*-* 02:00:00'"
-        if calendarShorthands.contains(text.lowercased()) { return nil }
-        let tokens = text.split(whereSeparator: { $0 == " " || $0 == "\t" })
-        guard !tokens.isEmpty, tokens.count <= 4 else { return usage }
-        let days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun", "monday", "tuesday", "wednesday", "thursday",
-                    "friday", "saturday", "sunday"]
-        func fields(_ token: Substring, _ separator: Character, _ counts: ClosedRange<Int>) -> Bool {
-            let parts = token.split(separator: separator, omittingEmptySubsequences: false)
-            return counts.contains(parts.count) && parts.allSatisfy { part in
-                !part.isEmpty && part.allSatisfy { $0.isASCIIDigit || "*,./~".contains($0) }
-            }
-        }
-        var sawDate = false, sawTime = false
-        for (index, token) in tokens.enumerated() {
-            let isDays = token.split(separator: ",").allSatisfy { item in
-                item.split(separator: ".").allSatisfy { days.contains($0.lowercased()) }
-            }
-            if index == 0, isDays { continue }
-            if !sawDate, !sawTime, token.contains("-"), fields(token, "-", 2...3) { sawDate = true; continue }
-            if !sawTime, token.contains(":"), fields(token, ":", 2...3) { sawTime = true; continue }
-            if index == tokens.count - 1, index > 0, token.allSatisfy({ $0.isLetter || $0 == "/" || $0 == "_" }) { continue }
-            return "'\(token)' is not a weekday, date (Y-M-D) or time (H:M:S); \(usage)"
-        }
+        if case .failure(let problem) = SystemdCalendar.parse(text) { return problem.text }
         return nil
     }
 }

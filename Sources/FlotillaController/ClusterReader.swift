@@ -27,7 +27,7 @@ public struct ClusterReader: Sendable {
     /// naming its key.
     public func read() async throws -> ClusterState {
         let prefixes = [layout.machines, layout.stacks, layout.assignments, layout.decisions, layout.cordons,
-                        layout.rollouts, layout.promotions]
+                        layout.rollouts, layout.promotions, layout.reschedules]
         let response = try await store.txn(TxnRequest(success: prefixes.map { .range(.prefix(Bytes(utf8: $0))) }))
         var ranges: [[KeyValue]] = []
         for op in response.responses { if case .range(let r) = op { ranges.append(r.kvs) } }
@@ -47,7 +47,9 @@ public struct ClusterReader: Sendable {
         }
         var state = ClusterState(revision: response.header.revision)
         for kv in ranges[0] {
-            state.machines.append(try decode(MachineRecord.self, kv))
+            let machine = try decode(MachineRecord.self, kv)
+            state.machines.append(machine)
+            if kv.lease != 0 { state.machineLeases[machine.id] = kv.lease }
         }
         for kv in ranges[1] {
             let record = try decode(StackRecord.self, kv)
@@ -73,6 +75,10 @@ public struct ClusterReader: Sendable {
             guard let stack = layout.suffix(of: kv.key.utf8String, under: layout.promotions) else { continue }
             state.promotions[stack] = Int64(String(decoding: kv.value, as: UTF8.self)) ?? 0
         }
+        for kv in ranges[7] {
+            let record = try decode(RescheduleRecord.self, kv)
+            state.reschedules[record.instance] = record
+        }
         memory?.keep(kept)
         try await readRolling(into: &state)
         for entry in StoreEnvironment.entries(in: state.stacks) {
@@ -87,12 +93,16 @@ public struct ClusterReader: Sendable {
 }
 
 extension ClusterReader {
-    /// The versions and unit statuses of the stacks a rollout may touch
-    /// (``ClusterState/rollingStacks``), at the state's revision.
+    /// The versions of the stacks a rollout may touch (``ClusterState/rollingStacks``), and
+    /// the unit statuses of those and of the stacks with a `reschedule:` policy, at the
+    /// state's revision.
     private func readRolling(into state: inout ClusterState) async throws {
-        for stack in state.rollingStacks {
+        let rolling = state.rollingStacks
+        for stack in rolling {
             state.versions[stack] = try await VersionWrites.read(stack, from: store, layout: layout, revision: state.revision)
                 .map { ClusterState.StoredVersion(version: $0.version, revision: $0.revision) }
+        }
+        for stack in Set(rolling).union(state.reschedulingStacks).sorted() {
             let instances = Set(state.assignments.values.filter { $0.assignment.stack == stack }.map(\.assignment.instance))
             var request = RangeRequest.prefix(Bytes(utf8: layout.statuses + stack))
             request.revision = state.revision

@@ -45,6 +45,12 @@ public struct ClusterState: Sendable, Hashable {
         return names.filter { stacks[$0] != nil }.sorted()
     }
 
+    /// Stacks whose failing instances may move (a `reschedule:` policy): the reader loads
+    /// their unit statuses.
+    public var reschedulingStacks: [String] {
+        stacks.filter { $0.value.record.spec.reschedule != nil }.keys.sorted()
+    }
+
     /// Registered machines: those whose lease is alive (their key exists).
     public var machines: [MachineRecord]
     /// Stacks by name.
@@ -60,12 +66,17 @@ public struct ClusterState: Sendable, Hashable {
     public var storeValues: [String: [String: String]]
     /// Rollout records by stack (``RolloutRecord``).
     public var rollouts: [String: RolloutRecord] = [:]
+    /// The lease each registered machine's record is attached to, by machine ID.
+    public var machineLeases: [String: Int64] = [:]
+    /// Reschedule records by instance (``RescheduleRecord``).
+    public var reschedules: [String: RescheduleRecord] = [:]
     /// Per stack, the spec revision whose canaries `flotilla promote` released.
     public var promotions: [String: Int64] = [:]
     /// For stacks with an outdated instance or an active rollout only: their stored versions,
     /// oldest first, with the spec revision each was written at.
     public var versions: [String: [StoredVersion]] = [:]
-    /// For the same stacks only: the unit statuses of their instances, by instance.
+    /// For the same stacks and for stacks with a `reschedule:` policy only: the unit statuses
+    /// of their instances, by instance.
     public var statuses: [String: [UnitStatus]] = [:]
     /// The store revision the state was read at.
     public var revision: Int64

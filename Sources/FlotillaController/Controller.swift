@@ -26,7 +26,10 @@ public struct Controller: Service {
     /// has one.
     public init(store: any KeyValueStore, layout: StoreLayout, machineID: String, ttl: Int64 = 5,
                 settings: ReconcileLoop.Settings = .init(), logger: Logger = Logger(label: "flotilla.controller")) {
-        self.store = store; self.layout = layout; self.machineID = machineID; self.ttl = ttl; self.settings = settings
+        self.store = store; self.layout = layout; self.machineID = machineID; self.ttl = ttl
+        var settings = settings
+        settings.storm.ttl = Double(ttl)   // the agents' lease TTL, which is also the candidacy's
+        self.settings = settings
         var logger = logger
         if logger[metadataKey: "machine"] == nil { logger[metadataKey: "machine"] = "\(machineID)" }
         self.logger = logger

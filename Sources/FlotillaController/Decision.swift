@@ -12,6 +12,10 @@ public enum ControllerWrite: Sendable, Hashable {
     case forget(stack: String)
     /// Store a stack's rollout record at `rollouts/<stack>`.
     case rollout(RolloutRecord)
+    /// Store an instance's moves for failing at `reschedules/<instance>`.
+    case reschedule(RescheduleRecord)
+    /// Delete `reschedules/<instance>`.
+    case forgetReschedule(instance: String)
 
     /// The key written, under `layout`.
     public func key(in layout: StoreLayout) -> String {
@@ -21,6 +25,8 @@ public enum ControllerWrite: Sendable, Hashable {
         case .decide(let record): layout.decision(record.stack)
         case .forget(let stack): layout.decision(stack)
         case .rollout(let record): layout.rollout(record.stack)
+        case .reschedule(let record): layout.reschedule(record.instance)
+        case .forgetReschedule(let instance): layout.reschedule(instance)
         }
     }
 
@@ -33,7 +39,7 @@ public enum ControllerWrite: Sendable, Hashable {
     /// True for a write of the published decision records (they go last, see ``Decision/writes``).
     public var isDecisionRecord: Bool {
         switch self {
-        case .decide, .forget, .rollout: true
+        case .decide, .forget, .rollout, .reschedule, .forgetReschedule: true
         case .assign, .unassign: false
         }
     }
@@ -62,10 +68,15 @@ public struct Decision: Sendable, Hashable {
     /// count as healthy only once `min_healthy_time` has passed).
     public var rolling: Set<String>
 
+    /// Instances left on dead machines the storm guard holds (nothing moved them).
+    public var held: Int
+    /// A failing instance waits out its reschedule delay: decide again soon.
+    public var rescheduling = false
+
     public init(writes: [ControllerWrite] = [], events: [EventRecord] = [], unplaced: [String: String] = [:],
-                deadMachines: Set<String> = [], reverts: [StackRevert] = [], rolling: Set<String> = []) {
+                deadMachines: Set<String> = [], reverts: [StackRevert] = [], rolling: Set<String> = [], held: Int = 0) {
         self.writes = writes; self.events = events; self.unplaced = unplaced; self.deadMachines = deadMachines
-        self.reverts = reverts; self.rolling = rolling
+        self.reverts = reverts; self.rolling = rolling; self.held = held
     }
 
     /// True when nothing needs writing.

@@ -18,6 +18,12 @@ struct DecisionBuilder {
     private var rolloutWrites: [ControllerWrite] = []
     private var reverts: [StackRevert] = []
     private var rolling: Set<String> = []
+    /// Reschedule records to write or delete.
+    private var rescheduleWrites: [ControllerWrite] = []
+    /// A failing instance waits out its reschedule delay.
+    private var rescheduleWaiting = false
+    /// Instances left on held dead machines in this pass.
+    private var held: Set<String> = []
 
     init(state: ClusterState, options: Reconciler.Options) {
         self.state = state
@@ -34,8 +40,10 @@ struct DecisionBuilder {
         var dead = Set<String>()
         for case .unassign(let machine, _) in removals where !live.contains(machine) { dead.insert(machine) }
         let grouped = additions.map { ($0.key(in: options.layout), $0) }.sorted { $0.0 < $1.0 }.map(\.1)
-        return Decision(writes: removals + grouped + records + rolloutWrites, events: events, unplaced: unplaced,
-                        deadMachines: dead, reverts: reverts, rolling: rolling)
+        var decision = Decision(writes: removals + grouped + records + rolloutWrites + rescheduleWrites, events: events,
+                                unplaced: unplaced, deadMachines: dead, reverts: reverts, rolling: rolling, held: held.count)
+        decision.rescheduling = rescheduleWaiting
+        return decision
     }
 
     /// The decision records that differ from the published ones: one per stored stack (an
@@ -89,9 +97,11 @@ struct DecisionBuilder {
                 // there is nothing to tell.
             }
         case .stop(let instance, let stack, let machine, let reason):
+            if options.held.contains(machine) { return keepHeld(instance, stack, machine) }
             removals.append(.unassign(machine: machine, instance: instance))
             event("stopped", stack, instance, machine, "stopped \(instance) on \(machine): \(reason)")
         case .move(let instance, let stack, let from, let to, let reason):
+            if options.held.contains(from) { return keepHeld(instance, stack, from) }
             removals.append(.unassign(machine: from, instance: instance))
             guard let assignment = assignment(instance, stack, to) else { return }
             if let missing = missingEnvironment(stack) { return waiting(instance, stack, missing) }
@@ -125,10 +135,21 @@ struct DecisionBuilder {
         }
     }
 
+    /// Takes the reschedule step's records and events (the moves themselves came out of the
+    /// scheduler, which avoided the machines the instances failed on).
+    mutating func reschedule(_ outcome: RescheduleStep.Outcome) {
+        rescheduleWrites = outcome.records.map { .reschedule($0) } + outcome.forget.sorted().map { .forgetReschedule(instance: $0) }
+        for (stack, instance, machine, message) in outcome.events { event("rescheduled", stack, instance, machine, message) }
+        rescheduleWaiting = outcome.waiting
+    }
+
     /// Records why `failure.instance` is unplaced; drops an assignment it still has on a
     /// machine that is gone (the scheduler found no other home for it). The explanation keeps
     /// its first `since` while it stays the same, so an unchanged record is not rewritten.
     mutating func record(_ failure: PlacementFailure) {
+        if let stored = state.assignments[failure.instance]?.assignment, options.held.contains(stored.machine) {
+            return keepHeld(failure.instance, failure.stack, stored.machine)
+        }
         let explanation = failure.description
         unplaced[failure.instance] = explanation
         if let stored = state.assignments[failure.instance]?.assignment,
@@ -145,6 +166,13 @@ struct DecisionBuilder {
             reasons: failure.reasons.map { .init(reason: $0.reason.text, machines: $0.count) },
             explanation: explanation, since: unchanged ? previous!.since : options.now)
         if !unchanged { event("unplaced", failure.stack, failure.instance, nil, explanation) }
+    }
+
+    /// Leaves `instance` assigned to `machine`, a dead machine the storm guard holds: it
+    /// counts as placed there, and nothing is written for it.
+    private mutating func keepHeld(_ instance: String, _ stack: String, _ machine: String) {
+        placedByStack[stack, default: [:]][instance] = machine
+        held.insert(instance)
     }
 
     /// Records that `instance` waits for the store keys its `env_from` reads: it is unplaced

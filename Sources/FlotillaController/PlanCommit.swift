@@ -122,6 +122,8 @@ public struct PlanCommit: Sendable {
         case .forget(let stack):
             return [.deleteRange(DeleteRangeRequest(key: key)), .deleteRange(DeleteRangeRequest(key: Bytes(utf8: layout.rollout(stack))))]
         case .rollout(let record): return [.put(PutRequest(key: key, value: RecordCodec.encode(record)))]
+        case .reschedule(let record): return [.put(PutRequest(key: key, value: RecordCodec.encode(record)))]
+        case .forgetReschedule: return [.deleteRange(DeleteRangeRequest(key: key))]
         case .unassign(_, let instance):
             let statuses = Bytes(utf8: layout.statuses(of: instance))
             return [.deleteRange(DeleteRangeRequest(key: key)),

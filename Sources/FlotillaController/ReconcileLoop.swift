@@ -6,8 +6,8 @@ import Logging
 import Synchronization
 
 /// The leader's level-triggered loop: watches machines, stacks, assignments, cordons,
-/// promotions, the keys the stacks' `env_from` reads and, while a stack rolls out, its unit
-/// statuses; on any change (debounced), every resync interval, or every second while a
+/// promotions, the keys the stacks' `env_from` reads and the unit statuses of stacks that
+/// roll out or reschedule; on any change (debounced), every resync interval, or every second while a
 /// rollout is active, re-reads the cluster, reconciles and commits the decision under the
 /// leader key.
 public struct ReconcileLoop: Sendable {
@@ -20,8 +20,12 @@ public struct ReconcileLoop: Sendable {
         public var strategy: ScoringStrategy
         /// TTL of the lease events are written under (old events age out).
         public var eventTTL: Int64
-        /// How often an active rollout is looked at again without a store change.
+        /// How often an active rollout (or a storm's held machines) is looked at again without
+        /// a store change.
         public var rolloutRecheck: Duration = .seconds(1)
+        /// When a mass lease loss holds moves back (``StormGuard``); the controller sets its
+        /// `ttl` to the machines' lease TTL.
+        public var storm = StormGuard.Settings()
 
         /// Creates settings.
         public init(debounce: Duration = .milliseconds(10), resync: Duration = .seconds(5),
@@ -79,9 +83,10 @@ public struct ReconcileLoop: Sendable {
             }
             trigger.yield()
             var pass: UInt64 = 0
+            var storm = StormGuard(settings: settings.storm)
             /// The `env_from` entries watched now: a changed value is a new decision.
             var environmentWatches: [String: WatchStream] = [:]
-            /// The unit statuses of stacks whose rollout is active, by stack.
+            /// The unit statuses of stacks whose rollout is active or that reschedule, by stack.
             var statusWatches: [String: WatchStream] = [:]
             defer { for watch in environmentWatches.values { watch.cancel() } }
             defer { for watch in statusWatches.values { watch.cancel() } }
@@ -104,18 +109,31 @@ public struct ReconcileLoop: Sendable {
                         for try await response in watch where !response.events.isEmpty { trigger.yield() }
                     }
                 }
-                let options = Reconciler.Options(leader: machineID, now: Date().timeIntervalSince1970,
+                let now = Date().timeIntervalSince1970
+                let live = Set(state.machines.map(\.id))
+                let dead = Set(state.assignments.values.map(\.assignment.machine)).subtracting(live)
+                var lapsing = Set(state.machines.filter {
+                    ($0.registration ?? 1) > 1 && ($0.registeredAt ?? 0) > now - settings.storm.ttl
+                }.map(\.id))
+                if storm.stormSince == nil, !dead.subtracting(storm.lostAt.keys).isEmpty {
+                    lapsing.formUnion(await leasesRunningOut(state, alive: live))
+                }
+                let stormStarted = storm.observe(alive: live, dead: dead, lapsing: lapsing, now: now)
+                let options = Reconciler.Options(leader: machineID, now: now,
                                                  strategy: settings.strategy, seed: UInt64(state.revision) &+ pass,
-                                                 layout: layout)
-                let decision = Reconciler.reconcile(state, options: options)
-                rolling.store(!decision.rolling.isEmpty, ordering: .relaxed)
-                // A rolling stack's unit statuses decide when its next instance is replaced:
-                // watch them while it rolls, so a replaced instance that comes up is seen at once.
-                for (stack, watch) in statusWatches where !decision.rolling.contains(stack) {
+                                                 layout: layout, held: storm.held)
+                var decision = Reconciler.reconcile(state, options: options)
+                if stormStarted { decision.events.append(stormEvent(storm, alive: live.count, dead: dead.count, now: now)) }
+                rolling.store(!decision.rolling.isEmpty || !storm.held.isEmpty || decision.rescheduling, ordering: .relaxed)
+                // A rolling stack's unit statuses decide when its next instance is replaced, and
+                // a failing instance of a stack with `reschedule:` moves: watch them, so a
+                // replaced instance that comes up, or a unit that fails, is seen at once.
+                let statusStacks = decision.rolling.union(state.reschedulingStacks)
+                for (stack, watch) in statusWatches where !statusStacks.contains(stack) {
                     watch.cancel()
                     statusWatches[stack] = nil
                 }
-                for stack in decision.rolling.sorted() where statusWatches[stack] == nil {
+                for stack in statusStacks.sorted() where statusWatches[stack] == nil {
                     let prefix = Bytes(utf8: layout.statuses + stack)
                     let watch = try await store.watch(WatchCreateRequest(key: prefix, rangeEnd: KeyRange.prefixEnd(prefix),
                                                                          startRevision: state.revision + 1))
@@ -157,6 +175,30 @@ public struct ReconcileLoop: Sendable {
             }
             group.cancelAll()
         }
+    }
+
+    /// Alive machines whose lease has less than half its TTL left: an agent renews every third
+    /// of the TTL, so such a machine has stopped renewing (cut off with the ones that just
+    /// died, most likely). Asked only when a machine newly died outside a storm.
+    private func leasesRunningOut(_ state: ClusterState, alive: Set<String>) async -> Set<String> {
+        var result: Set<String> = []
+        for id in alive.sorted() {
+            guard let lease = state.machineLeases[id],
+                  let left = try? await store.leaseTimeToLive(id: lease, keys: false).ttl else { continue }
+            if left >= 0, Double(left) < settings.storm.ttl / 2 { result.insert(id) }
+        }
+        return result
+    }
+
+    /// The event (and warning) of a storm that started: what is held, and for how long.
+    private func stormEvent(_ storm: StormGuard, alive: Int, dead: Int, now: Double) -> EventRecord {
+        let grace = storm.settings.grace, ttl = storm.settings.ttl
+        let message = "\(dead) of \(alive + dead) machines lost their leases within one TTL (\(Int(ttl)) s): more than "
+            + "\(Int(storm.settings.share * 100))% at once looks like the store, not the machines; their instances stay "
+            + "where they are for \(Int(grace)) s (the machines that register again keep them), then one machine's "
+            + "instances move every \(Int(ttl)) s"
+        logger.warning("lease storm: holding moves", metadata: ["dead": "\(dead)", "alive": "\(alive)", "grace": "\(grace)"])
+        return EventRecord(at: now, kind: "storm", message: message, source: machineID)
     }
 
     /// One line per pass that writes, and one per instance that became unplaced.

@@ -20,21 +20,28 @@ public enum Reconciler {
         public var seed: UInt64
         /// The key layout writes are ordered by (the controller's configured one).
         public var layout: StoreLayout
+        /// Dead machines whose instances stay assigned to them for now (``StormGuard/held``).
+        public var held: Set<String>
 
         /// Creates options.
         public init(leader: String, now: Double, strategy: ScoringStrategy = .binpack, seed: UInt64 = 0,
-                    layout: StoreLayout = StoreLayout()) {
+                    layout: StoreLayout = StoreLayout(), held: Set<String> = []) {
             self.leader = leader; self.now = now; self.strategy = strategy; self.seed = seed; self.layout = layout
+            self.held = held
         }
     }
 
     /// Decides what to write so the store matches a fresh plan for `state`.
     public static func reconcile(_ state: ClusterState, options: Options) -> Decision {
-        let plan = Scheduler.plan(request(for: state, options: options))
+        let reschedule = RescheduleStep(state: state, now: options.now).decide()
+        var request = request(for: state, options: options)
+        request.avoid = reschedule.avoid
+        let plan = Scheduler.plan(request)
         var builder = DecisionBuilder(state: state, options: options)
         for action in plan.actions { builder.apply(action) }
         for failure in plan.failures { builder.record(failure) }
         builder.roll()
+        builder.reschedule(reschedule)
         return builder.decision
     }
 

@@ -76,8 +76,10 @@ package final class Node: Sendable {
                 logger: logger.labelled("flotilla.membership"), clock: ContinuousClock(),
                 unitsRunning: { await supervisor.statuses().filter { $0.state == .running }.count },
                 leaseAliveUntil: { deadline in fenceFiles?.writeDeadline(deadline, agent: getpid()) })
+            var loop = ReconcileLoop.Settings()
+            loop.storm = c.storm
             let controller = Controller(store: backend.store, layout: layout, machineID: machineID, ttl: c.ttl,
-                                        logger: logger.labelled("flotilla.controller"))
+                                        settings: loop, logger: logger.labelled("flotilla.controller"))
             var parts: [(any Service, String)] = []
             if let watchdog { parts.append((watchdog, "fence-watchdog")) }
             parts += backend.services

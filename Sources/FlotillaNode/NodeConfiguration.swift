@@ -1,6 +1,7 @@
 import Foundation
 import FlotillaAgent
 import FlotillaAPI
+import FlotillaController
 import FlotillaModel
 import FlotillaStoreSQLite
 import Logging
@@ -31,6 +32,8 @@ package struct NodeConfiguration: Sendable {
     package var advertise: String?
     /// Membership lease TTL, seconds.
     package var ttl: Int64
+    /// The controller's lease-storm guard (its `ttl` is set from ``ttl``).
+    package var storm: StormGuard.Settings
     /// Store key prefix.
     package var prefix: String
     /// How the embedded store compacts its history (etcd's `--auto-compaction-mode` and
@@ -64,6 +67,7 @@ package struct NodeConfiguration: Sendable {
         apiListen = config.listen ?? "127.0.0.1:\(Self.defaultAPIPort)"
         advertise = config.advertise
         ttl = config.ttl ?? 5
+        storm = StormGuard.Settings(share: config.stormShare ?? 0.5, grace: config.stormGrace)
         prefix = config.prefix ?? "/flotilla/"
         autoCompaction = .default
         driver = ExecDriver()

@@ -46,6 +46,7 @@ extension SchedulingPass {
         case .fits: return nil
         case .down: return .machineDown
         case .cordoned: return .machineCordoned
+        case .avoided: return .failedBefore
         case .machineID: return .machineID(stack.spec.placement.machineID ?? "")
         case .metadata: return .metadata(stack.spec.placement.metadataSummary)
         case .machineOf(let target): return .machineOf(instances.targetNames[Int(target)])

@@ -9,6 +9,8 @@ enum Verdict: Hashable {
     case down
     /// The machine is cordoned (or draining): no new instances.
     case cordoned
+    /// The instance failed on this machine before (`reschedule:`).
+    case avoided
     /// `machineID` names another machine.
     case machineID
     /// Metadata rule not met.
@@ -68,12 +70,13 @@ struct StackCount {
 }
 
 extension SchedulingPass {
-    /// The first dynamic rule (`machineOf`, conflicts, spread, ports, cpu, memory, disk) that rules
-    /// out `machine` for instance `instance` given what is placed so far. Static rules (alive,
-    /// machine ID, metadata) are the caller's business.
+    /// The first dynamic rule (a machine the instance failed on, `machineOf`, conflicts, spread,
+    /// ports, cpu, memory, disk) that rules out `machine` for instance `instance` given what is
+    /// placed so far. Static rules (alive, machine ID, metadata) are the caller's business.
     @inline(__always)
     func dynamicVerdict(_ instance: Int32, stack s: Int32, _ facts: StackFacts, machine m: Int32, keeping: Bool) -> Verdict {
         let mi = Int(m)
+        if !avoided.isEmpty, avoided[instance]?.contains(m) == true { return .avoided }
         if facts.follows {
             for target in instances.targets[Int(instance)] where target.instance < 0 || placedOn[Int(target.instance)] != m {
                 return .machineOf(target.name)

@@ -64,6 +64,14 @@ extension SchedulingPass {
                         continue
                     }
                     let text = reasonText(verdict, stack: s, machine: m)
+                    if case .avoided = verdict {
+                        if stacks.stacks[Int(s)].isExclusive {
+                            outcomes[Int(id)] = .stop(machine: from, reason: "rescheduled: it failed on \(from); exclusive: stops before it is placed again")
+                            continue
+                        }
+                        departures[id] = Departure(from: from, position: m, reason: "rescheduled: it failed on \(from)")
+                        continue
+                    }
                     if fixed >= 0 && !verdict.isCapacity {
                         outcomes[Int(id)] = .stop(machine: from, reason: "machine no longer eligible: \(text)")
                         continue

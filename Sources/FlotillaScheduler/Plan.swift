@@ -103,6 +103,8 @@ public enum FilterReason: Sendable, Hashable {
     case machineDown
     /// The machine is cordoned or draining (`flotilla machine cordon|drain`).
     case machineCordoned
+    /// The instance failed on this machine before and is being rescheduled (`reschedule:`).
+    case failedBefore
     /// `MachineID=` / `machine:` names another machine.
     case machineID(String)
     /// Required metadata missing (`disk=ssd region=eu|us`).
@@ -123,6 +125,7 @@ public enum FilterReason: Sendable, Hashable {
         switch self {
         case .machineDown: "machine down"
         case .machineCordoned: "machine cordoned"
+        case .failedBefore: "the instance failed there (reschedule)"
         case .machineID(let id): "not machine \(id)"
         case .metadata(let m): "metadata \(m) not matched"
         case .machineOf(let target): "not the machine of \(target)"

@@ -30,6 +30,8 @@ struct SchedulingPass {
     let strategy: ScoringStrategy
     /// For stacks with `spread: {metadata: key}`: the key values present on their eligible machines.
     let presentSpreadValues: [[Int32]]
+    /// Machine positions each instance must not run on (``SchedulingRequest/avoid``).
+    let avoided: [Int32: Set<Int32>]
 
     /// The random source, drawn from in processing order only.
     var rng: SeededRandom
@@ -103,5 +105,12 @@ struct SchedulingPass {
         self.residents = Array(repeating: [], count: placeLinks.hasByName ? machines.count : 0)
         self.placedOn = Array(repeating: -1, count: instances.count)
         self.outcomes = Array(repeating: .pending, count: instances.count)
+        var avoided: [Int32: Set<Int32>] = [:]
+        for (name, ids) in request.avoid {
+            guard let instance = instances.idByName[name] else { continue }
+            let positions = Set(ids.compactMap { machines.positions[$0] })
+            if !positions.isEmpty { avoided[instance] = positions }
+        }
+        self.avoided = avoided
     }
 }

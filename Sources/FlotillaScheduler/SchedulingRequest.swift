@@ -53,13 +53,17 @@ public struct SchedulingRequest: Sendable {
     public var strategy: ScoringStrategy
     /// Seed of the random source; the same request and seed give the same plan.
     public var seed: UInt64
+    /// Machines an instance must not run on (it failed there: a stack's `reschedule:`):
+    /// instance name → machine IDs. An instance on one of them moves.
+    public var avoid: [String: Set<String>]
 
     public init(cluster: ClusterSnapshot, stacks: [StackSpec], assignments: [String: String] = [:],
-                strategy: ScoringStrategy = .binpack, seed: UInt64 = 0) {
+                strategy: ScoringStrategy = .binpack, seed: UInt64 = 0, avoid: [String: Set<String>] = [:]) {
         self.cluster = cluster
         self.stacks = stacks
         self.assignments = assignments
         self.strategy = strategy
         self.seed = seed
+        self.avoid = avoid
     }
 }

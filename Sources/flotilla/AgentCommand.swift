@@ -77,6 +77,12 @@ struct AgentOptions: ParsableArguments {
     @Option(name: .long, help: "Membership lease TTL in seconds (default 5).")
     var ttl: Int64?
 
+    @Option(name: .customLong("storm-share"), help: "Hold moves when more than this share of the machines lose their leases within one TTL (default 0.5; 1: never hold).")
+    var stormShare: String?
+
+    @Option(name: .customLong("storm-grace"), help: "How long moves are held after such a lease storm (90, 90s, 2m; default three TTLs).")
+    var stormGrace: Seconds?
+
     @OptionGroup var compaction: CompactionOptions
 
     /// The config file merged with the flags.
@@ -113,6 +119,13 @@ struct AgentOptions: ParsableArguments {
             guard ttl >= 2 else { throw ValidationError("--ttl must be at least 2 seconds (etcd's minimum lease), got \(ttl)") }
             config.ttl = ttl
         }
+        if let stormShare {
+            guard let share = AgentConfig.stormShare(stormShare) else {
+                throw ValidationError("--storm-share must be a number above 0 and at most 1 (the share of machines), got \(stormShare)")
+            }
+            config.stormShare = share
+        }
+        if let stormGrace { config.stormGrace = stormGrace.value }
         return config
     }
 

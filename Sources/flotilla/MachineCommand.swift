@@ -12,7 +12,8 @@ struct MachineCommand: AsyncParsableCommand {
             cordon: no new instances go to the machine; the ones there stay. drain: cordon, then \
             every instance there moves elsewhere (an exclusive one stops before it starts \
             elsewhere); a global stack's instance stays, it belongs to the machine. uncordon: \
-            back in service. ID is a machine ID or the start of exactly one.
+            back in service. ID is a machine ID or the start of exactly one; --self names the \
+            machine of the agent the command talks to (--endpoint, by default this machine's).
             """,
         subcommands: [MachineCordonCommand.self, MachineDrainCommand.self, MachineUncordonCommand.self]
     )
@@ -24,17 +25,37 @@ struct MachineCommand: AsyncParsableCommand {
     }
 }
 
+/// The machine a `machine` subcommand acts on: an ID (or the start of one), or `--self`.
+struct MachineTarget: ParsableArguments {
+    @Argument(help: "Machine ID, or the start of exactly one.")
+    var machine: String?
+
+    @Flag(name: .customLong("self"), help: "The machine of the agent this command talks to.")
+    var own = false
+
+    func validate() throws {
+        if own, machine != nil { throw ValidationError("give a machine ID or --self, not both") }
+        if !own, machine == nil { throw ValidationError("name the machine: an ID (flotilla machines lists them) or --self") }
+    }
+
+    /// The ID to send: the one given, or the answering agent's own.
+    func resolve(_ api: EndpointOptions) async throws -> String {
+        if let machine { return machine }
+        let client = try api.client()
+        return try await calling { try await client.health() }.machine
+    }
+}
+
 /// `flotilla machine cordon ID`.
 struct MachineCordonCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "cordon", abstract: "No new instances on the machine; the ones there stay.")
 
-    @Argument(help: "Machine ID, or the start of exactly one.")
-    var machine: String
+    @OptionGroup var target: MachineTarget
 
     @OptionGroup var api: EndpointOptions
 
     func run() async throws {
-        try await MachineCommand.send("cordon", machine, api) { change in
+        try await MachineCommand.send("cordon", target.resolve(api), api) { change in
             change.changed ? "machine \(change.machine) cordoned: no new instances go there" : "machine \(change.machine) was already \(change.state ?? "cordoned")"
         }
     }
@@ -44,13 +65,12 @@ struct MachineCordonCommand: AsyncParsableCommand {
 struct MachineUncordonCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "uncordon", abstract: "Put a cordoned or drained machine back in service.")
 
-    @Argument(help: "Machine ID, or the start of exactly one.")
-    var machine: String
+    @OptionGroup var target: MachineTarget
 
     @OptionGroup var api: EndpointOptions
 
     func run() async throws {
-        try await MachineCommand.send("uncordon", machine, api) { change in
+        try await MachineCommand.send("uncordon", target.resolve(api), api) { change in
             change.changed ? "machine \(change.machine) back in service (was \(change.previous ?? "cordoned"))" : "machine \(change.machine) was not cordoned"
         }
     }
@@ -62,8 +82,7 @@ struct MachineUncordonCommand: AsyncParsableCommand {
 struct MachineDrainCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "drain", abstract: "Move every instance off a machine and keep new ones away.")
 
-    @Argument(help: "Machine ID, or the start of exactly one.")
-    var machine: String
+    @OptionGroup var target: MachineTarget
 
     @Flag(name: .customLong("no-wait"), help: "Return once the machine is marked draining.")
     var noWait = false
@@ -76,6 +95,7 @@ struct MachineDrainCommand: AsyncParsableCommand {
     func run() async throws {
         let client = try api.client()
         let before = try await calling { try await client.status() }   // what is there before the drain
+        let machine = try await target.resolve(api)
         let change = try await calling { try await client.cordon(machine: machine, "drain") }
         print("machine \(change.machine) draining")
         if noWait { return }

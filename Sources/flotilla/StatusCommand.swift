@@ -57,6 +57,13 @@ struct StatusCommand: AsyncParsableCommand {
             lines.append("stack \(stack.name): waiting for the controller to decide about spec revision \(stack.revision) (\(seen))")
         }
         for stack in report.stacks {
+            for record in stack.rescheduled ?? [] {
+                guard let move = record.moves.last else { continue }
+                lines.append("stack \(stack.name): \(record.instance) moved from \(machines.text(move.from)) \(ago(move.at)) because it failed there (\(move.reason))"
+                             + (record.moves.count > 1 ? "; \(record.moves.count) moves recently" : ""))
+            }
+        }
+        for stack in report.stacks {
             guard let rollout = stack.rollout, rollout.isActive || rollout.phase == .failed else { continue }
             lines.append("stack \(stack.name): " + RolloutWaiter.progressLine(stack.name, rollout).dropFirst(stack.name.count + 2)
                          + (rollout.message.map { " (\($0))" } ?? ""))

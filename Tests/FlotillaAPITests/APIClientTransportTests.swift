@@ -8,6 +8,11 @@ import Testing
 @Suite("API client transport")
 struct APIClientTransportTests {
     /// A loopback listener that accepts connections and does `behave` with each, on a thread.
+    ///
+    /// ``stop()`` only shuts the listener down; the thread closes it once its `accept` fails.
+    /// Closing it in ``stop()`` would free the descriptor number while the thread may still be
+    /// in `behave`: its next `accept` would then take the connections of whatever socket the
+    /// next test opened under that number.
     private final class RawServer: @unchecked Sendable {
         let fd: Int32
         let port: Int
@@ -30,13 +35,14 @@ struct APIClientTransportTests {
             Thread {
                 while true {
                     let connection = accept(listener, nil, nil)
-                    if connection < 0 { return } // closed
+                    if connection < 0 { break } // shut down
                     behave(connection)
                 }
+                close(listener)
             }.start()
         }
 
-        func stop() { shutdown(fd, Int32(SHUT_RDWR)); close(fd) }
+        func stop() { shutdown(fd, Int32(SHUT_RDWR)) }
     }
 
     private func failure(of client: APIClient) async -> APIClientError? {

@@ -56,6 +56,15 @@ extension ClusterScenarioTests {
             #expect(again.stdout.contains("was not cordoned"), "\(again)")
             let unknown = try await cluster.cli(["machine", "cordon", "zzzz"])
             #expect(unknown.status != 0 && unknown.output.contains("no machine 'zzzz'"), "\(unknown)")
+
+            // --self: the machine of the agent the CLI talks to (the first running agent).
+            let own = try await client.health().machine
+            let cordoned = try await cluster.cli(["machine", "cordon", "--self"])
+            #expect(cordoned.status == 0 && cordoned.stdout.contains("machine \(own) cordoned"), "\(cordoned)")
+            let uncordoned = try await cluster.cli(["machine", "uncordon", "--self"])
+            #expect(uncordoned.stdout.contains("machine \(own) back in service"), "\(uncordoned)")
+            let both = try await cluster.cli(["machine", "cordon", "--self", own])
+            #expect(both.status != 0 && both.output.contains("give a machine ID or --self, not both"), "\(both)")
         }
     }
 }

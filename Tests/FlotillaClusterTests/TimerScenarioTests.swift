@@ -50,3 +50,42 @@ extension ClusterScenarioTests {
         }
     }
 }
+
+extension ClusterScenarioTests {
+    /// Issue 11, point 4: a unit that keeps failing on its machine (here: on the first machine
+    /// it lands on, and only there) is moved by its stack's `reschedule:` policy after
+    /// `attempts` restarts and the delay; it runs on another machine, and the reason is an
+    /// event and a line of `status`.
+    @Test("a crash-looping unit is moved to another machine after `attempts` restarts", arguments: StoreKind.allCases)
+    func crashLoopIsRescheduled(_ kind: StoreKind) async throws {
+        try await TestCluster.with(kind, agents: 3, name: "reschedule") { cluster in
+            let marker = cluster.directory + "/first-machine"
+            let file = try cluster.write("flaky.yaml", """
+                version: 1
+                stacks:
+                  flaky:
+                    reschedule: { attempts: 2, delay: 1s }
+                    units:
+                      main:
+                        exec: [/bin/sh, -c, '[ -f \(marker) ] || echo "$FLOTILLA_MACHINE" > \(marker); [ "$(cat \(marker))" != "$FLOTILLA_MACHINE" ] || exit 1; exec sleep 100000']
+                        restart: always
+                        restart_sec: 200ms
+                """)
+            _ = try await cluster.cli(["apply", "-f", file, "--detach"])
+            let client = try cluster.client()
+            let machine = try await eventually("flaky@1 running on another machine than the first", timeout: .seconds(40)) {
+                let first = (try? String(contentsOfFile: marker, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+                let report = try await client.status(stack: "flaky")
+                guard let first, let machine = report.running(stack: "flaky")["flaky@1"], machine != first else { return nil as String? }
+                return machine
+            }
+            let first = try String(contentsOfFile: marker, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(machine != first)
+            let events = try await client.events(last: 200).events.map(\.event).filter { $0.kind == "rescheduled" }
+            #expect(events.contains { $0.message.contains("flaky@1 failed on \(first)") }, "\(events.map(\.message))")
+            let status = try await cluster.cli(["status", "flaky"])
+            #expect(status.output.contains("flaky@1 moved from"), "\(status)")
+            #expect(status.output.contains("because it failed there (main restarted"), "\(status)")
+        }
+    }
+}

@@ -13,6 +13,8 @@ func applying(_ decision: Decision, to state: ClusterState, revision: Int64) -> 
         case .decide(let record): next.decisions[record.stack] = record
         case .forget(let stack): next.decisions[stack] = nil; next.rollouts[stack] = nil
         case .rollout(let record): next.rollouts[record.stack] = record
+        case .reschedule(let record): next.reschedules[record.instance] = record
+        case .forgetReschedule(let instance): next.reschedules[instance] = nil
         }
     }
     next.revision = revision

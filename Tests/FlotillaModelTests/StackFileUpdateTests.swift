@@ -63,3 +63,41 @@ struct StackFileUpdateTests {
         ], "\(messages)")
     }
 }
+
+@Suite("StackFile: reschedule")
+struct StackFileRescheduleTests {
+    @Test("reschedule: keys are read; defaults fill the rest; a stack without it never moves for failing")
+    func readsKeys() throws {
+        let spec = try #require(StackFile.parse(text: """
+            stacks:
+              web:
+                reschedule: { attempts: 2, interval: 30m, delay: 5s, max_delay: 1m }
+                units:
+                  main: { exec: /bin/true }
+            """, file: "web.yaml").stacks.first)
+        #expect(spec.reschedule == ReschedulePolicy(attempts: 2, interval: 1800, delay: 5, maxDelay: 60))
+        let defaults = try #require(StackFile.parse(text: "stacks:\n  web:\n    reschedule: {}\n    units:\n      main: { exec: /bin/true }\n",
+                                                    file: "web.yaml").stacks.first)
+        #expect(defaults.reschedule == ReschedulePolicy(attempts: 3, interval: 3600, delay: 30, maxDelay: 3600))
+    }
+
+    @Test("bad values and a global stack are errors naming the key")
+    func rejects() {
+        let messages = stackMessages("""
+        stacks:
+          web:
+            reschedule: { attempts: 0, delay: 2m, max_delay: 1m }
+            units:
+              main: { exec: /bin/true }
+          node:
+            global: true
+            reschedule: { attempts: 2 }
+            units:
+              main: { exec: /bin/true }
+        """)
+        #expect(messages == [
+            "lamp.yaml:3:29: error: attempts of stack 'web' must be 1 or more, got 0",
+            "lamp.yaml:8:5: error: a global stack cannot use 'reschedule': its instance belongs to its machine",
+        ], "\(messages)")
+    }
+}

@@ -3,8 +3,8 @@ import FlotillaModel
 import FlotillaStore
 
 /// What `status` reports from, read in one transaction so it is consistent: stacks, the
-/// controller's decision records, assignments, unit statuses and rollouts (no machines, no
-/// planning).
+/// controller's decision records, assignments, unit statuses, rollouts and reschedule
+/// records (no machines, no planning).
 struct StatusRead {
     /// Stacks by name, with their spec revision.
     var stacks: [String: ClusterState.StoredStack] = [:]
@@ -14,6 +14,8 @@ struct StatusRead {
     var assignments: [String: ClusterState.StoredAssignment] = [:]
     /// Rollout records by stack.
     var rollouts: [String: RolloutRecord] = [:]
+    /// Reschedule records by stack, sorted by instance.
+    var reschedules: [String: [RescheduleRecord]] = [:]
     /// Unit statuses by instance and unit.
     var statuses: [String: [String: UnitStatus]] = [:]
     /// The store revision of the read.
@@ -21,9 +23,9 @@ struct StatusRead {
     /// Instance → the stack whose decision wants it.
     private var wantedBy: [String: String] = [:]
 
-    /// Reads the five prefixes at one revision; a value that does not decode is an error naming its key.
+    /// Reads the six prefixes at one revision; a value that does not decode is an error naming its key.
     init(store: any KeyValueStore, layout: StoreLayout) async throws {
-        let prefixes = [layout.stacks, layout.decisions, layout.assignments, layout.statuses, layout.rollouts]
+        let prefixes = [layout.stacks, layout.decisions, layout.assignments, layout.statuses, layout.rollouts, layout.reschedules]
         let response = try await store.txn(TxnRequest(success: prefixes.map { .range(.prefix(Bytes(utf8: $0))) }))
         let ranges = response.responses.compactMap { op -> [KeyValue]? in if case .range(let r) = op { r.kvs } else { nil } }
         guard ranges.count == prefixes.count else {
@@ -51,6 +53,10 @@ struct StatusRead {
         for kv in ranges[4] {
             let record = try RecordCodec.decode(RolloutRecord.self, from: kv.value, key: kv.key.utf8String)
             rollouts[record.stack] = record
+        }
+        for kv in ranges[5] {
+            let record = try RecordCodec.decode(RescheduleRecord.self, from: kv.value, key: kv.key.utf8String)
+            reschedules[record.stack, default: []].append(record)
         }
     }
 

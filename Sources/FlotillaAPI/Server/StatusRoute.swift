@@ -46,7 +46,8 @@ extension APIRoutes {
                 return StackSummary(name: stored.record.spec.name, desired: stored.record.desired, revision: stored.revision,
                                     scale: stored.record.spec.scale, expected: decision?.wanted.count ?? 0,
                                     isUnitFile: stored.record.unitFileText != nil, decidedRevision: decision?.specRevision,
-                                    version: stored.record.version, rollout: read.rollouts[stored.record.spec.name])
+                                    version: stored.record.version, rollout: read.rollouts[stored.record.spec.name],
+                                    rescheduled: read.reschedules[stored.record.spec.name])
             }
         var names = Set(read.assignments.keys)
         for (stack, decision) in read.decisions where read.stacks[stack] != nil {

@@ -36,12 +36,15 @@ public struct StackSummary: Sendable, Hashable, Codable {
     public var version: Int?
     /// The stack's current or last rollout, as the controller stored it.
     public var rollout: RolloutRecord?
+    /// Its instances that moved for failing (`reschedule:`), with their moves; nil when none.
+    public var rescheduled: [RescheduleRecord]?
 
     public init(name: String, desired: DesiredState, revision: Int64, scale: Scale, expected: Int, isUnitFile: Bool,
-                decidedRevision: Int64? = nil, version: Int? = nil, rollout: RolloutRecord? = nil) {
+                decidedRevision: Int64? = nil, version: Int? = nil, rollout: RolloutRecord? = nil,
+                rescheduled: [RescheduleRecord]? = nil) {
         self.name = name; self.desired = desired; self.revision = revision; self.scale = scale
         self.expected = expected; self.isUnitFile = isUnitFile; self.decidedRevision = decidedRevision
-        self.version = version; self.rollout = rollout
+        self.version = version; self.rollout = rollout; self.rescheduled = rescheduled
     }
 
     /// True while the controller has not published a decision for the stored spec

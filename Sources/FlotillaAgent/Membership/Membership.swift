@@ -91,13 +91,15 @@ package struct Membership<C: Clock>: Service where C.Duration == Duration {
         var lastRenewal = clock.now
         var lastUsage = clock.now.advanced(by: .zero - settings.usageInterval)
         var fenced = false
+        var registrations = 0
         let renewEvery = Duration.milliseconds(settings.ttl * 1000 / 3)
         let ttl = Duration.seconds(settings.ttl)
         while !Task.isCancelled {
             do {
                 let sent = FenceFiles.monotonicNow()
                 if lease == 0 {
-                    let (granted, revision) = try await register()
+                    let (granted, revision) = try await register(number: registrations + 1)
+                    registrations += 1
                     lease = granted
                     lastRenewal = clock.now
                     fenced = false
@@ -149,14 +151,19 @@ package struct Membership<C: Clock>: Service where C.Duration == Duration {
         events.send(.lapsed)
     }
 
-    /// Grants a fresh lease and writes the machine record under it; returns the lease and
-    /// the registration's revision.
-    private func register() async throws -> (Int64, Int64) {
+    /// Grants a fresh lease and writes the machine record under it, saying which
+    /// registration of this agent it is and when (the controller's storm guard counts
+    /// machines that came back after losing their lease); returns the lease and the
+    /// registration's revision.
+    private func register(number: Int) async throws -> (Int64, Int64) {
         let limit = Duration.seconds(settings.ttl)
         let lease = try await withDeadline(limit, "lease grant") { [store, settings] in
             try await store.leaseGrant(ttl: settings.ttl, id: 0).id
         }
-        let key = Bytes(utf8: layout.machine(record.id)), value = RecordCodec.encode(record)
+        var current = record
+        current.registration = number
+        current.registeredAt = Date().timeIntervalSince1970
+        let key = Bytes(utf8: layout.machine(record.id)), value = RecordCodec.encode(current)
         let put = try await withDeadline(limit, "machine registration") { [store] in
             try await store.put(PutRequest(key: key, value: value, lease: lease))
         }

@@ -27,13 +27,18 @@ public struct AgentConfig: Sendable, Hashable {
     public var ttl: Int64?
     /// Key prefix in the store.
     public var prefix: String?
+    /// The lease-storm guard of this agent's controller: a storm is more than this share of
+    /// the machines losing their leases within one TTL (default 0.5; 1 turns the guard off).
+    public var stormShare: Double?
+    /// Seconds nothing moves after a storm starts (default three TTLs).
+    public var stormGrace: Double?
 
     /// An empty config.
     public init() {}
 
     /// The keys a config file may hold.
     public static let keys = ["state_dir", "machine_id", "metadata", "capacity", "store", "store_listen",
-                              "listen", "advertise", "ttl", "prefix"]
+                              "listen", "advertise", "ttl", "prefix", "storm_share", "storm_grace"]
 
     /// Parses a config file; `file` names it in diagnostics. With any error, the config is nil.
     public static func parse(text: String, file: String) -> (config: AgentConfig?, diagnostics: [Diagnostic]) {
@@ -45,6 +50,12 @@ public struct AgentConfig: Sendable, Hashable {
         }
         let diagnostics = reader.diagnostics
         return (diagnostics.hasErrors ? nil : config, diagnostics)
+    }
+
+    /// A storm share: a number above 0 and at most 1, or nil.
+    public static func stormShare(_ text: String) -> Double? {
+        guard let share = Double(text), share > 0, share <= 1 else { return nil }
+        return share
     }
 
     /// Reads and parses the config file at `path`.
@@ -81,6 +92,14 @@ public struct AgentConfig: Sendable, Hashable {
                 ttl = Int64(seconds)
             }
         case "prefix": prefix = reader.string(value, "prefix")
+        case "storm_share":
+            if let text = reader.string(value, "storm_share") {
+                if let share = Self.stormShare(text) { stormShare = share } else {
+                    reader.error(value, "storm_share must be a number above 0 and at most 1 (the share of machines), found '\(text)'")
+                }
+            }
+        case "storm_grace":
+            if let seconds = reader.duration(value, "storm_grace") { stormGrace = seconds }
         default: break
         }
     }

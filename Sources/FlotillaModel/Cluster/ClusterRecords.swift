@@ -18,6 +18,11 @@ public struct MachineRecord: Sendable, Hashable, Codable {
     public var startedAt: Double
     /// The agent's version.
     public var version: String
+    /// Which registration of this agent run the record is: 1 after it started, one more
+    /// every time it registered again after its lease was lost. Nil in older records.
+    public var registration: Int?
+    /// When this registration was written (seconds since 1970).
+    public var registeredAt: Double?
 
     /// Creates a machine record.
     public init(id: String, hostname: String, apiURL: String, metadata: Metadata, capacity: Resources,

@@ -12,6 +12,7 @@
 /// | `events/<time>-<seq>` | ``EventRecord`` | the events lease |
 /// | `versions/<stack>/<version, 10 digits>` | ``StackVersion`` (every stored spec of a stack, the newest N kept) | — |
 /// | `rollouts/<stack>` | ``RolloutRecord`` (the stack's current or last rollout) | — |
+/// | `reschedules/<instance>` | ``RescheduleRecord`` (where a failing instance failed, and when it moved) | — |
 /// | `promotions/<stack>` | the spec revision `flotilla promote` released, in decimal | — |
 /// | `leader/<lease>` | election candidates; lowest create revision leads | the candidate's |
 ///
@@ -77,6 +78,10 @@ public struct StoreLayout: Sendable, Hashable {
     public var promotions: String { prefix + "promotions/" }
     /// The spec revision of a stack whose canaries were promoted.
     public func promotion(_ stack: String) -> String { promotions + stack }
+    /// Prefix of every reschedule record.
+    public var reschedules: String { prefix + "reschedules/" }
+    /// The moves of one instance for failing (``RescheduleRecord``).
+    public func reschedule(_ instance: String) -> String { reschedules + instance }
     /// Election prefix for the controller's leader.
     public var leader: String { prefix + "leader" }
 

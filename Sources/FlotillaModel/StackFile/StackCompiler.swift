@@ -3,7 +3,7 @@ import Yams
 /// Compiles one entry of `stacks:` to a ``StackSpec``.
 struct StackCompiler {
     /// Every key a stack may have.
-    static let knownKeys = ["count", "global", "spread", "placement", "update", "keep_versions", "units"]
+    static let knownKeys = ["count", "global", "spread", "placement", "update", "reschedule", "keep_versions", "units"]
 
     /// Where problems go.
     let reader: YAMLReader
@@ -40,6 +40,7 @@ struct StackCompiler {
                 guard let keep = reader.integer(entry.value, "keep_versions") else { break }
                 if keep < 1 { reader.error(entry.value, "keep_versions of stack '\(name)' must be 1 or more (the current version is always kept), got \(keep)") }
                 stack.keepVersions = keep
+            case "reschedule": stack.reschedule = RescheduleSyntax(reader: reader, stackName: name).read(entry.value)
             case "update": stack.update = UpdateSyntax(reader: reader, stackName: name).read(entry.value)
             default:
                 unitsEntry = entry
@@ -47,6 +48,9 @@ struct StackCompiler {
             }
         }
         if unitsEntry == nil { reader.error(keyNode, "stack '\(name)' has no 'units'") }
+        if stack.isGlobal, let entry = entries.first(where: { $0.key == "reschedule" }) {
+            reader.error(entry.keyNode, "a global stack cannot use 'reschedule': its instance belongs to its machine")
+        }
         if stack.isGlobal, !stack.placement.machineOf.isEmpty, let global = globalEntry {
             reader.error(global.keyNode, "a global stack cannot use 'placement.machine_of'; it runs on every eligible machine")
         }

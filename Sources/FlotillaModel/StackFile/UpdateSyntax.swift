@@ -20,10 +20,13 @@ struct UpdateSyntax {
         for entry in entries {
             switch entry.key {
             case "max_parallel":
-                guard let value = count(entry, atLeast: 1, meaning: "1 or more") else { valid = false; continue }
+                guard let value = reader.count(entry, atLeast: 1, meaning: "1 or more", stack: stackName) else { valid = false; continue }
                 strategy.maxParallel = value
             case "canary":
-                guard let value = count(entry, atLeast: 0, meaning: "0 (no canaries) or more") else { valid = false; continue }
+                guard let value = reader.count(entry, atLeast: 0, meaning: "0 (no canaries) or more", stack: stackName) else {
+                    valid = false
+                    continue
+                }
                 strategy.canary = value
             case "auto_revert":
                 guard let value = reader.bool(entry.value, "auto_revert") else { valid = false; continue }
@@ -49,18 +52,21 @@ struct UpdateSyntax {
         return valid ? strategy : nil
     }
 
-    /// An integer of at least `minimum`, or nil with the problem reported.
-    private func count(_ entry: YAMLReader.Entry, atLeast minimum: Int, meaning: String) -> Int? {
-        guard let value = reader.integer(entry.value, entry.key) else { return nil }
-        guard value >= minimum else {
-            reader.error(entry.value, "\(entry.key) of stack '\(stackName)' must be \(meaning), got \(value)")
-            return nil
-        }
-        return value
-    }
-
     /// `10s`, `1.5s`, for messages.
     static func span(_ seconds: Double) -> String {
         seconds == seconds.rounded() ? "\(Int(seconds))s" : "\(seconds)s"
+    }
+}
+
+extension YAMLReader {
+    /// An integer of at least `minimum` for a key of stack `stack`'s blocks, or nil with the
+    /// problem reported ("max_parallel of stack 'web' must be 1 or more, got 0").
+    func count(_ entry: Entry, atLeast minimum: Int, meaning: String, stack: String) -> Int? {
+        guard let value = integer(entry.value, entry.key) else { return nil }
+        guard value >= minimum else {
+            error(entry.value, "\(entry.key) of stack '\(stack)' must be \(meaning), got \(value)")
+            return nil
+        }
+        return value
     }
 }

@@ -24,15 +24,18 @@ final class AgentProcess: Sendable {
     ///   - store: etcd endpoints to join; empty: serve the embedded store on a free port.
     ///   - machineID: `--machine-id`; nil: the agent generates one.
     ///   - config: `--config FILE` (the tests use it for a per-test key prefix).
+    ///   - extraArguments: more `flotilla agent` flags.
     ///   - logSuffix: added to the log file's name (a restarted agent logs to a new file).
     static func start(index: Int, directory: String, machineID: String?, store: [String], ttl: Int,
-                      config: String?, extraMetadata: [String] = [], logSuffix: String = "") async throws -> AgentProcess {
+                      config: String?, extraMetadata: [String] = [], extraArguments: [String] = [],
+                      logSuffix: String = "") async throws -> AgentProcess {
         let stateDirectory = "\(directory)/agent-\(index)"
         var arguments = ["agent", "--state-dir", stateDirectory, "--listen", "127.0.0.1:0",
                          "--metadata", "machine=\(index)", "--ttl", String(ttl)]
         for label in extraMetadata { arguments += ["--metadata", label] }
         if let machineID { arguments += ["--machine-id", machineID] }
         if let config { arguments += ["--config", config] }
+        arguments += extraArguments
         arguments += store.isEmpty ? ["--store-listen", "127.0.0.1:0"] : ["--store", store.joined(separator: ",")]
         let process = try ChildProcess.spawn(FlotillaCLI.path, arguments, logPath: "\(directory)/agent-\(index)\(logSuffix).log")
         let deadline = ContinuousClock.now + .seconds(30)

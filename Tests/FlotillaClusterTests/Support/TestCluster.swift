@@ -21,11 +21,14 @@ final class TestCluster: Sendable {
     private let storeEndpoints: [String]
     private let config: String?
     private let etcd: EtcdCluster?
+    /// More flags every agent gets.
+    private let agentArguments: [String]
     private let started = Mutex<[AgentProcess]>([])
 
-    private init(kind: StoreKind, name: String, directory: String, ttl: Int, storeEndpoints: [String], config: String?, etcd: EtcdCluster?) {
+    private init(kind: StoreKind, name: String, directory: String, ttl: Int, storeEndpoints: [String], config: String?,
+                 etcd: EtcdCluster?, agentArguments: [String]) {
         self.kind = kind; self.name = name; self.directory = directory; self.ttl = ttl
-        self.storeEndpoints = storeEndpoints; self.config = config; self.etcd = etcd
+        self.storeEndpoints = storeEndpoints; self.config = config; self.etcd = etcd; self.agentArguments = agentArguments
     }
 
     /// Every agent started so far, in start order (also killed ones).
@@ -38,7 +41,7 @@ final class TestCluster: Sendable {
     }
 
     /// Runs `body` on a cluster of `agents` agents; cleans up whatever happens.
-    static func with<T>(_ kind: StoreKind, agents count: Int, ttl: Int = 3, name: String,
+    static func with<T>(_ kind: StoreKind, agents count: Int, ttl: Int = 3, name: String, agentArguments: [String] = [],
                         _ body: (TestCluster) async throws -> T) async throws -> T {
         let directory = NSTemporaryDirectory() + "flotilla-cluster-\(name)-\(kind.rawValue)-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -54,7 +57,8 @@ final class TestCluster: Sendable {
             try Data("prefix: /cluster-test-\(UUID().uuidString.prefix(8).lowercased())/\n".utf8).write(to: URL(fileURLWithPath: config!))
         }
         let cluster = TestCluster(kind: kind, name: name, directory: directory, ttl: ttl,
-                                  storeEndpoints: etcd?.endpoints ?? [], config: config, etcd: etcd)
+                                  storeEndpoints: etcd?.endpoints ?? [], config: config, etcd: etcd,
+                                  agentArguments: agentArguments)
         let result = await Result {
             for _ in 0..<count { _ = try await cluster.addAgent() }
             try await cluster.waitForMachines(count)
@@ -76,7 +80,8 @@ final class TestCluster: Sendable {
             store = [address]
         }
         let agent = try await AgentProcess.start(index: index, directory: directory, machineID: machineID, store: store,
-                                                 ttl: ttl, config: config, extraMetadata: extraMetadata)
+                                                 ttl: ttl, config: config, extraMetadata: extraMetadata,
+                                                 extraArguments: agentArguments)
         started.withLock { $0.append(agent) }
         return agent
     }
@@ -91,9 +96,20 @@ final class TestCluster: Sendable {
             store = [address]
         }
         let agent = try await AgentProcess.start(index: old.index, directory: directory, machineID: old.machineID, store: store,
-                                                 ttl: ttl, config: config, logSuffix: "-restart-\(UUID().uuidString.prefix(6))")
+                                                 ttl: ttl, config: config, extraArguments: agentArguments,
+                                                 logSuffix: "-restart-\(UUID().uuidString.prefix(6))")
         started.withLock { $0[old.index - 1] = agent }
         return agent
+    }
+
+    /// Makes the store unreachable for `duration`, then lets it go on: SIGSTOP to agent 1 (it
+    /// serves the embedded store) or to every etcd member, SIGCONT after. The processes are
+    /// continued also when the wait is cancelled.
+    func freezeStore(for duration: Duration) async {
+        let processes = kind == .embedded ? [agents[0].process] : (etcd?.members.map(\.process) ?? [])
+        for process in processes { process.signal(SIGSTOP) }
+        try? await Task.sleep(for: duration)
+        for process in processes { process.signal(SIGCONT) }
     }
 
     /// The agent whose metadata is `machine=<index>`.

@@ -27,7 +27,7 @@ public struct ClusterReader: Sendable {
     /// naming its key.
     public func read() async throws -> ClusterState {
         let prefixes = [layout.machines, layout.stacks, layout.assignments, layout.decisions, layout.cordons,
-                        layout.rollouts, layout.promotions, layout.reschedules]
+                        layout.rollouts, layout.promotions, layout.reschedules, layout.members]
         let response = try await store.txn(TxnRequest(success: prefixes.map { .range(.prefix(Bytes(utf8: $0))) }))
         var ranges: [[KeyValue]] = []
         for op in response.responses { if case .range(let r) = op { ranges.append(r.kvs) } }
@@ -78,6 +78,10 @@ public struct ClusterReader: Sendable {
         for kv in ranges[7] {
             let record = try decode(RescheduleRecord.self, kv)
             state.reschedules[record.instance] = record
+        }
+        for kv in ranges[8] {
+            let member = try decode(MachineRecord.self, kv)
+            state.members[member.id] = member
         }
         memory?.keep(kept)
         try await readRolling(into: &state)

@@ -45,10 +45,12 @@ public struct ClusterState: Sendable, Hashable {
         return names.filter { stacks[$0] != nil }.sorted()
     }
 
-    /// Stacks whose failing instances may move (a `reschedule:` policy): the reader loads
-    /// their unit statuses.
+    /// Stacks whose failing instances may move (a `reschedule:` policy) and, while a machine
+    /// drains, stacks with a disruption budget: the reader loads their unit statuses.
     public var reschedulingStacks: [String] {
-        stacks.filter { $0.value.record.spec.reschedule != nil }.keys.sorted()
+        let draining = cordons.values.contains(where: \.draining)
+        return stacks.filter { $0.value.record.spec.reschedule != nil || (draining && $0.value.record.spec.disruption != nil) }
+            .keys.sorted()
     }
 
     /// Registered machines: those whose lease is alive (their key exists).
@@ -66,6 +68,8 @@ public struct ClusterState: Sendable, Hashable {
     public var storeValues: [String: [String: String]]
     /// Rollout records by stack (``RolloutRecord``).
     public var rollouts: [String: RolloutRecord] = [:]
+    /// Every machine that ever registered and was not forgotten (`members/<id>`), by ID.
+    public var members: [String: MachineRecord] = [:]
     /// The lease each registered machine's record is attached to, by machine ID.
     public var machineLeases: [String: Int64] = [:]
     /// Reschedule records by instance (``RescheduleRecord``).

@@ -16,6 +16,8 @@ public enum ControllerWrite: Sendable, Hashable {
     case reschedule(RescheduleRecord)
     /// Delete `reschedules/<instance>`.
     case forgetReschedule(instance: String)
+    /// Store a machine's member record at `members/<id>` (to record when it went down).
+    case member(MachineRecord)
 
     /// The key written, under `layout`.
     public func key(in layout: StoreLayout) -> String {
@@ -27,6 +29,7 @@ public enum ControllerWrite: Sendable, Hashable {
         case .rollout(let record): layout.rollout(record.stack)
         case .reschedule(let record): layout.reschedule(record.instance)
         case .forgetReschedule(let instance): layout.reschedule(instance)
+        case .member(let record): layout.member(record.id)
         }
     }
 
@@ -39,7 +42,7 @@ public enum ControllerWrite: Sendable, Hashable {
     /// True for a write of the published decision records (they go last, see ``Decision/writes``).
     public var isDecisionRecord: Bool {
         switch self {
-        case .decide, .forget, .rollout, .reschedule, .forgetReschedule: true
+        case .decide, .forget, .rollout, .reschedule, .forgetReschedule, .member: true
         case .assign, .unassign: false
         }
     }

@@ -22,6 +22,11 @@ struct DecisionBuilder {
     private var rescheduleWrites: [ControllerWrite] = []
     /// A failing instance waits out its reschedule delay.
     private var rescheduleWaiting = false
+    /// Per stack with a disruption budget: instances unavailable, counting the ones this pass
+    /// takes off a draining machine.
+    private var unavailable: [String: Int] = [:]
+    /// Stacks whose drain waits for their budget.
+    private var budgetWaiting: Set<String> = []
     /// Instances left on held dead machines in this pass.
     private var held: Set<String> = []
 
@@ -40,10 +45,23 @@ struct DecisionBuilder {
         var dead = Set<String>()
         for case .unassign(let machine, _) in removals where !live.contains(machine) { dead.insert(machine) }
         let grouped = additions.map { ($0.key(in: options.layout), $0) }.sorted { $0.0 < $1.0 }.map(\.1)
-        var decision = Decision(writes: removals + grouped + records + rolloutWrites + rescheduleWrites, events: events,
+        var decision = Decision(writes: removals + grouped + records + rolloutWrites + rescheduleWrites + downMembers, events: events,
                                 unplaced: unplaced, deadMachines: dead, reverts: reverts, rolling: rolling, held: held.count)
-        decision.rescheduling = rescheduleWaiting
+        decision.rescheduling = rescheduleWaiting || !budgetWaiting.isEmpty
         return decision
+    }
+
+    /// Member records of machines whose lease is gone, marked with when that was found (once;
+    /// again only after the machine registered since).
+    private var downMembers: [ControllerWrite] {
+        let live = Set(state.machines.map(\.id))
+        return state.members.values.sorted { $0.id < $1.id }.compactMap { member in
+            guard !live.contains(member.id) else { return nil }
+            if let since = member.downSince, since >= (member.registeredAt ?? 0) { return nil }
+            var down = member
+            down.downSince = options.now
+            return .member(down)
+        }
     }
 
     /// The decision records that differ from the published ones: one per stored stack (an
@@ -83,7 +101,7 @@ struct DecisionBuilder {
             var comparable = current
             comparable.fencingToken = 0
             if comparable != wanted {
-                if current.desired == wanted.desired, wanted.desired == .launched, current.units != wanted.units {
+                if current.desired == wanted.desired, wanted.desired == .launched, !UnitSpec.runAlike(current.units, wanted.units) {
                     outdated[stack, default: []].append(wanted)   // the rollout replaces it in turn
                     return
                 }
@@ -98,10 +116,12 @@ struct DecisionBuilder {
             }
         case .stop(let instance, let stack, let machine, let reason):
             if options.held.contains(machine) { return keepHeld(instance, stack, machine) }
+            if reason.contains("is draining"), !spendBudget(stack, machine) { return keepForBudget(instance, stack, machine) }
             removals.append(.unassign(machine: machine, instance: instance))
             event("stopped", stack, instance, machine, "stopped \(instance) on \(machine): \(reason)")
         case .move(let instance, let stack, let from, let to, let reason):
             if options.held.contains(from) { return keepHeld(instance, stack, from) }
+            if !spendBudget(stack, from) { return keepForBudget(instance, stack, from) }
             removals.append(.unassign(machine: from, instance: instance))
             guard let assignment = assignment(instance, stack, to) else { return }
             if let missing = missingEnvironment(stack) { return waiting(instance, stack, missing) }
@@ -166,6 +186,43 @@ struct DecisionBuilder {
             reasons: failure.reasons.map { .init(reason: $0.reason.text, machines: $0.count) },
             explanation: explanation, since: unchanged ? previous!.since : options.now)
         if !unchanged { event("unplaced", failure.stack, failure.instance, nil, explanation) }
+    }
+
+    /// True when taking an instance of `stack` off `machine` keeps within the stack's
+    /// disruption budget (always, unless the machine drains and the stack has one); counts it.
+    private mutating func spendBudget(_ stack: String, _ machine: String) -> Bool {
+        guard state.cordons[machine]?.draining == true, let budget = state.stacks[stack]?.record.spec.disruption else { return true }
+        let used = unavailable[stack] ?? unavailableNow(stack)
+        guard used < budget.maxUnavailable else {
+            unavailable[stack] = used
+            return false
+        }
+        unavailable[stack] = used + 1
+        return true
+    }
+
+    /// Instances of `stack` not available now: wanted ones without an assignment on a live
+    /// machine whose every unit (of the current run) is running, and healthy where checked.
+    private func unavailableNow(_ stack: String) -> Int {
+        guard case .count(let wanted)? = state.stacks[stack]?.record.spec.scale else { return 0 }
+        let live = Set(state.machines.map(\.id))
+        let available = state.assignments.values.filter { stored in
+            guard stored.assignment.stack == stack, live.contains(stored.assignment.machine) else { return false }
+            let statuses = state.statuses[stored.assignment.instance] ?? []
+            return stored.assignment.units.allSatisfy { unit in
+                guard let status = statuses.first(where: { $0.unit == unit.name && $0.fencingToken == stored.revision }) else { return false }
+                if unit.timer != nil { return status.state != .failed }
+                return status.state == .running && (unit.health == nil || status.health == .healthy)
+            }
+        }.count
+        return max(0, wanted - available)
+    }
+
+    /// Leaves `instance` on the draining `machine` until its stack's disruption budget allows
+    /// it to move (it counts as placed there meanwhile).
+    private mutating func keepForBudget(_ instance: String, _ stack: String, _ machine: String) {
+        placedByStack[stack, default: [:]][instance] = machine
+        budgetWaiting.insert(stack)
     }
 
     /// Leaves `instance` assigned to `machine`, a dead machine the storm guard holds: it

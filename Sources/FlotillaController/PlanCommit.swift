@@ -124,6 +124,7 @@ public struct PlanCommit: Sendable {
         case .rollout(let record): return [.put(PutRequest(key: key, value: RecordCodec.encode(record)))]
         case .reschedule(let record): return [.put(PutRequest(key: key, value: RecordCodec.encode(record)))]
         case .forgetReschedule: return [.deleteRange(DeleteRangeRequest(key: key))]
+        case .member(let record): return [.put(PutRequest(key: key, value: RecordCodec.encode(record)))]
         case .unassign(_, let instance):
             let statuses = Bytes(utf8: layout.statuses(of: instance))
             return [.deleteRange(DeleteRangeRequest(key: key)),

@@ -222,6 +222,7 @@ struct RolloutStep {
     private static func withoutStoreValues(_ unit: UnitSpec) -> UnitSpec {
         var unit = unit
         unit.storeEnvironment = [:]
+        unit.location = nil
         return unit
     }
 

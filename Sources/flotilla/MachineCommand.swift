@@ -15,7 +15,7 @@ struct MachineCommand: AsyncParsableCommand {
             back in service. ID is a machine ID or the start of exactly one; --self names the \
             machine of the agent the command talks to (--endpoint, by default this machine's).
             """,
-        subcommands: [MachineCordonCommand.self, MachineDrainCommand.self, MachineUncordonCommand.self]
+        subcommands: [MachineCordonCommand.self, MachineDrainCommand.self, MachineUncordonCommand.self, MachineForgetCommand.self]
     )
 
     /// Sends `action` (`cordon`, `drain`, `uncordon`) for `machine` and prints what `describe` says.
@@ -131,5 +131,21 @@ struct MachineDrainCommand: AsyncParsableCommand {
                 throw ExitCode(1)
             }
         }
+    }
+}
+
+/// `flotilla machine forget ID`: stop listing a machine that is down.
+struct MachineForgetCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "forget", abstract: "Stop listing a machine that is down (decommissioned); refused while it runs or holds instances.")
+
+    @Argument(help: "Machine ID, or the start of exactly one.")
+    var machine: String
+
+    @OptionGroup var api: EndpointOptions
+
+    func run() async throws {
+        let change = try await calling { try await api.client().forget(machine: machine) }
+        print("machine \(change.machine) forgotten")
     }
 }

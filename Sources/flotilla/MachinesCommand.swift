@@ -7,7 +7,8 @@ import Foundation
 struct MachinesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "machines",
-        abstract: "Show every machine: metadata, CPU and memory in use, load, units, whether it is alive, and whether it is cordoned or draining."
+        abstract: "Show every machine: metadata, CPU and memory in use, load, units, whether it is alive or down (since when), and whether it is cordoned or draining.",
+        discussion: "A machine whose lease expired stays listed as down, with when the controller found it gone, until it registers again or 'flotilla machine forget ID' removes it."
     )
 
     @Option(name: .shortAndLong, help: "Output format: table, json or yaml.")
@@ -34,7 +35,8 @@ struct MachinesCommand: AsyncParsableCommand {
             table.rows.append([machine.id, record?.hostname ?? "-", record.map { metadata($0.metadata) } ?? "-", cpu, memory,
                                usage.map { String(format: "%.2f", $0.load1) } ?? "-",
                                "\(usage.map { String($0.unitsRunning) } ?? "-")/\(machine.units)",
-                               machine.state + (machine.cordon.map { ", \($0)" } ?? "")])
+                               machine.state + (machine.downSince.map { " since \(ago($0))" } ?? "")
+                                   + (machine.cordon.map { ", \($0)" } ?? "")])
         }
         return table.render()
     }

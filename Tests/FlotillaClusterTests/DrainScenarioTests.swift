@@ -5,7 +5,8 @@ import Testing
 extension ClusterScenarioTests {
     /// Issue 11, point 7: `machine drain` moves every instance off a machine and returns once
     /// they run elsewhere; an instance that can only run there makes it exit 2 with the
-    /// reason; a drained (cordoned) machine takes no new instances until `uncordon`.
+    /// reason; `web`'s disruption budget moves its instances one at a time; a drained
+    /// (cordoned) machine takes no new instances until `uncordon`.
     @Test("drain moves every instance elsewhere, reports what cannot move, and uncordon puts the machine back", arguments: StoreKind.allCases)
     func drainAndUncordon(_ kind: StoreKind) async throws {
         try await TestCluster.with(kind, agents: 3, name: "drain") { cluster in
@@ -15,6 +16,7 @@ extension ClusterScenarioTests {
                 stacks:
                   web:
                     count: 4
+                    disruption: { max_unavailable: 1 }
                     units:
                       main: { exec: [/bin/sleep, "100000"] }
                   pinned:
@@ -34,6 +36,10 @@ extension ClusterScenarioTests {
             let report = try await client.status()
             #expect(!report.instances.contains { $0.machine == target }, "nothing is left on the drained machine:\n\(report.summary)")
             #expect(report.running(stack: "web").count == 4, "\(report.summary)")
+            // The budget: web's instances left the machine one at a time, each in its own pass.
+            let moved = try await client.events(last: 500).events.map(\.event)
+                .filter { $0.kind == "moved" && $0.stack == "web" && $0.message.contains("from \(target)") }
+            #expect(Set(moved.map(\.at)).count == moved.count, "one move per pass: \(moved.map(\.message))")
 
             let machines = try await cluster.cli(["machines"])
             #expect(machines.stdout.contains("alive, draining"), "\(machines)")

@@ -49,6 +49,16 @@ extension ClusterScenarioTests {
             #expect(record.pid == unit.pid && UnitProcesses.isAlive(record.pid), "the moved instance is a live process")
             #expect(UnitProcesses.find(machines: [victim.machineID]).isEmpty, "the killed machine's units are gone")
 
+            // The dead machine stays listed, down, with when its lease was found gone; forgetting
+            // it is refused while it is registered and allowed while it is down.
+            let machines = try await eventually("the killed machine listed as down", timeout: .seconds(10)) {
+                let listed = try await cluster.cli(["machines"])
+                return listed.stdout.contains("down since") ? listed : nil
+            }
+            #expect(machines.stdout.contains(String(victim.machineID.prefix(8))), "\(machines)")
+            let refused = try await cluster.cli(["machine", "forget", survivor])
+            #expect(refused.status != 0 && refused.output.contains("is registered (its agent runs)"), "\(refused)")
+
             // The killed machine comes back: it finds mover@1 in its state directory, but the
             // instance is the survivor's now. It must not overwrite or delete the survivor's status.
             _ = try await cluster.restart(victim)

@@ -15,6 +15,7 @@ func applying(_ decision: Decision, to state: ClusterState, revision: Int64) -> 
         case .rollout(let record): next.rollouts[record.stack] = record
         case .reschedule(let record): next.reschedules[record.instance] = record
         case .forgetReschedule(let instance): next.reschedules[instance] = nil
+        case .member(let record): next.members[record.id] = record
         }
     }
     next.revision = revision

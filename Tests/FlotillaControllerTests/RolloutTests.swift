@@ -106,6 +106,18 @@ struct RolloutTests {
         #expect(settled.writes.isEmpty && settled.events.isEmpty, "a finished rollout decides nothing more")
     }
 
+    @Test("a unit that only moved in its file (another source location) is the same unit: no rollout, taken over in place")
+    func locationOnly() {
+        var state = runningCluster(strategy: UpdateStrategy())
+        var record = state.stacks["web"]!.record
+        record.spec.units[0].location = SourceLocation(file: "web.yaml", line: 42, column: 7)
+        state.stacks["web"] = .init(record: record, revision: 10)
+        let decision = reconcile(state, at: 1000)
+        #expect(rollout(decision) == nil && decision.rolling.isEmpty)
+        #expect(replaced(decision) == ["web@1", "web@2", "web@3"], "rewritten at the new spec revision, for the agents to take over")
+        #expect(!decision.events.contains { $0.kind == "updated" })
+    }
+
     @Test("max_parallel 2 replaces two at once")
     func twoAtATime() {
         var state = runningCluster(strategy: UpdateStrategy(maxParallel: 2, minHealthyTime: 0))

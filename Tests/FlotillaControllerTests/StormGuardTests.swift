@@ -70,4 +70,21 @@ struct StormGuardTests {
         #expect(moved.held == 1)
         #expect(moved.writes.contains { if case .unassign(let machine, _) = $0 { machine == "m2" } else { false } })
     }
+
+    @Test("a member whose machine is not registered is marked down once, with when; again only after it registered since")
+    func membersMarkedDown() {
+        var state = ClusterState(machines: [machineRecord("m1")], revision: 5)
+        var gone = machineRecord("m2")
+        gone.registeredAt = 500
+        state.members = ["m1": machineRecord("m1"), "m2": gone]
+        let decision = Reconciler.reconcile(state, options: Reconciler.Options(leader: "m1", now: 1000))
+        let marked = decision.writes.compactMap { if case .member(let m) = $0 { m } else { nil } }
+        #expect(marked.map(\.id) == ["m2"] && marked.first?.downSince == 1000)
+        state = applying(decision, to: state, revision: 6)
+        #expect(!Reconciler.reconcile(state, options: options).writes.contains { if case .member = $0 { true } else { false } })
+        state.members["m2"]!.registeredAt = 1500   // it came back and went down again
+        let again = Reconciler.reconcile(state, options: Reconciler.Options(leader: "m1", now: 2000))
+        #expect(again.writes.contains { if case .member(let m) = $0 { m.downSince == 2000 } else { false } })
+    }
 }
+

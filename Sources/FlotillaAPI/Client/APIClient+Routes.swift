@@ -43,6 +43,11 @@ extension APIClient {
         try await send("POST", "/v1/machines/\(Self.segment(machine))/\(action)", as: CordonChange.self)
     }
 
+    /// `DELETE /v1/machines/{id}`: forget a machine that is down.
+    public func forget(machine: String) async throws -> CordonChange {
+        try await send("DELETE", "/v1/machines/\(Self.segment(machine))", as: CordonChange.self)
+    }
+
     /// `GET /v1/stacks/{name}/history`.
     public func history(stack: String) async throws -> HistoryReport {
         try await send("GET", "/v1/stacks/\(Self.segment(stack))/history", as: HistoryReport.self)

@@ -26,6 +26,7 @@ struct APIRoutes: Sendable {
         v1.get("machines") { _, _ in try await answer { try await machines() } }
         v1.post("machines/:id/cordon") { _, context in try await answer { try await setCordon(parameter(context, "id"), draining: false) } }
         v1.post("machines/:id/drain") { _, context in try await answer { try await setCordon(parameter(context, "id"), draining: true) } }
+        v1.delete("machines/:id") { _, context in try await answer { try await forgetMachine(parameter(context, "id")) } }
         v1.post("machines/:id/uncordon") { _, context in try await answer { try await setCordon(parameter(context, "id"), draining: nil) } }
         v1.get("logs/:instance/:unit") { request, context in
             try await answer {

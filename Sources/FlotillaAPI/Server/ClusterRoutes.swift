@@ -20,11 +20,11 @@ extension APIRoutes {
 
     /// `GET /v1/machines`: records, usage, state, cordons and assignment counts.
     func machines() async throws -> MachinesReport {
-        let prefixes = [layout.machines, layout.usages, layout.assignments, layout.cordons]
+        let prefixes = [layout.machines, layout.usages, layout.assignments, layout.cordons, layout.members]
         let response = try await store.txn(TxnRequest(success: prefixes.map { .range(.prefix(Bytes(utf8: $0))) }))
         let ranges = response.responses.compactMap { op -> [KeyValue]? in if case .range(let r) = op { r.kvs } else { nil } }
-        guard ranges.count == 4 else {
-            throw APIError(.internalServerError, "the store answered a four-range read with \(ranges.count) results; check the store")
+        guard ranges.count == prefixes.count else {
+            throw APIError(.internalServerError, "the store answered a \(prefixes.count)-range read with \(ranges.count) results; check the store")
         }
         var records: [String: MachineRecord] = [:]
         for kv in ranges[0] {
@@ -47,11 +47,19 @@ extension APIRoutes {
             let record = try RecordCodec.decode(CordonRecord.self, from: kv.value, key: kv.key.utf8String)
             cordons[record.machine] = record
         }
-        let ids = Set(records.keys).union(load.keys).union(cordons.keys).sorted()
+        var members: [String: MachineRecord] = [:]
+        for kv in ranges[4] {
+            let record = try RecordCodec.decode(MachineRecord.self, from: kv.value, key: kv.key.utf8String)
+            members[record.id] = record
+        }
+        let ids = Set(records.keys).union(load.keys).union(cordons.keys).union(members.keys).sorted()
         return MachinesReport(revision: response.header.revision, machines: ids.map { id in
-            MachineReport(id: id, record: records[id], usage: records[id] == nil ? nil : usages[id],
-                          state: records[id] == nil ? "down" : "alive", cordon: cordons[id]?.state,
-                          instances: load[id]?.instances ?? 0, units: load[id]?.units ?? 0)
+            let alive = records[id] != nil
+            var report = MachineReport(id: id, record: records[id] ?? members[id], usage: alive ? usages[id] : nil,
+                                       state: alive ? "alive" : "down", cordon: cordons[id]?.state,
+                                       instances: load[id]?.instances ?? 0, units: load[id]?.units ?? 0)
+            if !alive { report.downSince = members[id]?.downSince }
+            return report
         })
     }
 

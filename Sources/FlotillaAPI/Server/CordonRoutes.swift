@@ -43,7 +43,7 @@ extension APIRoutes {
     }
 
     /// The one machine `given` names: its full ID, or a prefix of exactly one known ID.
-    private func resolveMachine(_ given: String, among known: Set<String>) throws -> String {
+    func resolveMachine(_ given: String, among known: Set<String>) throws -> String {
         if known.contains(given) { return given }
         let matches = known.filter { $0.hasPrefix(given) }.sorted()
         switch matches.count {
@@ -51,5 +51,34 @@ extension APIRoutes {
         case 0: throw APIError.notFound("no machine '\(given)' is registered or cordoned; `flotilla machines` lists them")
         default: throw APIError.badRequest("'\(given)' is the start of \(matches.count) machine IDs (\(matches.joined(separator: ", "))); give more of it")
         }
+    }
+}
+
+extension APIRoutes {
+    /// `DELETE /v1/machines/{id}`: forgets a machine that is down: its member record (which
+    /// keeps it in `machines` while it is down) and its cordon. Refused for a machine that is
+    /// registered (stop its agent first) or still holds assignments (they move, or wait for
+    /// it, first).
+    func forgetMachine(_ given: String) async throws -> CordonChange {
+        let read = try await store.txn(TxnRequest(success: [layout.machines, layout.members, layout.assignments].map {
+            .range(.prefix(Bytes(utf8: $0)).keysOnlyCopy)
+        }))
+        let ranges = read.responses.compactMap { op -> [KeyValue]? in if case .range(let r) = op { r.kvs } else { nil } }
+        guard ranges.count == 3 else { throw APIError(.internalServerError, "the store answered a three-range read with \(ranges.count) results") }
+        let alive = Set(ranges[0].compactMap { layout.suffix(of: $0.key.utf8String, under: layout.machines) })
+        let members = Set(ranges[1].compactMap { layout.suffix(of: $0.key.utf8String, under: layout.members) })
+        let machine = try resolveMachine(given, among: alive.union(members))
+        guard !alive.contains(machine) else {
+            throw APIError(.conflict, "machine \(machine) is registered (its agent runs); drain it and stop its agent before forgetting it")
+        }
+        let held = ranges[2].filter { $0.key.utf8String.hasPrefix(layout.assignments(of: machine)) }.count
+        guard held == 0 else {
+            throw APIError(.conflict, "machine \(machine) still holds \(held) assignment\(held == 1 ? "" : "s"); they move once the controller sees it down (flotilla status shows them)")
+        }
+        let response = try await store.txn(TxnRequest(success: [
+            .deleteRange(DeleteRangeRequest(key: Bytes(utf8: layout.member(machine)))),
+            .deleteRange(DeleteRangeRequest(key: Bytes(utf8: layout.cordon(machine)))),
+        ]))
+        return CordonChange(machine: machine, previous: "down", state: nil, revision: response.header.revision, changed: true)
     }
 }

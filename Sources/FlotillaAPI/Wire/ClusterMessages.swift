@@ -46,6 +46,8 @@ public struct MachineReport: Sendable, Hashable, Codable {
     public var instances: Int
     /// Units of those instances.
     public var units: Int
+    /// A machine that is down: when the controller found its lease gone (nil until it did).
+    public var downSince: Double?
 
     public init(id: String, record: MachineRecord?, usage: MachineUsage?, state: String, cordon: String? = nil,
                 instances: Int, units: Int) {

@@ -151,7 +151,8 @@ package struct Membership<C: Clock>: Service where C.Duration == Duration {
         events.send(.lapsed)
     }
 
-    /// Grants a fresh lease and writes the machine record under it, saying which
+    /// Grants a fresh lease and writes the machine record under it (and its lease-less copy at
+    /// `members/<id>`, which lists the machine while it is down), saying which
     /// registration of this agent it is and when (the controller's storm guard counts
     /// machines that came back after losing their lease); returns the lease and the
     /// registration's revision.
@@ -164,8 +165,10 @@ package struct Membership<C: Clock>: Service where C.Duration == Duration {
         current.registration = number
         current.registeredAt = Date().timeIntervalSince1970
         let key = Bytes(utf8: layout.machine(record.id)), value = RecordCodec.encode(current)
+        let member = Bytes(utf8: layout.member(record.id))
         let put = try await withDeadline(limit, "machine registration") { [store] in
-            try await store.put(PutRequest(key: key, value: value, lease: lease))
+            try await store.txn(TxnRequest(success: [.put(PutRequest(key: key, value: value, lease: lease)),
+                                                     .put(PutRequest(key: member, value: value))]))
         }
         return (lease, put.header.revision)
     }

@@ -46,7 +46,7 @@ extension Supervisor {
     static func sameUnits(_ one: [UnitSpec], _ other: [UnitSpec]) -> Bool {
         guard one.count == other.count else { return false }
         let byName = Dictionary(one.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-        return other.allSatisfy { byName[$0.name] == $0 }
+        return other.allSatisfy { unit in byName[unit.name].map { $0.runsLike(unit) } ?? false }
     }
 
     /// Reconciles the instances something happened to (``dirty``) until nothing more

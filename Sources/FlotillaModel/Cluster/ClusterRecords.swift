@@ -23,6 +23,9 @@ public struct MachineRecord: Sendable, Hashable, Codable {
     public var registration: Int?
     /// When this registration was written (seconds since 1970).
     public var registeredAt: Double?
+    /// In the copy at `members/<id>` only: when the controller found the machine's lease gone
+    /// (nil while it is registered).
+    public var downSince: Double?
 
     /// Creates a machine record.
     public init(id: String, hostname: String, apiURL: String, metadata: Metadata, capacity: Resources,

@@ -4,6 +4,7 @@
 /// | key | record | lease |
 /// |---|---|---|
 /// | `machines/<id>` | ``MachineRecord`` | the machine's |
+/// | `members/<id>` | ``MachineRecord`` without a lease, with ``MachineRecord/downSince`` once the lease is gone | — |
 /// | `usage/<id>` | ``MachineUsage`` | the machine's |
 /// | `stacks/<name>` | ``StackRecord`` | — |
 /// | `assign/<machine>/<instance>` | ``Assignment`` | — |
@@ -30,6 +31,11 @@ public struct StoreLayout: Sendable, Hashable {
     public var machines: String { prefix + "machines/" }
     /// One machine's record.
     public func machine(_ id: String) -> String { machines + id }
+    /// Prefix of every member record: a lease-less copy of each machine's record, so a machine
+    /// whose lease expired is still listed (with when it went down) until it is forgotten.
+    public var members: String { prefix + "members/" }
+    /// One machine's member record.
+    public func member(_ id: String) -> String { members + id }
     /// Prefix of every usage report.
     public var usages: String { prefix + "usage/" }
     /// One machine's usage report.

@@ -15,6 +15,8 @@ public struct StackSpec: Sendable, Hashable, Codable, Identifiable {
     public var naming: InstanceNaming
     /// The `update:` block as written; nil when the stack has none (see ``updateStrategy``).
     public var update: UpdateStrategy?
+    /// The `disruption:` block; nil: a drain moves every instance of the stack at once.
+    public var disruption: DisruptionBudget?
     /// The `reschedule:` block; nil: failing instances are never moved.
     public var reschedule: ReschedulePolicy?
     /// Versions of the stack kept in the store (`keep_versions`, at least 1); nil: the default (10).

@@ -3,7 +3,7 @@ import Yams
 /// Compiles one entry of `stacks:` to a ``StackSpec``.
 struct StackCompiler {
     /// Every key a stack may have.
-    static let knownKeys = ["count", "global", "spread", "placement", "update", "reschedule", "keep_versions", "units"]
+    static let knownKeys = ["count", "global", "spread", "placement", "update", "reschedule", "disruption", "keep_versions", "units"]
 
     /// Where problems go.
     let reader: YAMLReader
@@ -40,6 +40,14 @@ struct StackCompiler {
                 guard let keep = reader.integer(entry.value, "keep_versions") else { break }
                 if keep < 1 { reader.error(entry.value, "keep_versions of stack '\(name)' must be 1 or more (the current version is always kept), got \(keep)") }
                 stack.keepVersions = keep
+            case "disruption":
+                guard let entries = reader.entries(entry.value, of: "disruption", context: "in disruption of stack '\(name)'",
+                                                   known: ["max_unavailable"]) else { break }
+                var budget = DisruptionBudget()
+                for item in entries {
+                    if let value = reader.count(item, atLeast: 1, meaning: "1 or more", stack: name) { budget.maxUnavailable = value }
+                }
+                stack.disruption = budget
             case "reschedule": stack.reschedule = RescheduleSyntax(reader: reader, stackName: name).read(entry.value)
             case "update": stack.update = UpdateSyntax(reader: reader, stackName: name).read(entry.value)
             default:

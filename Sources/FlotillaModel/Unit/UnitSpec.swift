@@ -218,3 +218,20 @@ public struct TimerSpec: Sendable, Hashable, Codable {
         self.accuracySec = accuracySec
     }
 }
+
+extension UnitSpec {
+    /// True when `other` runs the same way: equal in everything but ``location`` (where the
+    /// unit was written). A unit moved down a line of its file, or applied from another path,
+    /// is the same unit and must not restart.
+    public func runsLike(_ other: UnitSpec) -> Bool {
+        var mine = self, theirs = other
+        mine.location = nil
+        theirs.location = nil
+        return mine == theirs
+    }
+
+    /// ``runsLike(_:)`` for two lists, in order.
+    public static func runAlike(_ one: [UnitSpec], _ other: [UnitSpec]) -> Bool {
+        one.count == other.count && zip(one, other).allSatisfy { $0.runsLike($1) }
+    }
+}

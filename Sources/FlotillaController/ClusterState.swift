@@ -38,7 +38,9 @@ public struct ClusterState: Sendable, Hashable {
     /// spec revision than the stored one, or a rollout record still active. The reader loads
     /// their versions and statuses.
     public var rollingStacks: [String] {
-        var names = Set(rollouts.values.filter(\.isActive).map(\.stack))
+        // Active rollouts, and failed ones whose revert may still have to be written.
+        var names = Set(rollouts.values.filter { $0.isActive || ($0.revertedTo != nil && stacks[$0.stack]?.revision == $0.specRevision) }
+            .map(\.stack))
         for stored in assignments.values where stacks[stored.assignment.stack].map({ $0.revision != stored.assignment.specRevision }) ?? false {
             names.insert(stored.assignment.stack)
         }

@@ -116,12 +116,12 @@ struct DecisionBuilder {
             }
         case .stop(let instance, let stack, let machine, let reason):
             if options.held.contains(machine) { return keepHeld(instance, stack, machine) }
-            if reason.contains("is draining"), !spendBudget(stack, machine) { return keepForBudget(instance, stack, machine) }
+            if reason.contains("is draining"), !spendBudget(instance, stack, machine) { return keepForBudget(instance, stack, machine) }
             removals.append(.unassign(machine: machine, instance: instance))
             event("stopped", stack, instance, machine, "stopped \(instance) on \(machine): \(reason)")
         case .move(let instance, let stack, let from, let to, let reason):
             if options.held.contains(from) { return keepHeld(instance, stack, from) }
-            if !spendBudget(stack, from) { return keepForBudget(instance, stack, from) }
+            if !spendBudget(instance, stack, from) { return keepForBudget(instance, stack, from) }
             removals.append(.unassign(machine: from, instance: instance))
             guard let assignment = assignment(instance, stack, to) else { return }
             if let missing = missingEnvironment(stack) { return waiting(instance, stack, missing) }
@@ -188,10 +188,13 @@ struct DecisionBuilder {
         if !unchanged { event("unplaced", failure.stack, failure.instance, nil, explanation) }
     }
 
-    /// True when taking an instance of `stack` off `machine` keeps within the stack's
-    /// disruption budget (always, unless the machine drains and the stack has one); counts it.
-    private mutating func spendBudget(_ stack: String, _ machine: String) -> Bool {
-        guard state.cordons[machine]?.draining == true, let budget = state.stacks[stack]?.record.spec.disruption else { return true }
+    /// True when taking `instance` of `stack` off `machine` keeps within the stack's
+    /// disruption budget (always, unless the machine is alive, drains and the stack has one;
+    /// an instance that is unavailable already costs nothing); counts it.
+    private mutating func spendBudget(_ instance: String, _ stack: String, _ machine: String) -> Bool {
+        guard state.cordons[machine]?.draining == true, state.machines.contains(where: { $0.id == machine }),
+              let budget = state.stacks[stack]?.record.spec.disruption,
+              let stored = state.assignments[instance], isAvailable(stored) else { return true }
         let used = unavailable[stack] ?? unavailableNow(stack)
         guard used < budget.maxUnavailable else {
             unavailable[stack] = used
@@ -205,17 +208,24 @@ struct DecisionBuilder {
     /// machine whose every unit (of the current run) is running, and healthy where checked.
     private func unavailableNow(_ stack: String) -> Int {
         guard case .count(let wanted)? = state.stacks[stack]?.record.spec.scale else { return 0 }
-        let live = Set(state.machines.map(\.id))
-        let available = state.assignments.values.filter { stored in
-            guard stored.assignment.stack == stack, live.contains(stored.assignment.machine) else { return false }
-            let statuses = state.statuses[stored.assignment.instance] ?? []
-            return stored.assignment.units.allSatisfy { unit in
-                guard let status = statuses.first(where: { $0.unit == unit.name && $0.fencingToken == stored.revision }) else { return false }
-                if unit.timer != nil { return status.state != .failed }
-                return status.state == .running && (unit.health == nil || status.health == .healthy)
-            }
-        }.count
+        let available = state.assignments.values.filter { $0.assignment.stack == stack && isAvailable($0) }.count
         return max(0, wanted - available)
+    }
+
+    /// True when `stored` is on a live machine and every unit of its current run is running
+    /// (healthy where checked), or waiting for its schedule, or a oneshot that finished well.
+    private func isAvailable(_ stored: ClusterState.StoredAssignment) -> Bool {
+        guard state.machines.contains(where: { $0.id == stored.assignment.machine }) else { return false }
+        let statuses = state.statuses[stored.assignment.instance] ?? []
+        return stored.assignment.units.allSatisfy { unit in
+            guard let status = statuses.first(where: { $0.unit == unit.name && $0.fencingToken == stored.revision }) else { return false }
+            switch status.state {
+            case .running: return unit.health == nil || status.health == .healthy
+            case .exited: return unit.type == .oneshot || unit.timer != nil
+            case .pending: return unit.timer != nil
+            default: return false
+            }
+        }
     }
 
     /// Leaves `instance` on the draining `machine` until its stack's disruption budget allows

@@ -177,15 +177,17 @@ public struct ReconcileLoop: Sendable {
         }
     }
 
-    /// Alive machines whose lease has less than half its TTL left: an agent renews every third
-    /// of the TTL, so such a machine has stopped renewing (cut off with the ones that just
-    /// died, most likely). Asked only when a machine newly died outside a storm.
+    /// Alive machines whose lease has at most a third of its TTL left (the store answers whole
+    /// seconds, rounded down): an agent renews every third of the TTL, so such a machine has
+    /// missed renewals — cut off with the ones that just died, most likely: leases of machines
+    /// cut off together expire within one renewal interval of each other. Asked only when a
+    /// machine newly died outside a storm.
     private func leasesRunningOut(_ state: ClusterState, alive: Set<String>) async -> Set<String> {
         var result: Set<String> = []
         for id in alive.sorted() {
             guard let lease = state.machineLeases[id],
                   let left = try? await store.leaseTimeToLive(id: lease, keys: false).ttl else { continue }
-            if left >= 0, Double(left) < settings.storm.ttl / 2 { result.insert(id) }
+            if left >= 0, Double(left) <= settings.storm.ttl / 3 { result.insert(id) }
         }
         return result
     }

@@ -4,9 +4,9 @@ import FlotillaModel
 /// instance must avoid in this pass's scheduling request, and the reschedule records to write.
 ///
 /// An instance fails on its machine when a unit of its current run (the status with the
-/// assignment's fencing token) is `failed`, or `restarting` after `attempts` restarts. It moves
-/// once the delay has passed since that state began: the policy's delay, doubled for every
-/// move within the interval. Machines it failed on within the interval stay avoided, so it
+/// assignment's fencing token) is `failed`, or was restarted `attempts` times. It moves once
+/// the delay has passed since the controller first saw it failing there (kept in its
+/// record): the policy's delay, doubled for every move within the interval. Machines it failed on within the interval stay avoided, so it
 /// does not come back to them.
 struct RescheduleStep {
     let state: ClusterState
@@ -51,18 +51,24 @@ struct RescheduleStep {
             record.moves.removeAll { $0.at <= now - policy.interval }
             var avoid = Set(record.moves.map(\.from))
             if live.contains(assignment.machine), !avoid.contains(assignment.machine), let failure = failure(of: stored, policy) {
-                let due = failure.since + policy.delay(afterMoves: record.moves.count)
-                if now >= due {
+                // Since when it fails here, as first seen: a unit's status `since` restarts
+                // with every restart, so it cannot carry the delay.
+                let since = record.failing?.machine == assignment.machine ? record.failing!.since : now
+                record.failing = .init(machine: assignment.machine, since: since)
+                if now >= since + policy.delay(afterMoves: record.moves.count) {
                     avoid.insert(assignment.machine)
-                    record.moves.append(.init(from: assignment.machine, at: now, reason: failure.reason))
+                    record.failing = nil
+                    record.moves.append(.init(from: assignment.machine, at: now, reason: failure))
                     outcome.events.append((assignment.stack, assignment.instance, assignment.machine,
-                                           "\(assignment.instance) failed on \(assignment.machine) (\(failure.reason)); moving it to another machine (move \(record.moves.count) within \(Self.span(policy.interval)))"))
+                                           "\(assignment.instance) failed on \(assignment.machine) (\(failure)); moving it to another machine (move \(record.moves.count) within \(Self.span(policy.interval)))"))
                 } else {
                     outcome.waiting = true
                 }
+            } else {
+                record.failing = nil
             }
             if !avoid.isEmpty { outcome.avoid[assignment.instance] = avoid }
-            if record.moves.isEmpty {
+            if record.moves.isEmpty, record.failing == nil {
                 if existing != nil { outcome.forget.append(assignment.instance) }
             } else if record != existing {
                 outcome.records.append(record)
@@ -71,14 +77,13 @@ struct RescheduleStep {
         return outcome
     }
 
-    /// Why the run of `stored` counts as failed, and since when; nil when it does not.
-    private func failure(of stored: ClusterState.StoredAssignment, _ policy: ReschedulePolicy) -> (reason: String, since: Double)? {
+    /// Why the run of `stored` counts as failed on its machine; nil when it does not: a unit
+    /// of it ended `failed`, or was restarted `attempts` times there (whatever it does now).
+    private func failure(of stored: ClusterState.StoredAssignment, _ policy: ReschedulePolicy) -> String? {
         for status in state.statuses[stored.assignment.instance] ?? [] where status.fencingToken == stored.revision {
             let exit = status.lastError ?? status.exitCode.map { "exit \($0)" } ?? "no reason recorded"
-            if status.state == .failed { return ("\(status.unit) failed: \(exit)", status.since) }
-            if status.state == .restarting, status.restarts >= policy.attempts {
-                return ("\(status.unit) restarted \(status.restarts) times, last: \(exit)", status.since)
-            }
+            if status.state == .failed { return "\(status.unit) failed: \(exit)" }
+            if status.restarts >= policy.attempts { return "\(status.unit) restarted \(status.restarts) times, last: \(exit)" }
         }
         return nil
     }

@@ -50,6 +50,12 @@ struct RolloutStep {
         var rollout: RolloutRecord
         if let existing, !existing.isActive, existing.phase == .failed || waiting.isEmpty {
             // Over: a failed rollout holds the instances it did not replace until a new apply.
+            // The stack still at the failed spec means a revert the record promises was not
+            // written (the leader stopped between the two commits): write it again.
+            if existing.phase == .failed, existing.revertOf == nil, let version = existing.revertedTo,
+               let from = existing.fromVersion {
+                outcome.revert = revert(to: from, as: version, reason: existing.message ?? "failed", label: existing.label)
+            }
             outcome.record = existing
             return outcome
         } else if let existing, existing.isActive {
@@ -72,22 +78,28 @@ struct RolloutStep {
             guard placedSet.contains(instance), !waitingNames.contains(instance), let assignment = state.assignments[instance] else {
                 rollout.updated[instance] = nil
                 rollout.healthySince[instance] = nil
+                rollout.counted.remove(instance)
                 continue
             }
+            if rollout.counted.contains(instance) { continue }
             switch health(of: assignment) {
             case .healthy:
                 let first = rollout.healthySince[instance] ?? now
                 rollout.healthySince[instance] = first
-                if now - first < strategy.minHealthyTime { inFlight += 1 }
+                if now - first >= strategy.minHealthyTime {
+                    rollout.counted.insert(instance)
+                    continue
+                }
             case .pending:
                 rollout.healthySince[instance] = nil
-                inFlight += 1
-                if now - since > strategy.healthyDeadline, rollout.isActive {
-                    failure = failure ?? "\(instance) was not healthy for \(Self.span(strategy.minHealthyTime)) within its healthy_deadline of \(Self.span(strategy.healthyDeadline))"
-                }
             case .failed(let reason):
                 rollout.healthySince[instance] = nil
-                if rollout.isActive { failure = failure ?? reason }
+                failure = failure ?? reason
+                continue
+            }
+            inFlight += 1
+            if now - since > strategy.healthyDeadline {
+                failure = failure ?? "\(instance) was not healthy for \(Self.span(strategy.minHealthyTime)) within its healthy_deadline of \(Self.span(strategy.healthyDeadline))"
             }
         }
         rollout.progress = RolloutRecord.Progress(
@@ -103,7 +115,7 @@ struct RolloutStep {
         guard rollout.isActive else { outcome.record = rollout; return outcome }
         let promoted = (state.promotions[name] ?? 0) >= rollout.specRevision
         var slots = strategy.maxParallel - inFlight
-        if strategy.canary > 0, !promoted {
+        if strategy.canary > 0, !promoted, rollout.revertOf == nil {   // a revert does not wait for promotion
             let left = strategy.canary - rollout.updated.count
             if left <= 0, inFlight == 0, !waiting.isEmpty {
                 if rollout.phase != .awaitingPromotion {
@@ -143,9 +155,23 @@ struct RolloutStep {
            to == stored.record.version {
             revertOf = .init(specRevision: previous.specRevision, version: previous.version, message: previous.message ?? "failed")
         }
-        return RolloutRecord(stack: name, specRevision: stored.revision, version: stored.record.version,
-                             fromVersion: state.assignments[waiting[0].instance].flatMap { version(running: $0.assignment) },
-                             startedAt: now, revertOf: revertOf)
+        var record = RolloutRecord(stack: name, specRevision: stored.revision, version: stored.record.version,
+                                   fromVersion: state.assignments[waiting[0].instance].flatMap { version(running: $0.assignment) },
+                                   startedAt: now, revertOf: revertOf)
+        // A new spec revision with the same units (a count change, start, stop) does not
+        // restart the count: the instances the active rollout already replaced, which run
+        // these units too, stay replaced, in flight or counted, and it keeps what it came from.
+        if let previous = state.rollouts[name], previous.isActive {
+            let outdated = Set(waiting.map(\.instance))
+            for (instance, at) in previous.updated where !outdated.contains(instance) {
+                record.updated[instance] = at
+                record.healthySince[instance] = previous.healthySince[instance]
+                if previous.counted.contains(instance) { record.counted.insert(instance) }
+            }
+            record.fromVersion = previous.fromVersion ?? record.fromVersion
+            record.startedAt = previous.startedAt
+        }
+        return record
     }
 
     /// The newest stored version whose units are what `assignment` runs (its `env_from`
@@ -167,14 +193,10 @@ struct RolloutStep {
         if strategy.autoRevert {
             if rollout.revertOf != nil {
                 how = "not reverted again: this rollout was itself a revert"
-            } else if let from = rollout.fromVersion, let old = state.versions[name]?.first(where: { $0.version.version == from }) {
-                let newest = max(state.versions[name]?.map(\.version.version).max() ?? 0, stored.record.version ?? 0)
-                var record = old.version.record
-                record.version = newest + 1
-                record.desired = stored.record.desired
-                outcome.revert = StackRevert(record: record, previous: stored.record,
-                                             origin: "automatic revert to version \(from) (\(rollout.label) failed: \(reason))",
-                                             expectedRevision: stored.revision)
+            } else if let from = rollout.fromVersion,
+                      case let newest = max(state.versions[name]?.map(\.version.version).max() ?? 0, stored.record.version ?? 0),
+                      let write = revert(to: from, as: newest + 1, reason: reason, label: rollout.label) {
+                outcome.revert = write
                 rollout.revertedTo = newest + 1
                 how = "reverting to version \(from) (stored as version \(newest + 1))"
             } else {
@@ -182,6 +204,18 @@ struct RolloutStep {
             }
         }
         outcome.events.append(("rollout-failed", nil, "\(name) \(rollout.label) failed: \(reason); \(how)"))
+    }
+
+    /// The write that stores version `from`'s spec as version `number` (nil when `from` is no
+    /// longer kept).
+    private func revert(to from: Int, as number: Int, reason: String, label: String) -> StackRevert? {
+        guard let old = state.versions[stored.record.spec.name]?.first(where: { $0.version.version == from }) else { return nil }
+        var record = old.version.record
+        record.version = number
+        record.desired = stored.record.desired
+        return StackRevert(record: record, previous: stored.record,
+                           origin: "automatic revert to version \(from) (\(label) failed: \(reason))",
+                           expectedRevision: stored.revision)
     }
 
     /// How a replaced instance's new run is doing, from its statuses with the assignment's

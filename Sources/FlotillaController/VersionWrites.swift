@@ -5,7 +5,8 @@ import FlotillaStore
 /// `stacks/<name>`, a copy at `versions/<name>/<version>` (same transaction, so the copy's mod
 /// revision is the spec revision), and the deletion of versions beyond the stack's
 /// `keep_versions`. Apply, rollback and the controller's automatic revert all write through
-/// this, so every stored spec is a numbered version.
+/// this, so every stored spec is a numbered version; `start`, `stop` and `unload` change only
+/// the desired state of the current version and write none.
 public enum VersionWrites {
     /// Versions kept per stack when the stack does not say (`keep_versions`).
     public static let defaultKeep = 10
@@ -29,9 +30,6 @@ public enum VersionWrites {
         }
         return operations
     }
-
-    /// Operations per stack written (the limit of one transaction is etcd's 128).
-    public static let operationsPerStack = 3
 
     /// Every version of `stack` kept in the store, oldest first, with its mod revision (the
     /// spec revision it was written at).

@@ -37,6 +37,19 @@ struct DisruptionTests {
         #expect(moves(decision) == ["web@2"])
     }
 
+    @Test("a draining machine that dies loses its instances at once, budget or not")
+    func deadDrainingMachine() {
+        var record = stackRecord("web", count: 3, spread: nil)
+        record.spec.disruption = DisruptionBudget(maxUnavailable: 1)
+        var state = ClusterState(machines: ["m1", "m2"].map { machineRecord($0) },
+                                 stacks: ["web": .init(record: record, revision: 5)], revision: 5)
+        state = applying(Reconciler.reconcile(state, options: options), to: state, revision: 6)
+        let source = state.assignments["web@1"]!.assignment.machine
+        state.cordons[source] = CordonRecord(machine: source, draining: true, since: 0)
+        state.machines.removeAll { $0.id == source }
+        #expect(moves(Reconciler.reconcile(state, options: options)).count == 3)
+    }
+
     @Test("without a budget a drain moves everything at once")
     func noBudget() {
         var state = ClusterState(machines: ["m1", "m2"].map { machineRecord($0) },

@@ -42,9 +42,12 @@ struct RescheduleTests {
         report(&state, .restarting, restarts: 1, since: 1000)
         #expect(moved(at(1100, state)) == nil, "one restart is fewer than attempts")
         report(&state, .restarting, restarts: 2, since: 1000)
-        let early = at(1009, state)
-        #expect(moved(early) == nil && early.rescheduling, "waits out the delay")
-        let decision = at(1010, state)
+        let seen = at(1005, state)
+        #expect(moved(seen) == nil && seen.rescheduling, "failing from now on: waits out the delay")
+        state = applying(seen, to: state, revision: 7)
+        report(&state, .running, restarts: 2, since: 1008)   // between restarts: still counts
+        #expect(moved(at(1014, state)) == nil)
+        let decision = at(1015, state)
         let move = try #require(moved(decision))
         #expect(move.from == first && move.to != first)
         let record = try #require(decision.writes.lazy.compactMap { if case .reschedule(let r) = $0 { r } else { nil } }.first)
@@ -54,9 +57,10 @@ struct RescheduleTests {
 
         // On its second machine it fails for good: it moves after the doubled delay (20 s), to
         // the third machine, never back to the first.
-        state = applying(decision, to: state, revision: 7)
+        state = applying(decision, to: state, revision: 8)
         let second = state.assignments["web@1"]!.assignment.machine
-        report(&state, .failed, since: 2000)
+        report(&state, .failed, since: 1990)
+        state = applying(at(2000, state), to: state, revision: 9)
         #expect(moved(at(2019, state)) == nil)
         let again = try #require(moved(at(2020, state)))
         #expect(again.from == second && again.to != first && again.to != second)
@@ -70,7 +74,8 @@ struct RescheduleTests {
         state.reschedules["web@1"] = RescheduleRecord(instance: "web@1", stack: "web",
                                                       moves: others.map { .init(from: $0, at: 900, reason: "x") })
         report(&state, .failed, since: 0)
-        let decision = at(3000, state)
+        state = applying(at(3000, state), to: state, revision: 7)
+        let decision = at(3025, state)   // two moves within the interval: 10 s doubled twice, at most 25 s
         #expect(decision.unplaced["web@1"]?.contains("the instance failed there (reschedule)") == true, "\(decision.unplaced)")
     }
 

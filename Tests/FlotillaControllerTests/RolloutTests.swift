@@ -167,6 +167,53 @@ struct RolloutTests {
         #expect(reverting.updated.keys.sorted() == ["web@1"])
     }
 
+    @Test("a revert the failed record promises but the store does not have is written again")
+    func revertWrittenAgain() throws {
+        var state = runningCluster(strategy: UpdateStrategy(maxParallel: 1, minHealthyTime: 0))
+        change(&state, revision: 10)
+        state = applying(reconcile(state, at: 1000), to: state, revision: 11)
+        report(&state, "web@1", .failed, at: 1001)
+        let failed = reconcile(state, at: 1002)
+        #expect(failed.reverts.count == 1)
+        state = applying(failed, to: state, revision: 12)   // the rollout record, but not the revert
+        let again = reconcile(state, at: 1003)
+        #expect(again.reverts.first?.record.version == 3 && again.reverts.first?.expectedRevision == 10)
+    }
+
+    @Test("a healthy_deadline counts until an instance was healthy for min_healthy_time; once counted, a later failure is not the rollout's")
+    func deadlineUntilCounted() {
+        var state = runningCluster(strategy: UpdateStrategy(maxParallel: 1, minHealthyTime: 10, healthyDeadline: 30))
+        change(&state, revision: 10)
+        state = applying(reconcile(state, at: 1000), to: state, revision: 11)
+        report(&state, "web@1", .running, at: 1025)
+        state = applying(reconcile(state, at: 1025), to: state, revision: 12)   // healthy since 1025
+        #expect(rollout(reconcile(state, at: 1031))?.phase == .failed, "not healthy for 10 s within 30 s")
+        var early = runningCluster(strategy: UpdateStrategy(maxParallel: 1, minHealthyTime: 10, healthyDeadline: 30))
+        change(&early, revision: 10)
+        early = applying(reconcile(early, at: 1000), to: early, revision: 11)
+        report(&early, "web@1", .running, at: 1001)
+        early = applying(reconcile(early, at: 1001), to: early, revision: 12)
+        early = applying(reconcile(early, at: 1012), to: early, revision: 13)   // counted at 1012; web@2 replaced
+        report(&early, "web@1", .failed, at: 1040)
+        #expect(rollout(reconcile(early, at: 1041))?.phase == .running, "web@1 counted already")
+    }
+
+    @Test("a count change during a rollout keeps what it replaced: no second batch at once")
+    func carryOver() throws {
+        var state = runningCluster(strategy: UpdateStrategy(maxParallel: 1, minHealthyTime: 10))
+        change(&state, revision: 10)
+        state = applying(reconcile(state, at: 1000), to: state, revision: 11)   // web@1 in flight
+        var record = state.stacks["web"]!.record
+        record.spec.scale = .count(4)
+        record.version = 3
+        state.stacks["web"] = .init(record: record, revision: 20)
+        let decision = reconcile(state, at: 1001)
+        let replacedNow = decision.writes.compactMap { if case .assign(let a) = $0, a.instance != "web@4" { a } else { nil } }
+            .filter { $0.units == record.spec.units && state.assignments[$0.instance]?.assignment.units != record.spec.units }
+        #expect(replacedNow.isEmpty, "web@1 is still in flight: \(replacedNow.map(\.instance))")
+        #expect(try #require(rollout(decision)).updated.keys.contains("web@1"))
+    }
+
     @Test("auto_revert off: a rollout past its healthy_deadline fails and the rest keep the old units")
     func deadlineWithoutRevert() throws {
         var state = runningCluster(strategy: UpdateStrategy(maxParallel: 1, minHealthyTime: 5, healthyDeadline: 60, autoRevert: false))

@@ -103,3 +103,25 @@ struct ScheduleTests {
         ])
     }
 }
+
+@Suite("Schedules: edge cases")
+struct ScheduleEdgeTests {
+    @Test("the repeated hour at a daylight-saving fall-back does not skip the rest of the day")
+    func fallBack() {
+        // 2026-11-01: New York falls back from EDT to EST at 02:00 EDT (06:00 UTC).
+        let formatter = ISO8601DateFormatter()
+        let at = formatter.date(from: "2026-11-01T06:32:00Z")!.timeIntervalSince1970   // 01:32 EST, the second 01:32
+        let next = CronSchedule.rule("TZ=America/New_York */5 * * * *")?.next(after: at)
+        #expect(next == formatter.date(from: "2026-11-01T06:35:00Z")!.timeIntervalSince1970)
+    }
+
+    @Test("cron's day rule follows the fields' text: a field starting with * does not make it an OR")
+    func dayRuleByText() {
+        let formatter = ISO8601DateFormatter()
+        let monday = formatter.date(from: "2026-12-07T00:00:00Z")!.timeIntervalSince1970
+        // `*/2` starts with *: odd days AND Sundays (cron), so Sunday the 13th, not Wednesday the 9th.
+        #expect(CronSchedule.rule("0 0 */2 * sun")?.next(after: monday) == formatter.date(from: "2026-12-13T00:00:00Z")!.timeIntervalSince1970)
+        // Both restricted without *: the 10th OR Sundays, so Thursday the 10th.
+        #expect(CronSchedule.rule("0 0 10 * sun")?.next(after: monday) == formatter.date(from: "2026-12-10T00:00:00Z")!.timeIntervalSince1970)
+    }
+}

@@ -92,12 +92,20 @@ struct StackFileRescheduleTests {
           node:
             global: true
             reschedule: { attempts: 2 }
+            disruption: { max_unavailable: 1 }
+            units:
+              main: { exec: /bin/true }
+          pinned:
+            placement: { machine: m1 }
+            reschedule: {}
             units:
               main: { exec: /bin/true }
         """)
         #expect(messages == [
             "lamp.yaml:3:29: error: attempts of stack 'web' must be 1 or more, got 0",
             "lamp.yaml:8:5: error: a global stack cannot use 'reschedule': its instance belongs to its machine",
+            "lamp.yaml:9:5: error: a global stack cannot use 'disruption': its instance belongs to its machine",
+            "lamp.yaml:14:5: error: stack 'pinned' runs only on machine m1 (placement.machine): 'reschedule' could never move it",
         ], "\(messages)")
     }
 }

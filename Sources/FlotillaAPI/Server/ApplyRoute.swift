@@ -8,6 +8,12 @@ extension APIRoutes {
     /// stacks in between.
     static let applyAttempts = 5
 
+    /// The refusal of an apply whose writes do not fit one transaction.
+    static func tooManyWrites(_ writes: Int, stacks: Int) -> APIError {
+        APIError.badRequest(
+            "applying \(stacks) stacks takes \(writes) writes (each changed stack's record and version, and old versions pruned), more than etcd's limit of \(StoreLimits.maxTxnOps) operations in one transaction, and an apply is never split; apply the files in smaller groups")
+    }
+
     /// `POST /v1/apply`: every stack of the files in one transaction, or nothing. Each stack
     /// written becomes its next version (``VersionWrites``). A stack whose
     /// stored record already says exactly what the files say is not written (so nothing of it
@@ -25,11 +31,7 @@ extension APIRoutes {
         let stacks = compiled.stacks.map { stack in
             (name: stack.name, key: Bytes(utf8: layout.stack(stack.name)), record: compiled.record(for: stack, desired: desired))
         }
-        let operations = stacks.count * VersionWrites.operationsPerStack
-        guard operations <= StoreLimits.maxTxnOps else {
-            throw APIError.badRequest(
-                "applying \(compiled.stacks.count) stacks takes up to \(operations) writes (each stack's record, its version, and old versions pruned), more than etcd's limit of \(StoreLimits.maxTxnOps) operations in one transaction, and an apply is never split; apply the files in smaller groups")
-        }
+        guard stacks.count <= StoreLimits.maxTxnOps else { throw Self.tooManyWrites(stacks.count, stacks: stacks.count) }
         for _ in 1...Self.applyAttempts {
             let read = try await store.txn(TxnRequest(success: stacks.map { .range(RangeRequest(key: $0.key)) }))
             var compares: [Compare] = []
@@ -53,6 +55,7 @@ extension APIRoutes {
                 }
             }
             let names = stacks.map(\.name)
+            guard writes.count <= StoreLimits.maxTxnOps else { throw Self.tooManyWrites(writes.count, stacks: stacks.count) }
             guard !writes.isEmpty else {
                 return ApplyResponse(revision: read.header.revision, stacks: names, unchanged: unchanged,
                                      specRevisions: revisions, warnings: compiled.diagnostics)

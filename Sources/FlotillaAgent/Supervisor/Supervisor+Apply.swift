@@ -117,10 +117,14 @@ extension Supervisor {
                     if run.lifecycle.state != .pending { run = run.fresh(now: now); run.timerStarted = true }
                     run.due = true
                     run.lastRun = now
+                    run.nextRun = timer.nextRun(after: now, activeSince: now, lastRun: run.lastRun)
                 } else {
                     journal.note("timer: the run due at \(LogTimestamp.string(Date(timeIntervalSince1970: next))) is skipped: the last run still runs", instance: name, unit: unit)
+                    // `OnUnitActiveSec=` counts from the last start, which may be long past:
+                    // look again one interval (at least a second) from now, not at once.
+                    let pause = max(1, timer.onUnitActiveSec ?? 1)
+                    run.nextRun = timer.nextRun(after: now, activeSince: now, lastRun: run.lastRun).map { max($0, now + pause) }
                 }
-                run.nextRun = timer.nextRun(after: now, activeSince: now, lastRun: run.lastRun)
             }
             instances[name]!.units[unit] = run
         }

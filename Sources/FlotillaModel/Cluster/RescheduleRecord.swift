@@ -21,6 +21,16 @@ public struct RescheduleRecord: Sendable, Hashable, Codable {
     public var stack: String
     /// Its moves, oldest first (those older than the policy's interval are dropped).
     public var moves: [Move]
+    /// Since when it fails on its current machine (the move is due a delay after this);
+    /// nil while it does not.
+    public var failing: Failing?
+
+    /// An instance failing on a machine, first seen at ``since``.
+    public struct Failing: Sendable, Hashable, Codable {
+        public var machine: String
+        public var since: Double
+        public init(machine: String, since: Double) { self.machine = machine; self.since = since }
+    }
 
     public init(instance: String, stack: String, moves: [Move] = []) {
         self.instance = instance; self.stack = stack; self.moves = moves

@@ -48,6 +48,9 @@ public struct RolloutRecord: Sendable, Hashable, Codable {
     public var updated: [String: Double]
     /// Replaced instances first seen healthy, with when.
     public var healthySince: [String: Double]
+    /// Replaced instances that were healthy for `min_healthy_time`: done, whatever happens to
+    /// them later (a unit that fails afterwards is its restart policy's business).
+    public var counted: Set<String> = []
     /// Instances running the new units / of those, counted healthy / wanted, at the last pass.
     public var progress: Progress
     /// Why it failed or waits, in words.

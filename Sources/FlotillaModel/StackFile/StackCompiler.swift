@@ -56,8 +56,13 @@ struct StackCompiler {
             }
         }
         if unitsEntry == nil { reader.error(keyNode, "stack '\(name)' has no 'units'") }
-        if stack.isGlobal, let entry = entries.first(where: { $0.key == "reschedule" }) {
-            reader.error(entry.keyNode, "a global stack cannot use 'reschedule': its instance belongs to its machine")
+        for key in ["reschedule", "disruption"] {
+            if stack.isGlobal, let entry = entries.first(where: { $0.key == key }) {
+                reader.error(entry.keyNode, "a global stack cannot use '\(key)': its instance belongs to its machine")
+            }
+        }
+        if let machine = stack.placement.machineID, let entry = entries.first(where: { $0.key == "reschedule" }) {
+            reader.error(entry.keyNode, "stack '\(name)' runs only on machine \(machine) (placement.machine): 'reschedule' could never move it")
         }
         if stack.isGlobal, !stack.placement.machineOf.isEmpty, let global = globalEntry {
             reader.error(global.keyNode, "a global stack cannot use 'placement.machine_of'; it runs on every eligible machine")

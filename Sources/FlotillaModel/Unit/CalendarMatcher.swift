@@ -14,8 +14,9 @@ public struct CalendarMatcher: Sendable, Hashable {
     public var hours: [Int]
     public var minutes: [Int]
     public var seconds: [Int]
-    /// cron's rule: when both the day of month and the day of week are restricted, a day
-    /// matching either counts (systemd requires both).
+    /// cron's rule: when both the day of month and the day of week fields are restricted
+    /// (neither starts with `*`), a day matching either counts; otherwise both must match (as
+    /// systemd always requires).
     public var dayOrWeekday: Bool
     /// The time zone the fields are read in (its identifier).
     public var timeZone: String
@@ -47,11 +48,20 @@ public struct CalendarMatcher: Sendable, Hashable {
         let from = (first.hour ?? 0, first.minute ?? 0, first.second ?? 0)
         for index in 0..<Self.horizonDays {
             let parts = calendar.dateComponents([.year, .month, .day, .weekday], from: day)
-            if matches(year: parts.year!, month: parts.month!, day: parts.day!, weekday: parts.weekday! - 1),
-               let (h, m, s) = firstTime(atOrAfter: index == 0 ? from : (0, 0, 0)) {
+            if matches(year: parts.year!, month: parts.month!, day: parts.day!, weekday: parts.weekday! - 1) {
+                // The first matching time of the day that is not before `start`. Usually the
+                // first candidate; at a daylight-saving change a wall time can map before
+                // `start` (a repeated hour) or not exist, so later ones are tried.
                 var components = calendar.dateComponents([.year, .month, .day], from: day)
-                components.hour = h; components.minute = m; components.second = s
-                if let date = calendar.date(from: components), date >= start { return date.timeIntervalSince1970 }
+                for (h, m, s) in times(atOrAfter: index == 0 ? from : (0, 0, 0)) {
+                    components.hour = h; components.minute = m; components.second = s
+                    guard let date = calendar.date(from: components) else { continue }
+                    if date >= start { return date.timeIntervalSince1970 }
+                    // A repeated wall time maps to its first occurrence; the second is an hour on.
+                    let later = date.addingTimeInterval(3600)
+                    let again = calendar.dateComponents([.hour, .minute, .second], from: later)
+                    if later >= start, again.hour == h, again.minute == m, again.second == s { return later.timeIntervalSince1970 }
+                }
             }
             guard let following = calendar.date(byAdding: .day, value: 1, to: day) else { return nil }
             day = following
@@ -61,18 +71,16 @@ public struct CalendarMatcher: Sendable, Hashable {
 
     private func matches(year: Int, month: Int, day: Int, weekday: Int) -> Bool {
         guard years?.contains(year) ?? true, months.contains(month) else { return false }
-        let dayRestricted = days.count < 31, weekdayRestricted = weekdays.count < 7
-        if dayOrWeekday, dayRestricted, weekdayRestricted { return days.contains(day) || weekdays.contains(weekday) }
+        if dayOrWeekday { return days.contains(day) || weekdays.contains(weekday) }
         return days.contains(day) && weekdays.contains(weekday)
     }
 
-    /// The first allowed (hour, minute, second) at or after `from`.
-    private func firstTime(atOrAfter from: (Int, Int, Int)) -> (Int, Int, Int)? {
-        for h in hours where h >= from.0 {
-            for m in minutes where h > from.0 || m >= from.1 {
-                for s in seconds where h > from.0 || m > from.1 || s >= from.2 { return (h, m, s) }
+    /// The allowed (hour, minute, second)s at or after `from`, in order.
+    private func times(atOrAfter from: (Int, Int, Int)) -> some Sequence<(Int, Int, Int)> {
+        hours.lazy.filter { $0 >= from.0 }.flatMap { h in
+            minutes.lazy.filter { h > from.0 || $0 >= from.1 }.flatMap { m in
+                seconds.lazy.filter { h > from.0 || m > from.1 || $0 >= from.2 }.map { (h, m, $0) }
             }
         }
-        return nil
     }
 }

@@ -82,7 +82,7 @@ public enum CronSchedule {
         matcher.months = sets[3]
         matcher.weekdays = Set(sets[4].map { $0 % 7 })
         matcher.seconds = [0]
-        matcher.dayOrWeekday = true
+        matcher.dayOrWeekday = !parts[2].hasPrefix("*") && !parts[4].hasPrefix("*")
         return .success(.calendar(matcher))
     }
 

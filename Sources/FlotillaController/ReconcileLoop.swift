@@ -178,18 +178,25 @@ public struct ReconcileLoop: Sendable {
     }
 
     /// Alive machines whose lease has at most a third of its TTL left (the store answers whole
-    /// seconds, rounded down): an agent renews every third of the TTL, so such a machine has
+    /// seconds, rounded towards zero; negative or -1 when the lease ran out or was revoked
+    /// after the state was read): an agent renews every third of the TTL, so such a machine has
     /// missed renewals — cut off with the ones that just died, most likely: leases of machines
     /// cut off together expire within one renewal interval of each other. Asked only when a
-    /// machine newly died outside a storm.
+    /// machine newly died outside a storm; the machines are asked at once.
     private func leasesRunningOut(_ state: ClusterState, alive: Set<String>) async -> Set<String> {
-        var result: Set<String> = []
-        for id in alive.sorted() {
-            guard let lease = state.machineLeases[id],
-                  let left = try? await store.leaseTimeToLive(id: lease, keys: false).ttl else { continue }
-            if left >= 0, Double(left) <= settings.storm.ttl / 3 { result.insert(id) }
+        let threshold = settings.storm.ttl / 3
+        return await withTaskGroup(of: String?.self) { group in
+            for id in alive {
+                guard let lease = state.machineLeases[id] else { continue }
+                group.addTask { [store] in
+                    guard let left = try? await store.leaseTimeToLive(id: lease, keys: false).ttl else { return nil }
+                    return Double(left) <= threshold ? id : nil
+                }
+            }
+            var result: Set<String> = []
+            for await id in group { if let id { result.insert(id) } }
+            return result
         }
-        return result
     }
 
     /// The event (and warning) of a storm that started: what is held, and for how long.

@@ -12,9 +12,11 @@
 /// again keeps its instances and leaves the storm; the storm ends when no dead machine holds
 /// an instance.
 ///
-/// A machine counts as dead from the pass that first saw its lease gone while it held
-/// instances; a new leader starts with no memory, so it sees all of them at once, which is the
-/// careful side.
+/// A machine counts as lost from the pass that first saw its lease gone (it was alive in the
+/// pass before, or it holds instances); a loss counts towards a storm for one TTL, also after
+/// its instances moved (machines cut off together are seen dying one or two passes apart). A
+/// new leader starts with no memory, so it sees every dead machine holding instances at once,
+/// which is the careful side.
 public struct StormGuard: Sendable, Hashable {
     /// The thresholds.
     public struct Settings: Sendable, Hashable {
@@ -48,6 +50,10 @@ public struct StormGuard: Sendable, Hashable {
     public private(set) var released: Set<String> = []
     /// When the last machine was released.
     private var lastRelease: Double?
+    /// Machines lost within the last TTL, with when: what a storm is counted from.
+    private var losses: [String: Double] = [:]
+    /// The machines alive in the previous pass.
+    private var lastAlive: Set<String> = []
 
     public init(settings: Settings = Settings()) { self.settings = settings }
 
@@ -60,15 +66,22 @@ public struct StormGuard: Sendable, Hashable {
     public mutating func observe(alive: Set<String>, dead: Set<String>, lapsing: Set<String> = [], now: Double) -> Bool {
         for id in lostAt.keys where !dead.contains(id) { lostAt[id] = nil }
         released.formIntersection(dead)
-        for id in dead where lostAt[id] == nil { lostAt[id] = now }
+        var lost = lastAlive.subtracting(alive)
+        for id in dead where lostAt[id] == nil {
+            lostAt[id] = now
+            lost.insert(id)
+        }
+        lastAlive = alive
+        for id in lost where losses[id] == nil { losses[id] = now }
+        losses = losses.filter { !alive.contains($0.key) && $0.value > now - settings.ttl }
         if dead.isEmpty {
             stormSince = nil
             lastRelease = nil
             return false
         }
         guard stormSince == nil else { releaseDue(now: now); return false }
-        let recent = lostAt.values.filter { $0 > now - settings.ttl }.count + lapsing.intersection(alive).count
-        let total = alive.union(dead).count
+        let recent = losses.count + lapsing.intersection(alive).count
+        let total = alive.union(dead).union(losses.keys).count
         guard settings.share < 1, total > 0, Double(recent) > settings.share * Double(total) else {
             released = dead   // no storm: dead machines' instances move at once
             return false

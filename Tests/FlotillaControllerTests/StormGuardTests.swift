@@ -50,6 +50,19 @@ struct StormGuardTests {
         #expect(guardian.held == ["m3"], "the slowest machine keeps its instances while it comes back")
     }
 
+    @Test("a machine whose instances already moved still counts: two of three lost one pass apart are a storm")
+    func lossesOnePassApart() {
+        var guardian = StormGuard(settings: settings)
+        guardian.observe(alive: ["m1", "m2", "m3"], dead: [], now: 99)
+        do { let started = guardian.observe(alive: ["m1", "m2"], dead: ["m3"], now: 100); #expect(!started) }
+        #expect(guardian.held.isEmpty, "one of three is no storm: m3's instances move")
+        guardian.observe(alive: ["m1", "m2"], dead: [], now: 100.5)
+        do { let started = guardian.observe(alive: ["m1"], dead: ["m2"], now: 101); #expect(started, "m3's loss counts for a TTL") }
+        #expect(guardian.held == ["m2"])
+        guardian.observe(alive: ["m1", "m2", "m3"], dead: [], now: 103)
+        do { let started = guardian.observe(alive: ["m1", "m2"], dead: ["m3"], now: 110); #expect(!started, "losses older than a TTL are forgotten") }
+    }
+
     @Test("share 1 turns the guard off")
     func off() {
         var guardian = StormGuard(settings: StormGuard.Settings(share: 1, ttl: 5))

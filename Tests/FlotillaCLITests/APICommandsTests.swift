@@ -106,7 +106,7 @@ struct APICommandsTests {
             #expect(submit.status == 0, "\(submit.stderr)")
             #expect(try await api.waitForStack("hello.service").0.desired == .inactive)
             let files = try await api.run(["fleetctl", "list-unit-files"])
-            #expect(files.stdout.hasPrefix("UNIT\tHASH\tDSTATE\tSTATE\tTARGET\n"))
+            #expect(files.stdout.hasPrefix("UNIT\tHASH\tDSTATE\tSTATE\tTARGET\n"), "exit \(files.status): \(files.stderr)")
             #expect(files.stdout.contains("hello.service\t") && files.stdout.contains("\tinactive\tinactive\t-"))
             let cat = try await api.run(["fleetctl", "cat", "hello"])
             #expect(cat.stdout == unit)

@@ -12,7 +12,10 @@ struct RealEtcd {
     let dataDir: URL
     let clientPort: Int
 
-    static func start() throws -> RealEtcd {
+    /// Starts etcd. With `checkingPort` it waits 0.3 s and starts again on new ports when
+    /// etcd exited (a port taken between choosing and binding); callers that poll etcd until it
+    /// answers can check `process.isRunning` themselves instead.
+    static func start(checkingPort: Bool = true) throws -> RealEtcd {
         let dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-etcd-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dataDir, withIntermediateDirectories: true)
         let clientPort = try freeLoopbackPort(), peerPort = try freeLoopbackPort()
@@ -27,6 +30,7 @@ struct RealEtcd {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
+        guard checkingPort else { return RealEtcd(process: process, dataDir: dataDir, clientPort: clientPort) }
         // A port taken between choosing and binding makes etcd exit at once: try again.
         Thread.sleep(forTimeInterval: 0.3)
         if !process.isRunning {

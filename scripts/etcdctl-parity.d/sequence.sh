@@ -10,13 +10,39 @@ step() {
     local status
     (cd "$RUN_DIR" && eval "$1") >"$RUN_DIR/stdout" 2>"$RUN_DIR/stderr" </dev/null
     status=$?
+    record "$1" "$RUN_DIR" "$status"
+}
+
+# side_by_side SCRIPT...: runs read-only SCRIPTs (history-replaying watches that wait out a
+# timeout) at the same time and records each as `step` would, in the order given: the
+# transcript is the same as from one step after another, in the time of the longest.
+side_by_side() {
+    local i=0 pids=() status script
+    for script in "$@"; do
+        mkdir -p "$RUN_DIR/side-$i"
+        (cd "$RUN_DIR" && eval "$script") >"$RUN_DIR/side-$i/stdout" 2>"$RUN_DIR/side-$i/stderr" </dev/null &
+        pids+=($!)
+        i=$((i + 1))
+    done
+    i=0
+    for script in "$@"; do
+        wait "${pids[$i]}"
+        status=$?
+        record "$script" "$RUN_DIR/side-$i" "$status"
+        i=$((i + 1))
+    done
+}
+
+# record SCRIPT DIR STATUS: appends a step's text, the stdout and stderr left in DIR, and its
+# exit status to the transcript.
+record() {
     {
         printf '$ %s\n' "$1"
-        cat "$RUN_DIR/stdout"
-        [ -s "$RUN_DIR/stdout" ] && [ -n "$(tail -c1 "$RUN_DIR/stdout")" ] && printf '\n[no newline at end of stdout]\n'
+        cat "$2/stdout"
+        [ -s "$2/stdout" ] && [ -n "$(tail -c1 "$2/stdout")" ] && printf '\n[no newline at end of stdout]\n'
         printf -- '--- stderr\n'
-        cat "$RUN_DIR/stderr"
-        printf -- '--- exit %d\n\n' "$status"
+        cat "$2/stderr"
+        printf -- '--- exit %d\n\n' "$3"
     } >>"$TRANSCRIPT"
 }
 

@@ -3,12 +3,12 @@
 
 watch_lease_steps() {
     # --- watch (history replay with --rev; timeout ends the watch: exit status 124)
-    step 'timeout 2 etcdctl watch --rev=1 a'
-    step 'timeout 2 etcdctl watch --rev=1 --prefix s/ --prev-kv'
-    step 'timeout 2 etcdctl watch --rev=1 --prefix k/ -w json'
-    step 'timeout 2 etcdctl watch --rev=1 b c'
-    step 'timeout 2 etcdctl watch --rev=99999 a'
-    step 'timeout 2 etcdctl watch --rev=1 --prefix k/ -- sh -c "echo \$ETCD_WATCH_EVENT_TYPE \$ETCD_WATCH_REVISION \$ETCD_WATCH_KEY \$ETCD_WATCH_VALUE"'
+    side_by_side 'timeout 2 etcdctl watch --rev=1 a' \
+        'timeout 2 etcdctl watch --rev=1 --prefix s/ --prev-kv' \
+        'timeout 2 etcdctl watch --rev=1 --prefix k/ -w json' \
+        'timeout 2 etcdctl watch --rev=1 b c' \
+        'timeout 2 etcdctl watch --rev=99999 a' \
+        'timeout 2 etcdctl watch --rev=1 --prefix k/ -- sh -c "echo \$ETCD_WATCH_EVENT_TYPE \$ETCD_WATCH_REVISION \$ETCD_WATCH_KEY \$ETCD_WATCH_VALUE"'
     step '{ echo "watch --rev=1 a"; sleep 1; echo "watch --rev=1 --prefix k/ --prev-kv"; sleep 1; } | etcdctl watch -i'
     # Live events: the watch starts at the next revision, so a late start replays them.
     step 'rev=$(etcdctl get w -w json | sed "s/.*\"revision\":\([0-9]*\).*/\1/"); (sleep 1; etcdctl put w live; etcdctl put w again) >/dev/null & timeout 4 etcdctl watch w --prev-kv --rev=$((rev + 1)); wait'
@@ -55,8 +55,7 @@ cluster_steps() {
     step 'etcdctl get a --rev=4'
     step 'etcdctl get a --rev=5 -w json'
     step 'etcdctl get a --rev=99999'
-    step 'timeout 2 etcdctl watch --rev=2 a'
-    step 'timeout 2 etcdctl watch --rev=5 --prefix s/'
+    side_by_side 'timeout 2 etcdctl watch --rev=2 a' 'timeout 2 etcdctl watch --rev=5 --prefix s/'
     step 'etcdctl compaction --physical 10'
     step 'etcdctl txn <<EOF
 

@@ -266,7 +266,7 @@ struct DecisionBuilder {
     }
 
     /// The assignment of `instance` to `machine`: the stack's units, each with the variables
-    /// its `env_from` reads (``StoreEnvironment``).
+    /// its `env_from` reads (``StoreEnvironment``), and its `disconnect` policy.
     private func assignment(_ instance: String, _ stack: String, _ machine: String) -> Assignment? {
         guard let stored = state.stacks[stack] else { return nil }
         let units = stored.record.spec.units.map { unit in
@@ -275,8 +275,10 @@ struct DecisionBuilder {
             resolved.storeEnvironment = StoreEnvironment.resolve(unit, values: state.storeValues).variables
             return resolved
         }
-        return Assignment(instance: instance, stack: stack, machine: machine, units: units,
-                          specRevision: stored.revision, fencingToken: 0, desired: stored.record.desired)
+        var assignment = Assignment(instance: instance, stack: stack, machine: machine, units: units,
+                                    specRevision: stored.revision, fencingToken: 0, desired: stored.record.desired)
+        assignment.stopAfterDisconnect = stored.record.spec.disconnect?.stopAfter
+        return assignment
     }
 
     private mutating func event(_ kind: String, _ stack: String?, _ instance: String?, _ machine: String?, _ message: String) {

@@ -118,4 +118,31 @@ struct AdoptionAndFenceTests {
             #expect(await supervisor.status(instance: "app@1", unit: "web")?.pid == webPid)
         }
     }
+
+    @Test("with disconnect.stop_after, fence() kills the other units too, that long after the lapse; they stay down until unfenced")
+    func disconnectStopAfter() async throws {
+        try await withExecSupervisor { supervisor, _ in
+            var web = assignment(units: [sleeper("web", marker())])
+            web.stopAfterDisconnect = 0.5
+            let keep = assignment("other@1", units: [sleeper("main", marker())])
+            await supervisor.apply([web, keep])
+            #expect(await eventually {
+                let statuses = await supervisor.statuses()
+                return statuses.count == 2 && statuses.allSatisfy { $0.state == .running }
+            })
+            let webPid = try #require(await supervisor.status(instance: "app@1", unit: "web")?.pid)
+            let keepPid = try #require(await supervisor.status(instance: "other@1", unit: "main")?.pid)
+            let lapsed = ContinuousClock.now
+            await supervisor.fence()
+            #expect(processAlive(webPid), "nothing happens before stop_after")
+            #expect(await eventually { !processAlive(webPid) })
+            #expect(ContinuousClock.now - lapsed >= .milliseconds(500))
+            #expect(await supervisor.status(instance: "app@1", unit: "web")?.lastError?.contains("fencing") == true)
+            #expect(processAlive(keepPid), "a stack without the policy keeps running")
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(await supervisor.status(instance: "app@1", unit: "web")?.state == .exited, "it stays down while the lease is lapsed")
+            await supervisor.unfence()
+            #expect(await eventually { await supervisor.status(instance: "app@1", unit: "web")?.state == .running })
+        }
+    }
 }

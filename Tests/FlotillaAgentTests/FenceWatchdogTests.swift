@@ -61,6 +61,37 @@ struct FenceWatchdogTests {
         }
     }
 
+    @Test("a unit of a stack with disconnect.stop_after is killed that long after the deadline, and the watchdog waits for it")
+    func killsDisconnectedAfterStopAfter() throws {
+        try withFiles { files in
+            let exclusive = try spawnSleeper()
+            var plain = try spawnSleeper()
+            defer { for pid in [exclusive.pid, plain.pid] { kill(pid, SIGKILL); _ = killingSignal(pid) } }
+            plain.grace = 400_000_000 // stop_after 0.4 s
+            files.writeExclusive([exclusive])
+            files.writeDisconnect([plain])
+            #expect(files.readDisconnect() == [plain])
+            let deadline = FenceFiles.monotonicNow() + 100_000_000
+            files.writeDeadline(deadline, agent: goneAgent)
+            let killedAt = Mutex<[Int32: UInt64]>([:])
+            let watchdog = Thread {
+                FenceWatchdog(files: files, agent: goneAgent, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })).run()
+            }
+            watchdog.start()
+            while killedAt.withLock({ $0.count }) < 2, FenceFiles.monotonicNow() < deadline + 5_000_000_000 {
+                for pid in [exclusive.pid, plain.pid] where killedAt.withLock({ $0[pid] }) == nil {
+                    if killingSignal(pid) == SIGKILL { killedAt.withLock { $0[pid] = FenceFiles.monotonicNow() } }
+                }
+                usleep(10_000)
+            }
+            let times = killedAt.withLock { $0 }
+            let exclusiveAt = try #require(times[exclusive.pid], "the exclusive unit was killed")
+            let plainAt = try #require(times[plain.pid], "the disconnect unit was killed")
+            #expect(exclusiveAt >= deadline && exclusiveAt < deadline + 300_000_000, "the exclusive unit goes at the deadline")
+            #expect(plainAt >= deadline + 400_000_000, "the other one only stop_after later")
+        }
+    }
+
     @Test("a newer agent that wrote the deadline takes over: the watchdog ends without killing")
     func newerAgentTakesOver() throws {
         try withFiles { files in

@@ -4,11 +4,13 @@ import Foundation
 import Testing
 
 extension ClusterScenarioTests {
-    /// SIGKILL the agent running an instance and every process of its units: the instance runs
-    /// on another machine within TTL + 2 s (the bound from the issue; the measured time is
-    /// printed). The stack may only use machines 2 and 3, so agent 1 (the embedded store's
-    /// server) is never the one killed. When the killed machine comes back, the instance stays
-    /// where it moved, and its status stays the new machine's.
+    /// SIGKILL the agent running an instance (its units and fence watchdog live on): the
+    /// instance runs on another machine within TTL + 2 s (the bound from the issue; the
+    /// measured time is printed), and the copy left on the dead agent's machine is killed by
+    /// its fence watchdog once the lease has been gone for the stack's `disconnect.stop_after`.
+    /// The stack may only use machines 2 and 3, so agent 1 (the embedded store's server) is
+    /// never the one killed. When the killed machine comes back, the instance stays where it
+    /// moved, and its status stays the new machine's.
     @Test("a killed machine's instance runs elsewhere within TTL + 2 s", arguments: StoreKind.allCases)
     func killedMachineInstanceMoves(_ kind: StoreKind) async throws {
         try await TestCluster.with(kind, agents: 3, name: "failover") { cluster in
@@ -19,6 +21,7 @@ extension ClusterScenarioTests {
                   mover:
                     count: 1
                     placement: { metadata: { machine: ["2", "3"] } }
+                    disconnect: { stop_after: 1s }
                     units:
                       worker:
                         exec: [/bin/sh, \(script)]
@@ -32,7 +35,8 @@ extension ClusterScenarioTests {
             let victim = try cluster.agent(machine: first)
             let survivor = cluster.agents.first { $0.index != 1 && $0.machineID != first }!.machineID
 
-            let killedAt = cluster.killMachine(victim)
+            let orphan = try #require(UnitProcesses.find(machines: [victim.machineID]).first { $0.instance == "mover@1" })
+            let killedAt = cluster.killAgent(victim)
             let elapsed = try await eventually("mover@1 running on \(survivor)", timeout: .seconds(30), interval: .milliseconds(50)) {
                 let report = try await client.status(stack: "mover")
                 return report.running(stack: "mover")["mover@1"] == survivor ? ContinuousClock.now - killedAt : nil
@@ -47,6 +51,10 @@ extension ClusterScenarioTests {
                 PidRecord.read(directory: cluster.directory, instance: "mover@1", machine: survivor)
             }
             #expect(record.pid == unit.pid && UnitProcesses.isAlive(record.pid), "the moved instance is a live process")
+            try await eventually("the dead agent's copy of mover@1 killed by its fence watchdog", timeout: .seconds(cluster.ttl + 5)) {
+                UnitProcesses.isAlive(orphan.pid) ? nil : true
+            }
+            #expect(victim.process.log.contains("disconnect.stop_after; killed unit (pid \(orphan.pid)"), "\(victim.process.logTail())")
             #expect(UnitProcesses.find(machines: [victim.machineID]).isEmpty, "the killed machine's units are gone")
 
             // The dead machine stays listed, down, with when its lease was found gone; forgetting

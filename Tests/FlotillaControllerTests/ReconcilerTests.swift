@@ -55,6 +55,22 @@ struct ReconcilerTests {
         #expect(again.writes.isEmpty && again.events.isEmpty)
     }
 
+    @Test("a stack's disconnect.stop_after goes into its assignments; changing it rewrites them in place, with no rollout")
+    func disconnectInAssignments() {
+        var record = stackRecord("web", count: 2)
+        record.spec.disconnect = DisconnectPolicy(stopAfter: 30)
+        var state = ClusterState(machines: ["m1", "m2"].map { machineRecord($0) },
+                                 stacks: ["web": .init(record: record, revision: 5)], revision: 5)
+        state = applying(Reconciler.reconcile(state, options: options), to: state, revision: 6)
+        #expect(state.assignments.values.map(\.assignment.stopAfterDisconnect) == [30, 30])
+        record.spec.disconnect = nil
+        state.stacks["web"] = .init(record: record, revision: 7)
+        let changed = Reconciler.reconcile(state, options: options)
+        let rewritten = changed.writes.compactMap { if case .assign(let a) = $0 { a } else { nil } }
+        #expect(rewritten.count == 2 && rewritten.allSatisfy { $0.stopAfterDisconnect == nil && $0.specRevision == 7 })
+        #expect(changed.rolling.isEmpty && changed.events.isEmpty, "nothing restarts: the units are the same")
+    }
+
     @Test("instances of a machine whose lease is gone move, removal before assignment")
     func machineLost() {
         var state = ClusterState(machines: ["m1", "m2", "m3"].map { machineRecord($0) },

@@ -109,3 +109,40 @@ struct StackFileRescheduleTests {
         ], "\(messages)")
     }
 }
+
+@Suite("StackFile: disconnect")
+struct StackFileDisconnectTests {
+    @Test("disconnect: {stop_after} is read into the stack; a stack without it keeps its units running")
+    func readsStopAfter() throws {
+        let spec = try #require(StackFile.parse(text: """
+            stacks:
+              web:
+                disconnect: { stop_after: 1m30s }
+                units:
+                  main: { exec: /bin/true }
+            """, file: "web.yaml").stacks.first)
+        #expect(spec.disconnect == DisconnectPolicy(stopAfter: 90))
+        let plain = try #require(StackFile.parse(text: "stacks:\n  web:\n    units:\n      main: { exec: /bin/true }\n", file: "web.yaml").stacks.first)
+        #expect(plain.disconnect == nil)
+    }
+
+    @Test("an empty block, an unknown key and a bad duration are errors naming the stack and the key")
+    func rejects() {
+        let messages = stackMessages("""
+        stacks:
+          web:
+            disconnect: {}
+            units:
+              main: { exec: /bin/true }
+          api:
+            disconnect: { stop_after: soon, stop_afer: 1m }
+            units:
+              main: { exec: /bin/true }
+        """)
+        #expect(messages == [
+            "lamp.yaml:3:17: error: disconnect of stack 'web' needs 'stop_after' (how long after losing its lease a machine stops the stack's units)",
+            "lamp.yaml:7:37: error: unknown key 'stop_afer' in disconnect of stack 'api'; did you mean 'stop_after'?",
+            "lamp.yaml:7:31: error: invalid duration 'soon' for 'stop_after'; \(DurationSyntax.usage)",
+        ], "\(messages)")
+    }
+}

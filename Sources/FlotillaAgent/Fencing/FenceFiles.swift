@@ -10,6 +10,8 @@ import Glibc
 ///   its process group and the unit's cgroup directories. A unit whose processes are being
 ///   started, or that has only a control process (`ExecStartPre=`…), is listed as
 ///   `0 0 0 <cgroup>…`: its cgroup is known before anything is spawned into it.
+/// - `disconnect`: the running units of stacks with `disconnect: {stop_after}`, one per line as
+///   in `exclusive` after a first field: the nanoseconds after the deadline they are killed.
 ///
 /// Both are replaced whole (``FileReplacing``), so a reader sees the old contents or the new.
 package struct FenceFiles: Sendable {
@@ -47,11 +49,31 @@ package struct FenceFiles: Sendable {
 
     /// The exclusive units last recorded.
     package func readExclusive() -> [FencedUnit] {
-        read("exclusive").split(separator: "\n").compactMap { line in
+        read("exclusive").split(separator: "\n").compactMap { Self.unit(line: $0.split(separator: " ").map(String.init)) }
+    }
+
+    /// Records the running units of stacks with a `disconnect` policy (each with its
+    /// ``FencedUnit/grace``).
+    package func writeDisconnect(_ units: [FencedUnit]) {
+        replace("disconnect", units.map {
+            ([String($0.grace), String($0.pid), String($0.startTime), String($0.processGroup)] + $0.cgroups).joined(separator: " ") + "\n"
+        }.joined())
+    }
+
+    /// The units of stacks with a `disconnect` policy last recorded.
+    package func readDisconnect() -> [FencedUnit] {
+        read("disconnect").split(separator: "\n").compactMap { line in
             let fields = line.split(separator: " ").map(String.init)
-            guard fields.count >= 3, let pid = Int32(fields[0]), let start = UInt64(fields[1]), let group = Int32(fields[2]) else { return nil }
-            return FencedUnit(pid: pid, startTime: start, processGroup: group, cgroups: Array(fields.dropFirst(3)))
+            guard let grace = fields.first.flatMap({ UInt64($0) }), var unit = Self.unit(line: Array(fields.dropFirst())) else { return nil }
+            unit.grace = grace
+            return unit
         }
+    }
+
+    /// A unit from `<pid> <start time> <process group> [<cgroup>…]`.
+    private static func unit(line fields: [String]) -> FencedUnit? {
+        guard fields.count >= 3, let pid = Int32(fields[0]), let start = UInt64(fields[1]), let group = Int32(fields[2]) else { return nil }
+        return FencedUnit(pid: pid, startTime: start, processGroup: group, cgroups: Array(fields.dropFirst(3)))
     }
 
     private func read(_ name: String) -> String {
@@ -63,7 +85,7 @@ package struct FenceFiles: Sendable {
     }
 }
 
-/// An exclusive unit as the watchdog sees it.
+/// A unit the watchdog guards, as it sees it.
 package struct FencedUnit: Sendable, Hashable {
     /// Its main process; 0 while it has none (only ``cgroups`` is known).
     package var pid: Int32
@@ -73,9 +95,13 @@ package struct FencedUnit: Sendable, Hashable {
     package var processGroup: Int32
     /// Its cgroup directories.
     package var cgroups: [String]
+    /// Nanoseconds after the deadline it is killed: 0 for an exclusive unit, the stack's
+    /// `disconnect.stop_after` for the others.
+    package var grace: UInt64
 
     /// A unit.
-    package init(pid: Int32, startTime: UInt64, processGroup: Int32, cgroups: [String]) {
+    package init(pid: Int32, startTime: UInt64, processGroup: Int32, cgroups: [String], grace: UInt64 = 0) {
         self.pid = pid; self.startTime = startTime; self.processGroup = processGroup; self.cgroups = cgroups
+        self.grace = grace
     }
 }

@@ -10,9 +10,10 @@ import Logging
 /// (``FenceFiles``). Every ``interval`` the watchdog reads the deadline the agent moves
 /// forward after each renewal; once it has passed, it SIGKILLs the process group and cgroup
 /// of every exclusive unit listed — before the lease can expire, so the controller's
-/// replacement elsewhere never overlaps. It ends when its agent is gone and nothing is left
-/// to guard: the deadline has passed (the units are dealt with), or a newer agent writes the
-/// deadline (that agent's own watchdog guards them now).
+/// replacement elsewhere never overlaps — and, each its `stop_after` later, of the units of
+/// stacks with a `disconnect` policy. It ends when its agent is gone and nothing is left to
+/// guard: the deadline (and every listed `stop_after` after it) has passed, or a newer agent
+/// writes the deadline (that agent's own watchdog guards them now).
 package struct FenceWatchdog: Sendable {
     /// The shared files.
     package let files: FenceFiles
@@ -38,18 +39,32 @@ package struct FenceWatchdog: Sendable {
             let agentAlive = getppid() == agent
             let deadline = files.readDeadline()
             if !agentAlive, let deadline, deadline.agent != agent { return }
-            let expired = deadline.map { FenceFiles.monotonicNow() >= $0.nanoseconds } ?? false
+            let now = FenceFiles.monotonicNow()
+            let expired = deadline.map { now >= $0.nanoseconds } ?? false
             if expired {
                 for unit in files.readExclusive() where !killed.contains(unit) {
                     killed.insert(unit)
                     guard Self.kill(unit) else { continue }
-                    let what = unit.pid > 0 ? "pid \(unit.pid), process group \(unit.processGroup)" : "starting, cgroup \(unit.cgroups.joined(separator: " "))"
-                    logger.warning("agent did not renew its lease in time; killed exclusive unit (\(what))")
+                    logger.warning("agent did not renew its lease in time; killed exclusive unit (\(Self.describe(unit)))")
                 }
             }
-            if !agentAlive && (expired || deadline == nil) { return }
+            var waiting = false
+            if let deadline {
+                for unit in files.readDisconnect() where !killed.contains(unit) {
+                    guard now >= deadline.nanoseconds &+ unit.grace else { waiting = true; continue }
+                    killed.insert(unit)
+                    guard Self.kill(unit) else { continue }
+                    logger.warning("agent has not renewed its lease for its stack's disconnect.stop_after; killed unit (\(Self.describe(unit)))")
+                }
+            }
+            if !agentAlive && (deadline == nil || (expired && !waiting)) { return }
             usleep(useconds_t(interval.components.attoseconds / 1_000_000_000_000 + interval.components.seconds * 1_000_000))
         }
+    }
+
+    /// `pid 12, process group 12`, or the cgroup of a unit being started.
+    private static func describe(_ unit: FencedUnit) -> String {
+        unit.pid > 0 ? "pid \(unit.pid), process group \(unit.processGroup)" : "starting, cgroup \(unit.cgroups.joined(separator: " "))"
     }
 
     /// SIGKILLs the unit's process group if its main process is still the one recorded, and

@@ -11,6 +11,7 @@ extension Supervisor {
     /// fencing token) asks for them. Needs ``run()`` to be running.
     package func fence() async {
         let now = Self.now()
+        lapsedAt = lapsedAt ?? now
         fenceToken = max(fenceToken ?? 0, instances.values.map(\.assignment.fencingToken).max() ?? 0)
         for name in instances.keys.sorted() {
             for unit in instances[name]!.order where instances[name]!.units[unit]!.spec.exclusive {
@@ -23,9 +24,11 @@ extension Supervisor {
     }
 
     /// Lifts the fence: the lease was renewed before it could expire, so no replacement can
-    /// have started; fenced exclusive units start again.
+    /// have started (or the machine registered again and its assignments were read); fenced
+    /// units start again.
     package func unfence() {
         fenceToken = nil
+        lapsedAt = nil
         dirty.formUnion(instances.keys)
         settle(now: Self.now())
     }
@@ -43,30 +46,74 @@ extension Supervisor {
         return released
     }
 
+    /// Once the lease has lapsed for an instance's `disconnect.stop_after`, kills its
+    /// non-exclusive units as ``fence()`` kills exclusive ones; they stay down (``UnitRun/fencedOut``)
+    /// until the fence is lifted or a newer assignment asks for them.
+    func stopDisconnected(now: Double) {
+        guard let lapsedAt else { return }
+        for name in instances.keys.sorted() {
+            guard let after = instances[name]!.assignment.stopAfterDisconnect, now >= lapsedAt + after else { continue }
+            for unit in instances[name]!.order where !instances[name]!.units[unit]!.spec.exclusive && !instances[name]!.units[unit]!.fencedOut {
+                instances[name]!.units[unit]!.fencedOut = true
+                configuration.logger.warning("lease lapsed for the stack's disconnect.stop_after; stopping the unit",
+                                             metadata: ["instance": "\(name)", "unit": "\(unit)", "stop_after": "\(after)"])
+                deliver(.fence, to: name, unit, now: now)
+            }
+        }
+    }
+
+    /// When ``stopDisconnected(now:)`` has something to do next; nil: nothing waits.
+    var nextDisconnectStop: Double? {
+        guard let lapsedAt else { return nil }
+        return instances.values.compactMap { run -> Double? in
+            guard let after = run.assignment.stopAfterDisconnect,
+                  run.units.values.contains(where: { !$0.spec.exclusive && !$0.fencedOut }) else { return nil }
+            return lapsedAt + after
+        }.min()
+    }
+
     /// Tells the fence watchdog which exclusive units have processes now (see ``FenceFiles``):
     /// after every settle, and before anything is spawned for an exclusive unit (`starting`),
     /// listing its cgroup — so an agent frozen right after a spawn leaves nothing unguarded
     /// (where the machine has cgroups; without them a unit is listed once its main process
     /// runs).
+    /// The units of stacks with a `disconnect` policy are listed too, each with its
+    /// `stop_after`.
     func listExclusive(starting: (instance: String, unit: String)? = nil) {
         guard let files = configuration.fenceFiles else { return }
-        var units: [FencedUnit] = []
+        var exclusive: [FencedUnit] = []
+        var disconnect: [FencedUnit] = []
         for name in instances.keys.sorted() {
+            let stopAfter = instances[name]!.assignment.stopAfterDisconnect
             for unit in instances[name]!.order {
-                guard let run = instances[name]!.units[unit], run.spec.exclusive else { continue }
+                guard let run = instances[name]!.units[unit], run.spec.exclusive || stopAfter != nil else { continue }
                 let spawning = starting.map { $0.instance == name && $0.unit == unit } ?? false
                 guard run.lifecycle.hasProcesses || spawning else { continue }
                 let cgroups = run.cgroup?.paths ?? []
+                var listed: FencedUnit
                 if run.lifecycle.main != nil, let main = run.main {
-                    units.append(FencedUnit(pid: main.pid, startTime: main.startTime, processGroup: main.processGroup, cgroups: cgroups))
+                    listed = FencedUnit(pid: main.pid, startTime: main.startTime, processGroup: main.processGroup, cgroups: cgroups)
                 } else if !cgroups.isEmpty {
-                    units.append(FencedUnit(pid: 0, startTime: 0, processGroup: 0, cgroups: cgroups))
+                    listed = FencedUnit(pid: 0, startTime: 0, processGroup: 0, cgroups: cgroups)
+                } else {
+                    continue
+                }
+                if run.spec.exclusive {
+                    exclusive.append(listed)
+                } else if let stopAfter {
+                    listed.grace = UInt64(stopAfter * 1_000_000_000)
+                    disconnect.append(listed)
                 }
             }
         }
-        guard units != listedExclusive else { return }
-        listedExclusive = units
-        files.writeExclusive(units)
+        if exclusive != listedExclusive {
+            listedExclusive = exclusive
+            files.writeExclusive(exclusive)
+        }
+        if disconnect != listedDisconnect {
+            listedDisconnect = disconnect
+            files.writeDisconnect(disconnect)
+        }
     }
 
     var exclusiveUnitsAlive: Bool {

@@ -27,6 +27,10 @@ package actor Supervisor: Service {
     var fenceWaiters: [CheckedContinuation<Void, Never>] = []
     /// The exclusive units last listed for the fence watchdog.
     var listedExclusive: [FencedUnit] = []
+    /// The units of stacks with a `disconnect` policy last listed for the fence watchdog.
+    var listedDisconnect: [FencedUnit] = []
+    /// Set by ``fence()``: when the lease lapsed (wall clock), until ``unfence()``.
+    var lapsedAt: Double?
     /// Instances to reconcile and publish at the next ``settle(now:)``.
     var dirty: Set<String> = []
     var leftoverCgroups: [CgroupPlacement] = []
@@ -132,6 +136,7 @@ package actor Supervisor: Service {
             dirty.insert(name)
         }
         runDueProbes(now: now)
+        stopDisconnected(now: now)
         if now >= nextHousekeeping {
             nextHousekeeping = now + configuration.housekeepingInterval
             housekeeping()
@@ -148,7 +153,7 @@ package actor Supervisor: Service {
 
     /// Arms the timer for the earliest lifecycle deadline or housekeeping.
     func scheduleTimer(now: Double) {
-        var next = min(nextHousekeeping, nextHealthDeadline ?? .infinity)
+        var next = min(nextHousekeeping, nextHealthDeadline ?? .infinity, nextDisconnectStop ?? .infinity)
         for run in instances.values {
             for unit in run.units.values {
                 if let deadline = unit.lifecycle.deadline { next = min(next, deadline) }

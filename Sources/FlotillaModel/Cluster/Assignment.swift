@@ -23,6 +23,9 @@ public struct Assignment: Sendable, Hashable, Codable {
     public var fencingToken: Int64
     /// `launched` runs the units; `loaded` keeps them placed but stopped.
     public var desired: DesiredState
+    /// The stack's `disconnect.stop_after`, seconds: how long after the machine can no longer
+    /// renew its lease its non-exclusive units are stopped; nil: they keep running.
+    public var stopAfterDisconnect: Double?
 
     public init(instance: String, stack: String, machine: String, units: [UnitSpec], specRevision: Int64,
                 fencingToken: Int64, desired: DesiredState = .launched) {

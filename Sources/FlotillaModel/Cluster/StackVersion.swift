@@ -40,6 +40,10 @@ public enum VersionChange {
         if old.desired != new.desired { parts.append("desired \(old.desired.rawValue) → \(new.desired.rawValue)") }
         if old.spec.placement != new.spec.placement || old.spec.spread != new.spec.spread { parts.append("placement") }
         if old.spec.update != new.spec.update { parts.append("update strategy") }
+        if old.spec.reschedule != new.spec.reschedule { parts.append("reschedule") }
+        if old.spec.disruption != new.spec.disruption { parts.append("disruption") }
+        if old.spec.disconnect != new.spec.disconnect { parts.append("disconnect") }
+        if old.spec.keepVersions != new.spec.keepVersions { parts.append("keep_versions") }
         let oldUnits = Dictionary(old.spec.units.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         let newNames = Set(new.spec.units.map(\.name))
         for unit in new.spec.units {

@@ -19,6 +19,9 @@ public struct StackSpec: Sendable, Hashable, Codable, Identifiable {
     public var disruption: DisruptionBudget?
     /// The `reschedule:` block; nil: failing instances are never moved.
     public var reschedule: ReschedulePolicy?
+    /// The `disconnect:` block; nil: non-exclusive units of a machine that lost its lease keep
+    /// running.
+    public var disconnect: DisconnectPolicy?
     /// Versions of the stack kept in the store (`keep_versions`, at least 1); nil: the default (10).
     public var keepVersions: Int?
     /// Where the stack was defined, for messages.

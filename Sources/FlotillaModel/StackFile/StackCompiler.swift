@@ -3,7 +3,7 @@ import Yams
 /// Compiles one entry of `stacks:` to a ``StackSpec``.
 struct StackCompiler {
     /// Every key a stack may have.
-    static let knownKeys = ["count", "global", "spread", "placement", "update", "reschedule", "disruption", "keep_versions", "units"]
+    static let knownKeys = ["count", "global", "spread", "placement", "update", "reschedule", "disruption", "disconnect", "keep_versions", "units"]
 
     /// Where problems go.
     let reader: YAMLReader
@@ -48,6 +48,14 @@ struct StackCompiler {
                     if let value = reader.count(item, atLeast: 1, meaning: "1 or more", stack: name) { budget.maxUnavailable = value }
                 }
                 stack.disruption = budget
+            case "disconnect":
+                guard let entries = reader.entries(entry.value, of: "disconnect", context: "in disconnect of stack '\(name)'",
+                                                   known: ["stop_after"]) else { break }
+                guard let item = entries.first else {
+                    reader.error(entry.value, "disconnect of stack '\(name)' needs 'stop_after' (how long after losing its lease a machine stops the stack's units)")
+                    break
+                }
+                if let seconds = reader.duration(item.value, "stop_after") { stack.disconnect = DisconnectPolicy(stopAfter: seconds) }
             case "reschedule": stack.reschedule = RescheduleSyntax(reader: reader, stackName: name).read(entry.value)
             case "update": stack.update = UpdateSyntax(reader: reader, stackName: name).read(entry.value)
             default:

@@ -150,6 +150,15 @@ final class TestCluster: Sendable {
         }
     }
 
+    /// SIGKILLs an agent alone: its units and its fence watchdog keep running, as after an
+    /// agent crash. Returns when it was killed.
+    func killAgent(_ agent: AgentProcess) -> ContinuousClock.Instant {
+        let at = ContinuousClock.now
+        agent.process.signal(SIGKILL)
+        agent.process.waitForExit(timeout: .seconds(10))
+        return at
+    }
+
     /// SIGKILLs `agent`, its fence watchdog and then every process of its units: the machine is
     /// gone. Returns when it happened.
     @discardableResult

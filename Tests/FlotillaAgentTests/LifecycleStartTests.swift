@@ -33,6 +33,7 @@ struct LifecycleStartTests {
         h.controlExits(.exited(0))
         #expect(h.state == .failed)
         #expect(h.lastErrorMentions("ExecStartPre", "/bin/check", "exited 3"))
+        #expect(h.lifecycle.lastExit == .exited(3), "the failing command's exit is the unit's last exit (status shows it)")
     }
 
     @Test("'-' ignores a failing ExecStartPre, and one that cannot be executed")
@@ -54,6 +55,7 @@ struct LifecycleStartTests {
         h.start()
         #expect(h.state == .failed)
         #expect(h.lastErrorMentions("ExecStartPre", "not found"))
+        #expect(h.lifecycle.lastExit == .exited(203))
     }
 
     @Test("a main process that cannot be executed fails the unit (and restarts under on-failure)")

@@ -83,10 +83,12 @@ extension UnitLifecycle {
         switch phase {
         case .startPre(let index):
             if ok { return enterStartPre(index + 1, &step) }
+            lastExit = status   // the unit's last exit is the command that failed it
             fail(RunResult(status, type: .oneshot), what, &step)
             enterStopSignal(&step)
         case .startPost(let index):
             if ok { return enterStartPost(index + 1, &step) }
+            lastExit = status
             fail(RunResult(status, type: .oneshot), what, &step)
             enterStop(0, &step)
         case .stop(let index):

@@ -124,7 +124,12 @@ public struct PlanCommit: Sendable {
         case .rollout(let record): return [.put(PutRequest(key: key, value: RecordCodec.encode(record)))]
         case .reschedule(let record): return [.put(PutRequest(key: key, value: RecordCodec.encode(record)))]
         case .forgetReschedule: return [.deleteRange(DeleteRangeRequest(key: key))]
-        case .member(let record): return [.put(PutRequest(key: key, value: RecordCodec.encode(record)))]
+        case .member(let record):
+            // Marked down only while the machine is still unregistered: a registration that
+            // lands first has written the member record afresh.
+            let machine = Bytes(utf8: layout.machine(record.id))
+            return [.txn(TxnRequest(compare: [Compare(key: machine, .createRevision(0), .equal)],
+                                    success: [.put(PutRequest(key: key, value: RecordCodec.encode(record)))]))]
         case .unassign(_, let instance):
             let statuses = Bytes(utf8: layout.statuses(of: instance))
             return [.deleteRange(DeleteRangeRequest(key: key)),

@@ -75,10 +75,19 @@ extension APIRoutes {
         guard held == 0 else {
             throw APIError(.conflict, "machine \(machine) still holds \(held) assignment\(held == 1 ? "" : "s"); they move once the controller sees it down (flotilla status shows them)")
         }
-        let response = try await store.txn(TxnRequest(success: [
+        // Only if the machine is still unregistered and holds nothing: an agent that starts,
+        // or an assignment written, after the read keeps the machine.
+        let assignments = Bytes(utf8: layout.assignments(of: machine))
+        let response = try await store.txn(TxnRequest(compare: [
+            Compare(key: Bytes(utf8: layout.machine(machine)), .createRevision(0), .equal),
+            Compare(key: assignments, .createRevision(0), .equal, rangeEnd: KeyRange.prefixEnd(assignments)),
+        ], success: [
             .deleteRange(DeleteRangeRequest(key: Bytes(utf8: layout.member(machine)))),
             .deleteRange(DeleteRangeRequest(key: Bytes(utf8: layout.cordon(machine)))),
         ]))
+        guard response.succeeded else {
+            throw APIError(.conflict, "machine \(machine) registered again or was given work while being forgotten; nothing was changed")
+        }
         return CordonChange(machine: machine, previous: "down", state: nil, revision: response.header.revision, changed: true)
     }
 }

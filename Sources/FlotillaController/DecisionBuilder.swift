@@ -100,6 +100,7 @@ struct DecisionBuilder {
             if missingEnvironment(stack) != nil { return }
             var comparable = current
             comparable.fencingToken = 0
+            comparable.startFirst = nil   // how it was started, not what it runs
             if comparable != wanted {
                 if current.desired == wanted.desired, wanted.desired == .launched, !UnitSpec.runAlike(current.units, wanted.units) {
                     outdated[stack, default: []].append(wanted)   // the rollout replaces it in turn
@@ -137,22 +138,55 @@ struct DecisionBuilder {
     mutating func roll() {
         // Only running instances roll: a `loaded` stack's new units are assigned at once (nothing
         // runs to replace), an `inactive` one has no instances.
+        var reserved: [String: Resources]?
         for (name, stored) in state.stacks.sorted(by: { $0.key < $1.key }) where stored.record.desired == .launched {
             let placed = Array((placedByStack[name] ?? [:]).keys)
             let step = RolloutStep(stored: stored, state: state, now: options.now)
             let outcome = step.decide(waiting: outdated[name] ?? [], placed: placed,
                                       wanted: placed.count + (unplacedByStack[name]?.count ?? 0))
-            for assignment in outcome.replace {
+            for var assignment in outcome.replace {
+                if reserved == nil { reserved = reservations() }
+                if Self.startsFirst(assignment, machines: state.machines, reserved: &reserved!) { assignment.startFirst = true }
                 additions.append(.assign(assignment))
                 event("updated", name, assignment.instance, assignment.machine,
                       "\(assignment.instance) on \(assignment.machine) updated to spec revision \(assignment.specRevision)"
-                      + (outcome.record.map { " (rollout of \($0.label))" } ?? ""))
+                      + (outcome.record.map { " (rollout of \($0.label))" } ?? "")
+                      + (assignment.startFirst == true ? "; the new run starts before the old one stops" : ""))
             }
             for (kind, instance, message) in outcome.events { event(kind, name, instance, nil, message) }
             if let record = outcome.record, record != state.rollouts[name] { rolloutWrites.append(.rollout(record)) }
             if let revert = outcome.revert { reverts.append(revert) }
             if outcome.record?.isActive == true { rolling.insert(name) }
         }
+    }
+
+    /// Whether a rollout's replacement starts before the run it replaces stops: when no unit
+    /// is exclusive (never two copies) or reserves a host port (the copies would collide), and
+    /// the machine has room for the new copy on top of what is reserved there (the old copy
+    /// included); the room it takes is then reserved.
+    static func startsFirst(_ assignment: Assignment, machines: [MachineRecord], reserved: inout [String: Resources]) -> Bool {
+        let need = assignment.units.reduce(Resources.zero) { $0 + $1.resources }
+        guard !assignment.units.contains(where: \.exclusive), need.ports.isEmpty,
+              let capacity = machines.first(where: { $0.id == assignment.machine })?.capacity else { return false }
+        let used = reserved[assignment.machine] ?? .zero
+        guard used.cpu + need.cpu <= capacity.cpu, used.memory + need.memory <= capacity.memory,
+              used.disk + need.disk <= capacity.disk else { return false }
+        reserved[assignment.machine] = used + need
+        return true
+    }
+
+    /// What the assignments on each machine reserve: the stored ones, with this pass's
+    /// removals and new assignments applied.
+    private func reservations() -> [String: Resources] {
+        var byInstance = state.assignments.mapValues(\.assignment)
+        for case .unassign(_, let instance) in removals { byInstance[instance] = nil }
+        for case .assign(let assignment) in additions { byInstance[assignment.instance] = assignment }
+        var result: [String: Resources] = [:]
+        for assignment in byInstance.values {
+            result[assignment.machine, default: .zero] = result[assignment.machine, default: .zero]
+                + assignment.units.reduce(Resources.zero) { $0 + $1.resources }
+        }
+        return result
     }
 
     /// Takes the reschedule step's records and events (the moves themselves came out of the

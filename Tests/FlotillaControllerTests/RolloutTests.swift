@@ -274,3 +274,42 @@ struct RolloutTests {
         #expect(rollout(decision)?.phase == .running)
     }
 }
+
+@Suite("Rollouts: start before stop")
+struct RolloutStartFirstTests {
+    /// The assignments a decision writes, by instance.
+    private func assigned(_ decision: Decision) -> [String: Assignment] {
+        Dictionary(decision.writes.compactMap { if case .assign(let a) = $0 { (a.instance, a) } else { nil } }, uniquingKeysWith: { a, _ in a })
+    }
+
+    @Test("a replacement starts first where its machine has room for both copies; the flag never rewrites an assignment")
+    func startsFirstWithRoom() {
+        var state = runningCluster(strategy: UpdateStrategy(maxParallel: 3))
+        change(&state, revision: 10)
+        let decision = reconcile(state, at: 1000)
+        let replacements = assigned(decision)
+        #expect(replacements.count == 3 && replacements.values.allSatisfy { $0.startFirst == true })
+        #expect(decision.events.contains { $0.message.contains("the new run starts before the old one stops") })
+        state = applying(decision, to: state, revision: 11)
+        for instance in ["web@1", "web@2", "web@3"] { report(&state, instance, .running, at: 1000) }
+        let later = reconcile(state, at: 1100)
+        #expect(assigned(later).isEmpty, "an assignment that started first is not rewritten to drop the flag")
+    }
+
+    @Test("no room for a second copy, an exclusive unit or a host port: stop first")
+    func stopFirstOtherwise() {
+        for variant in ["full", "exclusive", "port"] {
+            var state = runningCluster(strategy: UpdateStrategy(maxParallel: 3))
+            change(&state, revision: 10)
+            var record = state.stacks["web"]!.record
+            switch variant {
+            case "full": state.machines = state.machines.map { var m = $0; m.capacity.memory = 100 << 20; return m }   // 64Mi used, 64Mi more needed
+            case "exclusive": record.spec.units[0].exclusive = true
+            default: record.spec.units[0].resources.ports = [8080]
+            }
+            state.stacks["web"] = .init(record: record, revision: 10)
+            let replacements = assigned(reconcile(state, at: 1000))
+            #expect(!replacements.isEmpty && replacements.values.allSatisfy { $0.startFirst == nil }, "\(variant)")
+        }
+    }
+}

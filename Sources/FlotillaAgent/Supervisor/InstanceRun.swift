@@ -12,6 +12,9 @@ struct InstanceRun: Sendable {
         case remove
         /// Stop its units, then run this assignment instead (new spec revision or desired state).
         case replace(Assignment)
+        /// Kept aside while the run that replaces it starts (``Supervisor/startBeside(_:_:now:)``):
+        /// stop its units once that run is up or failed, then forget it.
+        case retire
     }
 
     var assignment: Assignment

@@ -8,14 +8,20 @@ extension Supervisor {
     /// New instances start (a unit waits for the units it lists in `after` to be running, or
     /// exited for a oneshot); instances no longer listed are stopped and forgotten, units in
     /// reverse `after` order; new units or a new desired state stop the instance and then run
-    /// the new assignment. A new spec revision whose units are the same (the stack's `count`
-    /// or another instance changed) and a new fencing token are taken over in place: the
-    /// processes keep running.
+    /// the new assignment (with ``Assignment/startFirst``, the new run starts first and the
+    /// old one stops once it is up: `Supervisor+Retire`). A new spec revision whose units are
+    /// the same (the stack's `count` or another instance changed) and a new fencing token are
+    /// taken over in place: the processes keep running.
     package func apply(_ assignments: [Assignment]) {
         let now = Self.now()
         applied = true
         let wanted = Dictionary(assignments.map { ($0.instance, $0) }, uniquingKeysWith: { _, last in last })
-        for name in instances.keys where wanted[name] == nil { instances[name]!.target = .remove }
+        for name in instances.keys where wanted[name] == nil {
+            // A run kept aside retires while its instance is still here (also one adopted
+            // after an agent restart); it stops at once when the instance is gone.
+            let keptAside = Self.retiredInstance(name).map { wanted[$0] != nil } ?? false
+            if keptAside, instances[name]!.target != .remove { instances[name]!.target = .retire } else { instances[name]!.target = .remove }
+        }
         for (name, assignment) in wanted.sorted(by: { $0.key < $1.key }) {
             guard let current = instances[name] else {
                 instances[name] = InstanceRun(assignment, now: now)
@@ -34,7 +40,11 @@ extension Supervisor {
                     for unit in current.order { instances[name]!.units[unit] = current.units[unit]!.fresh(now: now) }
                 }
             default:
-                instances[name]!.target = .replace(assignment)
+                if sameSpec || !(takeBack(name, assignment) || startBeside(name, assignment, now: now)) {
+                    // A run still kept aside from an earlier replacement goes now.
+                    if !sameSpec, instances[Self.retiringName(name)] != nil { instances[Self.retiringName(name)]!.target = .remove }
+                    instances[name]!.target = .replace(assignment)
+                }
             }
         }
         dirty.formUnion(instances.keys)
@@ -77,19 +87,22 @@ extension Supervisor {
         switch run.target {
         case .run:
             guard applied else { return }
+            if instances[Self.retiringName(name)] != nil { dirty.insert(Self.retiringName(name)) }   // it waits for this run
             if releaseFenced(in: name, now: now) { dirty.insert(name) }
             fireTimers(in: name, now: now)
             for unit in run.order where canStart(unit, in: instances[name]!) {
                 instances[name]!.units[unit]!.due = false
                 deliver(.start, to: name, unit, now: now)
             }
-        case .hold, .remove, .replace:
+        case .retire where !successorSettled(name):
+            return
+        case .hold, .remove, .replace, .retire:
             for unit in run.order where canStop(unit, in: instances[name]!) {
                 deliver(.stop, to: name, unit, now: now)
             }
             guard instances[name]!.isDown else { return }
             switch run.target {
-            case .remove:
+            case .remove, .retire:
                 forget(name)
             case .replace(let next):
                 forget(name, keepingStatus: Set(next.units.map(\.name)))
@@ -161,6 +174,7 @@ extension Supervisor {
             if let cgroup = unit.cgroup, !cgroup.paths.isEmpty, !driver.removeCgroup(cgroup) { leftoverCgroups.append(cgroup) }
         }
         if kept.isEmpty { journal.remove(instance: name, units: run.order) }
+        guard Self.retiredInstance(name) == nil else { return }   // its statuses were never published
         for unit in run.order where !kept.contains(unit) { changeSink.yield(.removed(instance: name, unit: unit)) }
     }
 }

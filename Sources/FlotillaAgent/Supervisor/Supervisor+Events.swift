@@ -90,7 +90,7 @@ extension Supervisor {
     /// Publishes the statuses of `names` that changed since they were last published; each
     /// unit's record is written first.
     func publish(_ names: [String]) {
-        for name in names where instances[name] != nil {
+        for name in names where instances[name] != nil && Self.retiredInstance(name) == nil {
             for unit in instances[name]!.order {
                 guard let run = instances[name]!.units[unit] else { continue }
                 let current = status(of: run, in: name)

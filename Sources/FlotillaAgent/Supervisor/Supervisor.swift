@@ -92,8 +92,12 @@ package actor Supervisor: Service {
             let now = Self.now()
             switch message {
             case .exited(let instance, let unit, let process, let status):
-                guard let run = instances[instance]?.units[unit], run.main == process || run.control == process else { continue }
-                deliver(.exited(pid: process.pid, status), to: instance, unit, now: now)
+                // A run moved aside (start-before-stop) hears of its processes under the
+                // instance's name, as they were started.
+                guard let owner = [instance, Self.retiringName(instance)].first(where: { name in
+                    instances[name]?.units[unit].map { $0.main == process || $0.control == process } ?? false
+                }) else { continue }
+                deliver(.exited(pid: process.pid, status), to: owner, unit, now: now)
             case .probed(let instance, let unit, let serial, let healthy):
                 dirty.insert(instance)
                 probeFinished(instance: instance, unit: unit, serial: serial, healthy: healthy, now: now)
@@ -106,7 +110,7 @@ package actor Supervisor: Service {
 
     /// The status of every unit on this machine, by instance then unit.
     package func statuses() -> [UnitStatus] {
-        instances.keys.sorted().flatMap { name in
+        instances.keys.sorted().filter { Self.retiredInstance($0) == nil }.flatMap { name in
             instances[name]!.order.compactMap { instances[name]!.units[$0].map { status(of: $0, in: name) } }
         }
     }

@@ -26,6 +26,10 @@ public struct Assignment: Sendable, Hashable, Codable {
     /// The stack's `disconnect.stop_after`, seconds: how long after the machine can no longer
     /// renew its lease its non-exclusive units are stopped; nil: they keep running.
     public var stopAfterDisconnect: Double?
+    /// Set on a rollout's replacement when its machine has room for both copies and no unit
+    /// is exclusive or reserves a host port: the agent starts this run before stopping the
+    /// instance's current one, which stops once this one is up (or has failed). nil: stop first.
+    public var startFirst: Bool?
 
     public init(instance: String, stack: String, machine: String, units: [UnitSpec], specRevision: Int64,
                 fencingToken: Int64, desired: DesiredState = .launched) {

@@ -1,0 +1,90 @@
+import FlotillaModel
+
+/// Start-before-stop for a rollout's replacement (``Assignment/startFirst``): the instance's
+/// current run moves aside under ``retiringName(_:)`` and keeps running while the new run
+/// starts under the instance's name; it stops, and is forgotten, once the new run is up —
+/// every unit running (healthy when it has a check) or exited — or has failed. Its records are
+/// kept under the aside name, so an agent restarted meanwhile adopts it and stops it; its
+/// statuses are never published (the instance's statuses are the new run's). When the
+/// instance is assigned the aside run's units again before it stopped (a failed rollout
+/// reverted), that run takes the instance back without a restart and the new one stops.
+extension Supervisor {
+    /// The suffix of a run kept aside while its replacement starts.
+    static let retiringSuffix = "~retiring"
+
+    /// The name the instance `name`'s replaced run is kept under.
+    static func retiringName(_ name: String) -> String { name + retiringSuffix }
+
+    /// The instance a name kept aside belongs to; nil for an instance's own name.
+    static func retiredInstance(_ name: String) -> String? {
+        name.hasSuffix(retiringSuffix) ? String(name.dropLast(retiringSuffix.count)) : nil
+    }
+
+    /// Moves the running instance `name` aside and starts `assignment` beside it. False when
+    /// it does not apply (not asked for, the instance does not run, or a run is aside already);
+    /// the caller then replaces the instance the usual way, stop first.
+    func startBeside(_ name: String, _ assignment: Assignment, now: Double) -> Bool {
+        guard assignment.startFirst == true, assignment.desired == .launched, var current = instances[name],
+              current.target == .run, !current.isDown, instances[Self.retiringName(name)] == nil else { return false }
+        let aside = Self.retiringName(name)
+        current.target = .retire
+        instances[aside] = current
+        var successor = InstanceRun(assignment, now: now)
+        // Its cgroups are named by the serial and must not be the old run's, which still runs.
+        if successor.serial == current.serial { successor.serial += "n" }
+        instances[name] = successor
+        rewriteRecords(of: [name, aside])
+        configuration.logger.info("starting the new run before the old one stops (rollout)",
+                                  metadata: ["instance": "\(name)", "revision": "\(assignment.specRevision)"])
+        dirty.formUnion([name, aside])
+        return true
+    }
+
+    /// When `assignment` runs what the run kept aside for `name` runs, that run takes the
+    /// instance back (its processes keep running) and the current one is stopped and forgotten;
+    /// true when it did.
+    func takeBack(_ name: String, _ assignment: Assignment) -> Bool {
+        let aside = Self.retiringName(name)
+        guard assignment.desired == .launched, var back = instances[aside], back.target == .retire, var replaced = instances[name],
+              back.assignment.stack == assignment.stack, Self.sameUnits(back.assignment.units, assignment.units) else { return false }
+        back.target = .run
+        back.assignment = assignment
+        replaced.target = .remove
+        instances[name] = back
+        instances[aside] = replaced
+        rewriteRecords(of: [name, aside])
+        for unit in back.order { instances[name]!.units[unit]!.published = nil }   // its statuses are the instance's again
+        for unit in replaced.order where back.units[unit] == nil { changeSink.yield(.removed(instance: name, unit: unit)) }
+        configuration.logger.info("the replaced run takes the instance back; the new run stops",
+                                  metadata: ["instance": "\(name)", "revision": "\(assignment.specRevision)"])
+        dirty.formUnion([name, aside])
+        return true
+    }
+
+    /// Rewrites the run records under `names` from the runs now kept under them (the
+    /// records log keeps the newest line per instance and unit, so the old lines go first).
+    private func rewriteRecords(of names: [String]) {
+        for name in names { records.remove(instance: name) }
+        for name in names {
+            guard let run = instances[name] else { continue }
+            for unit in run.order {
+                instances[name]!.units[unit]!.saved = nil
+                saveRecord(instance: name, unit: unit)
+            }
+        }
+    }
+
+    /// Whether the run that replaced the aside run `aside` is up or has failed, so the aside
+    /// run may stop (also when the instance is gone or no longer runs).
+    func successorSettled(_ aside: String) -> Bool {
+        guard let name = Self.retiredInstance(aside), let successor = instances[name], successor.target == .run else { return true }
+        return successor.order.allSatisfy { unit in
+            guard let run = successor.units[unit] else { return true }
+            switch run.lifecycle.state {
+            case .running: return run.spec.health == nil || run.health == .healthy
+            case .exited, .failed: return true
+            default: return run.lifecycle.restarts >= 3   // crash-looping: the rollout fails on it
+            }
+        }
+    }
+}

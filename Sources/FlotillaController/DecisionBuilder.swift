@@ -146,12 +146,15 @@ struct DecisionBuilder {
                                       wanted: placed.count + (unplacedByStack[name]?.count ?? 0))
             for var assignment in outcome.replace {
                 if reserved == nil { reserved = reservations() }
-                if Self.startsFirst(assignment, machines: state.machines, reserved: &reserved!) { assignment.startFirst = true }
+                if Self.startsFirst(assignment, machines: state.machines, reserved: &reserved!) {
+                    let strategy = stored.record.spec.updateStrategy
+                    assignment.startFirst = Overlap(upFor: strategy.minHealthyTime, atMost: strategy.healthyDeadline)
+                }
                 additions.append(.assign(assignment))
                 event("updated", name, assignment.instance, assignment.machine,
                       "\(assignment.instance) on \(assignment.machine) updated to spec revision \(assignment.specRevision)"
                       + (outcome.record.map { " (rollout of \($0.label))" } ?? "")
-                      + (assignment.startFirst == true ? "; the new run starts before the old one stops" : ""))
+                      + (assignment.startFirst != nil ? "; the new run starts before the old one stops" : ""))
             }
             for (kind, instance, message) in outcome.events { event(kind, name, instance, nil, message) }
             if let record = outcome.record, record != state.rollouts[name] { rolloutWrites.append(.rollout(record)) }
@@ -161,12 +164,19 @@ struct DecisionBuilder {
     }
 
     /// Whether a rollout's replacement starts before the run it replaces stops: when no unit
-    /// is exclusive (never two copies) or reserves a host port (the copies would collide), and
-    /// the machine has room for the new copy on top of what is reserved there (the old copy
-    /// included); the room it takes is then reserved.
+    /// is exclusive (never two copies), reserves a host port or is checked on one (the copies
+    /// would collide, or the check would reach the old copy), and the machine has room for the
+    /// new copy on top of what is reserved there (the old copy included); the room it takes
+    /// is then reserved.
     static func startsFirst(_ assignment: Assignment, machines: [MachineRecord], reserved: inout [String: Resources]) -> Bool {
         let need = assignment.units.reduce(Resources.zero) { $0 + $1.resources }
-        guard !assignment.units.contains(where: \.exclusive), need.ports.isEmpty,
+        let checkedOnPort = assignment.units.contains { unit in
+            switch unit.health {
+            case .tcp, .http: true
+            case .exec, nil: false
+            }
+        }
+        guard !assignment.units.contains(where: \.exclusive), need.ports.isEmpty, !checkedOnPort,
               let capacity = machines.first(where: { $0.id == assignment.machine })?.capacity else { return false }
         let used = reserved[assignment.machine] ?? .zero
         guard used.cpu + need.cpu <= capacity.cpu, used.memory + need.memory <= capacity.memory,

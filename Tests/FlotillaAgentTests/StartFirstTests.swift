@@ -16,9 +16,9 @@ struct StartFirstTests {
         return spec
     }
 
-    private func replacement(_ spec: UnitSpec) -> Assignment {
+    private func replacement(_ spec: UnitSpec, upFor: Double = 0, atMost: Double = 60) -> Assignment {
         var next = assignment(units: [spec], revision: 2, token: 12)
-        next.startFirst = true
+        next.startFirst = Overlap(upFor: upFor, atMost: atMost)
         return next
     }
 
@@ -117,13 +117,48 @@ extension StartFirstTests {
             await supervisor.apply([replacement(unit("/srv/v2", pre: "/bin/wait-pre"))])
             #expect(await eventually { driver.spawned.map(\.arguments[0]).contains("/bin/wait-pre") })
             var revert = assignment(units: [unit("/srv/v1")], revision: 3, token: 14)
-            revert.startFirst = true
+            revert.startFirst = Overlap(upFor: 0, atMost: 60)
             await supervisor.apply([revert])
             #expect(await eventually { driver.runningPids == [old] }, "the new run's ExecStartPre is stopped; the old run runs on")
             let now = try #require(await supervisor.status(instance: "app@1", unit: "web"))
             #expect(now.pid == old && now.state == .running && now.fencingToken == 14)
             #expect(await supervisor.statuses().map(\.instance) == ["app@1"])
             #expect(driver.spawned.map(\.arguments[0]) == ["/srv/v1", "/bin/wait-pre"], "nothing was started again")
+            driver.exit(old, .exited(3))
+            #expect(await eventually { await supervisor.status(instance: "app@1", unit: "web")?.exitCode == 3 },
+                    "the run taken back still hears of its process's exit")
+        }
+    }
+}
+
+extension StartFirstTests {
+    @Test("the old run stops only once the new one has been up for upFor; a new run never up stops it at atMost")
+    func overlapBounds() async throws {
+        let scratch = Scratch()
+        defer { try? FileManager.default.removeItem(atPath: scratch.directory) }
+        let driver = FakeDriver()
+        let supervisor = Supervisor(configuration: scratch.configuration(), driver: driver)
+        try await whileRunning(supervisor) {
+            await supervisor.apply([assignment(units: [unit("/srv/v1")], revision: 1, token: 10)])
+            #expect(await eventually { await supervisor.status(instance: "app@1", unit: "web")?.state == .running })
+            let old = try #require(await supervisor.status(instance: "app@1", unit: "web")?.pid)
+            let replaced = ContinuousClock.now
+            await supervisor.apply([replacement(unit("/srv/v2"), upFor: 0.6)])
+            #expect(await eventually { await supervisor.status(instance: "app@1", unit: "web")?.fencingToken == 12 })
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(driver.runningPids.contains(old), "the new run is up, but not for upFor yet")
+            #expect(await eventually { !driver.runningPids.contains(old) })
+            #expect(ContinuousClock.now - replaced >= .milliseconds(600))
+
+            // A new run whose ExecStartPre never ends is never up: the old one goes at atMost.
+            var third = replacement(unit("/srv/v3", pre: "/bin/wait-pre"), atMost: 0.5)
+            third.specRevision = 3
+            let second = try #require(await supervisor.status(instance: "app@1", unit: "web")?.pid)
+            await supervisor.apply([third])
+            #expect(await eventually { driver.spawned.map(\.arguments[0]).last == "/bin/wait-pre" })
+            #expect(driver.runningPids.contains(second))
+            #expect(await eventually { !driver.runningPids.contains(second) }, "stopped at atMost")
+            #expect(await supervisor.status(instance: "app@1", unit: "web")?.state == .starting)
         }
     }
 }

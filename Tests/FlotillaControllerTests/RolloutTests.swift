@@ -288,7 +288,8 @@ struct RolloutStartFirstTests {
         change(&state, revision: 10)
         let decision = reconcile(state, at: 1000)
         let replacements = assigned(decision)
-        #expect(replacements.count == 3 && replacements.values.allSatisfy { $0.startFirst == true })
+        #expect(replacements.count == 3 && replacements.values.allSatisfy { $0.startFirst == Overlap(upFor: 10, atMost: 300) },
+                "the overlap is the stack's min_healthy_time and healthy_deadline")
         #expect(decision.events.contains { $0.message.contains("the new run starts before the old one stops") })
         state = applying(decision, to: state, revision: 11)
         for instance in ["web@1", "web@2", "web@3"] { report(&state, instance, .running, at: 1000) }
@@ -296,16 +297,17 @@ struct RolloutStartFirstTests {
         #expect(assigned(later).isEmpty, "an assignment that started first is not rewritten to drop the flag")
     }
 
-    @Test("no room for a second copy, an exclusive unit or a host port: stop first")
+    @Test("no room for a second copy, an exclusive unit, a host port or a check on a port: stop first")
     func stopFirstOtherwise() {
-        for variant in ["full", "exclusive", "port"] {
+        for variant in ["full", "exclusive", "port", "tcp check"] {
             var state = runningCluster(strategy: UpdateStrategy(maxParallel: 3))
             change(&state, revision: 10)
             var record = state.stacks["web"]!.record
             switch variant {
             case "full": state.machines = state.machines.map { var m = $0; m.capacity.memory = 100 << 20; return m }   // 64Mi used, 64Mi more needed
             case "exclusive": record.spec.units[0].exclusive = true
-            default: record.spec.units[0].resources.ports = [8080]
+            case "port": record.spec.units[0].resources.ports = [8080]
+            default: record.spec.units[0].health = .tcp(port: 8080, intervalSec: 1, timeoutSec: 1)
             }
             state.stacks["web"] = .init(record: record, revision: 10)
             let replacements = assigned(reconcile(state, at: 1000))

@@ -118,7 +118,10 @@ package struct AssignmentFeed: Service {
     private func stopUnits() async {
         await gate.close()
         logger.info("stopping every unit")
-        while !Task.isCancelled, await supervisor.statuses().contains(where: { !($0.state == .exited || $0.state == .failed) }) {
+        while !Task.isCancelled {
+            let up = await supervisor.statuses().contains { !($0.state == .exited || $0.state == .failed) }
+            let aside = await supervisor.asideRunsAlive
+            guard up || aside else { return }
             try? await Task.sleep(for: .milliseconds(100))
         }
     }

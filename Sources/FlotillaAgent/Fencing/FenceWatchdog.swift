@@ -51,7 +51,8 @@ package struct FenceWatchdog: Sendable {
             var waiting = false
             if let deadline {
                 for unit in files.readDisconnect() where !killed.contains(unit) {
-                    guard now >= deadline.nanoseconds &+ unit.grace else { waiting = true; continue }
+                    let (due, overflow) = deadline.nanoseconds.addingReportingOverflow(unit.grace)
+                    guard !overflow, now >= due else { waiting = true; continue }
                     killed.insert(unit)
                     guard Self.kill(unit) else { continue }
                     logger.warning("agent has not renewed its lease for its stack's disconnect.stop_after; killed unit (\(Self.describe(unit)))")

@@ -26,6 +26,16 @@ struct InstanceRun: Sendable {
     /// Distinguishes this run's cgroups from those of an earlier run of the same instance
     /// that may still be waiting for removal.
     var serial: String
+    /// For a run kept aside (``Target/retire``): when it stops (see `Supervisor+Retire`).
+    var retirement: Retirement?
+
+    /// When a run kept aside stops: once its successor has been up for ``upFor`` seconds (up
+    /// since ``upSince``), at the latest at ``by`` (wall clock).
+    struct Retirement: Sendable, Hashable {
+        var upFor: Double
+        var by: Double
+        var upSince: Double?
+    }
 
     /// A fresh run of `assignment`: every unit pending.
     init(_ assignment: Assignment, now: Double) {

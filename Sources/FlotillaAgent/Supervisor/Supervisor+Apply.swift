@@ -20,7 +20,11 @@ extension Supervisor {
             // A run kept aside retires while its instance is still here (also one adopted
             // after an agent restart); it stops at once when the instance is gone.
             let keptAside = Self.retiredInstance(name).map { wanted[$0] != nil } ?? false
-            if keptAside, instances[name]!.target != .remove { instances[name]!.target = .retire } else { instances[name]!.target = .remove }
+            guard keptAside, instances[name]!.target != .remove else { instances[name]!.target = .remove; continue }
+            instances[name]!.target = .retire
+            // Adopted after a restart, its overlap is unknown: it stops once the new run is up,
+            // within the default healthy_deadline.
+            if instances[name]!.retirement == nil { instances[name]!.retirement = .init(upFor: 0, by: now + 300) }
         }
         for (name, assignment) in wanted.sorted(by: { $0.key < $1.key }) {
             guard let current = instances[name] else {
@@ -94,7 +98,7 @@ extension Supervisor {
                 instances[name]!.units[unit]!.due = false
                 deliver(.start, to: name, unit, now: now)
             }
-        case .retire where !successorSettled(name):
+        case .retire where !retireDue(name, now: now):
             return
         case .hold, .remove, .replace, .retire:
             for unit in run.order where canStop(unit, in: instances[name]!) {
@@ -149,6 +153,7 @@ extension Supervisor {
         guard let candidate = run.units[unit], candidate.lifecycle.state == .pending, !candidate.fencedOut else { return false }
         if candidate.spec.timer != nil, !candidate.due { return false }
         if candidate.spec.exclusive, let fenceToken, run.assignment.fencingToken <= fenceToken { return false }
+        if heldByDisconnect(candidate, in: run) { return false }
         return candidate.spec.after.allSatisfy { run.units[$0]?.hasStarted ?? true }
     }
 
@@ -173,8 +178,8 @@ extension Supervisor {
         for unit in run.units.values {
             if let cgroup = unit.cgroup, !cgroup.paths.isEmpty, !driver.removeCgroup(cgroup) { leftoverCgroups.append(cgroup) }
         }
+        guard Self.retiredInstance(name) == nil else { return }   // its journal is the instance's; its statuses were never published
         if kept.isEmpty { journal.remove(instance: name, units: run.order) }
-        guard Self.retiredInstance(name) == nil else { return }   // its statuses were never published
         for unit in run.order where !kept.contains(unit) { changeSink.yield(.removed(instance: name, unit: unit)) }
     }
 }

@@ -23,7 +23,7 @@ extension Supervisor {
         guard let run = instances[instance]?.units[unit] else { return nil }
         switch action {
         case .note(let text):
-            journal.note(text, instance: instance, unit: unit)
+            journal.note(text, instance: Self.instanceName(instance), unit: unit)
         case .signal(let target, let signal):
             if target != .control, let main = run.main { driver.signal(main, signal) }
             if target != .main, let control = run.control { driver.signal(control, signal) }
@@ -39,16 +39,16 @@ extension Supervisor {
         if run.cgroup == nil {
             let placement = driver.makeCgroup(name: Self.cgroupName(instance, unit, instances[instance]!.serial), limits: run.spec.resources)
             run.cgroup = placement
-            if let warning = placement.warning { journal.note(warning, instance: instance, unit: unit) }
+            if let warning = placement.warning { journal.note(warning, instance: Self.instanceName(instance), unit: unit) }
         }
         if run.spec.exclusive {
             instances[instance]!.units[unit] = run
             listExclusive(starting: (instance, unit))
         }
         do throws(SpawnFailure) {
-            let request = try launch.request(command, spec: run.spec, instance: instance,
+            let request = try launch.request(command, spec: run.spec, instance: Self.instanceName(instance),
                                              mainPID: role == .control ? run.lifecycle.main : nil,
-                                             outputPath: journal.path(instance: instance, unit: unit), cgroup: run.cgroup)
+                                             outputPath: journal.path(instance: Self.instanceName(instance), unit: unit), cgroup: run.cgroup)
             let sink = inboxSink
             let handle = try driver.spawn(request) { process, status in
                 sink.yield(.exited(instance: instance, unit: unit, process: process, status))

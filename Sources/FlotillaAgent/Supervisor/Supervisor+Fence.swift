@@ -47,13 +47,16 @@ extension Supervisor {
     }
 
     /// Once the lease has lapsed for an instance's `disconnect.stop_after`, kills its
-    /// non-exclusive units as ``fence()`` kills exclusive ones; they stay down (``UnitRun/fencedOut``)
-    /// until the fence is lifted or a newer assignment asks for them.
+    /// non-exclusive units that run as ``fence()`` kills exclusive ones; they stay down
+    /// (``UnitRun/fencedOut``) until the fence is lifted or a newer assignment asks for them.
+    /// (While the lease is lapsed, such units are not started or restarted at all: see
+    /// ``heldByDisconnect(_:in:)``.)
     func stopDisconnected(now: Double) {
         guard let lapsedAt else { return }
         for name in instances.keys.sorted() {
             guard let after = instances[name]!.assignment.stopAfterDisconnect, now >= lapsedAt + after else { continue }
-            for unit in instances[name]!.order where !instances[name]!.units[unit]!.spec.exclusive && !instances[name]!.units[unit]!.fencedOut {
+            for unit in instances[name]!.order {
+                guard let run = instances[name]!.units[unit], !run.spec.exclusive, !run.fencedOut, !run.isDown else { continue }
                 instances[name]!.units[unit]!.fencedOut = true
                 configuration.logger.warning("lease lapsed for the stack's disconnect.stop_after; stopping the unit",
                                              metadata: ["instance": "\(name)", "unit": "\(unit)", "stop_after": "\(after)"])
@@ -67,9 +70,16 @@ extension Supervisor {
         guard let lapsedAt else { return nil }
         return instances.values.compactMap { run -> Double? in
             guard let after = run.assignment.stopAfterDisconnect,
-                  run.units.values.contains(where: { !$0.spec.exclusive && !$0.fencedOut }) else { return nil }
+                  run.units.values.contains(where: { !$0.spec.exclusive && !$0.fencedOut && !$0.isDown }) else { return nil }
             return lapsedAt + after
         }.min()
+    }
+
+    /// True for a non-exclusive unit of an instance whose stack has a `disconnect` policy
+    /// while the lease is lapsed: it is not started or restarted until the lease is back (a
+    /// unit the fence watchdog killed while the agent was frozen stays down when it thaws).
+    func heldByDisconnect(_ unit: UnitRun, in run: InstanceRun) -> Bool {
+        lapsedAt != nil && run.assignment.stopAfterDisconnect != nil && !unit.spec.exclusive
     }
 
     /// Tells the fence watchdog which exclusive units have processes now (see ``FenceFiles``):
@@ -101,7 +111,7 @@ extension Supervisor {
                 if run.spec.exclusive {
                     exclusive.append(listed)
                 } else if let stopAfter {
-                    listed.grace = UInt64(stopAfter * 1_000_000_000)
+                    listed.grace = UInt64(min(max(stopAfter, 0), 1e9) * 1e9)   // at most ~31 years
                     disconnect.append(listed)
                 }
             }

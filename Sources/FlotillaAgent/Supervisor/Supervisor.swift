@@ -26,11 +26,14 @@ package actor Supervisor: Service {
     var fenceToken: Int64?
     var fenceWaiters: [CheckedContinuation<Void, Never>] = []
     /// The exclusive units last listed for the fence watchdog.
-    var listedExclusive: [FencedUnit] = []
-    /// The units of stacks with a `disconnect` policy last listed for the fence watchdog.
-    var listedDisconnect: [FencedUnit] = []
+    var listedExclusive: [FencedUnit]?
+    /// The units of stacks with a `disconnect` policy last listed for the fence watchdog (nil
+    /// before the first listing, which always writes: an earlier agent's list may be stale).
+    var listedDisconnect: [FencedUnit]?
     /// Set by ``fence()``: when the lease lapsed (wall clock), until ``unfence()``.
     var lapsedAt: Double?
+    /// The last probe serial handed out (``takeProbeSerial()``).
+    var probeSerials = 0
     /// Instances to reconcile and publish at the next ``settle(now:)``.
     var dirty: Set<String> = []
     var leftoverCgroups: [CgroupPlacement] = []
@@ -94,13 +97,12 @@ package actor Supervisor: Service {
             case .exited(let instance, let unit, let process, let status):
                 // A run moved aside (start-before-stop) hears of its processes under the
                 // instance's name, as they were started.
-                guard let owner = [instance, Self.retiringName(instance)].first(where: { name in
-                    instances[name]?.units[unit].map { $0.main == process || $0.control == process } ?? false
-                }) else { continue }
+                guard let owner = owner(of: instance, unit, { $0.main == process || $0.control == process }) else { continue }
                 deliver(.exited(pid: process.pid, status), to: owner, unit, now: now)
             case .probed(let instance, let unit, let serial, let healthy):
-                dirty.insert(instance)
-                probeFinished(instance: instance, unit: unit, serial: serial, healthy: healthy, now: now)
+                guard let owner = owner(of: instance, unit, { $0.probeSerial == serial }) else { continue }
+                dirty.insert(owner)
+                probeFinished(instance: owner, unit: unit, serial: serial, healthy: healthy, now: now)
             case .tick:
                 tick(now: now)
             }
@@ -141,6 +143,7 @@ package actor Supervisor: Service {
         }
         runDueProbes(now: now)
         stopDisconnected(now: now)
+        for (name, run) in instances where run.target == .retire { dirty.insert(name) }
         if now >= nextHousekeeping {
             nextHousekeeping = now + configuration.housekeepingInterval
             housekeeping()
@@ -150,14 +153,16 @@ package actor Supervisor: Service {
     /// Rotates journals and retries removing cgroups that still had processes.
     func housekeeping() {
         for (name, run) in instances {
-            for unit in run.order { Journal.rotateIfNeeded(journal.path(instance: name, unit: unit), settings: journal.settings) }
+            for unit in run.order where Self.retiredInstance(name) == nil {
+                Journal.rotateIfNeeded(journal.path(instance: name, unit: unit), settings: journal.settings)
+            }
         }
         leftoverCgroups.removeAll { driver.removeCgroup($0) }
     }
 
     /// Arms the timer for the earliest lifecycle deadline or housekeeping.
     func scheduleTimer(now: Double) {
-        var next = min(nextHousekeeping, nextHealthDeadline ?? .infinity, nextDisconnectStop ?? .infinity)
+        var next = min(nextHousekeeping, nextHealthDeadline ?? .infinity, nextDisconnectStop ?? .infinity, nextRetirement ?? .infinity)
         for run in instances.values {
             for unit in run.units.values {
                 if let deadline = unit.lifecycle.deadline { next = min(next, deadline) }

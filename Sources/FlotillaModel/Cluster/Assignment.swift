@@ -27,9 +27,10 @@ public struct Assignment: Sendable, Hashable, Codable {
     /// renew its lease its non-exclusive units are stopped; nil: they keep running.
     public var stopAfterDisconnect: Double?
     /// Set on a rollout's replacement when its machine has room for both copies and no unit
-    /// is exclusive or reserves a host port: the agent starts this run before stopping the
-    /// instance's current one, which stops once this one is up (or has failed). nil: stop first.
-    public var startFirst: Bool?
+    /// is exclusive or reserves a host port: the agent starts this run beside the instance's
+    /// current one and stops that one once this one has been up long enough (or has failed,
+    /// or at the latest deadline). nil: stop first.
+    public var startFirst: Overlap?
 
     public init(instance: String, stack: String, machine: String, units: [UnitSpec], specRevision: Int64,
                 fencingToken: Int64, desired: DesiredState = .launched) {
@@ -46,4 +47,16 @@ public enum DesiredState: String, Sendable, Hashable, Codable, CaseIterable {
     case loaded
     /// Stored, not placed.
     case inactive
+}
+
+/// How long a rollout's new run and the run it replaces overlap (``Assignment/startFirst``).
+public struct Overlap: Sendable, Hashable, Codable {
+    /// Seconds the new run must have been up — every unit running (healthy, when it has a
+    /// check) or exited — before the old one stops: the stack's `min_healthy_time`.
+    public var upFor: Double
+    /// Seconds after the new run started when the old one stops whatever the new one does:
+    /// the stack's `healthy_deadline`.
+    public var atMost: Double
+
+    public init(upFor: Double, atMost: Double) { self.upFor = upFor; self.atMost = atMost }
 }

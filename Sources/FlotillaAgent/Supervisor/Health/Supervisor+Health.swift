@@ -25,13 +25,20 @@ extension Supervisor {
                     run.nextProbe = nil
                     run.probeDeadline = nil
                     run.probe = nil
-                    run.probeSerial += 1
+                    run.probeSerial = takeProbeSerial()
                 } else {
                     continue
                 }
                 instances[name]!.units[unit] = run
             }
         }
+    }
+
+    /// A probe serial no other unit's probe has: a verdict finds its unit by it, also after
+    /// the unit's run moved aside or back (`Supervisor+Retire`).
+    func takeProbeSerial() -> Int {
+        probeSerials += 1
+        return probeSerials
     }
 
     /// Starts due probes and kills `exec` probes past their timeout.
@@ -46,7 +53,7 @@ extension Supervisor {
                 if let next = run.nextProbe, next <= now {
                     dirty.insert(name)
                     run.nextProbe = nil
-                    run.probeSerial += 1
+                    run.probeSerial = takeProbeSerial()
                     startProbe(check, for: &run, instance: name, now: now)
                 }
                 instances[name]!.units[unit] = run
@@ -65,13 +72,13 @@ extension Supervisor {
             NetworkProbe.run(port: port, httpPath: path, timeout: timeout, done: report)
         case .exec(let arguments, _, let timeout):
             do throws(SpawnFailure) {
-                let request = try launch.request(ExecCommand(arguments: arguments), spec: run.spec, instance: instance,
-                                                 mainPID: run.lifecycle.main, outputPath: journal.path(instance: instance, unit: unit),
+                let request = try launch.request(ExecCommand(arguments: arguments), spec: run.spec, instance: Self.instanceName(instance),
+                                                 mainPID: run.lifecycle.main, outputPath: journal.path(instance: Self.instanceName(instance), unit: unit),
                                                  cgroup: run.cgroup)
                 run.probe = try driver.spawn(request) { _, status in report(status.isSuccess) }
                 run.probeDeadline = now + timeout
             } catch {
-                journal.note("health check: \(error)", instance: instance, unit: unit)
+                journal.note("health check: \(error)", instance: Self.instanceName(instance), unit: unit)
                 report(false)
             }
         }
@@ -83,7 +90,7 @@ extension Supervisor {
               let check = run.spec.health else { return }
         let verdict: HealthState = healthy ? .healthy : .unhealthy
         if verdict != run.health && run.health != .unknown || verdict == .unhealthy && run.health == .unknown {
-            journal.note("health check: \(verdict.rawValue)", instance: instance, unit: unit)
+            journal.note("health check: \(verdict.rawValue)", instance: Self.instanceName(instance), unit: unit)
         }
         run.health = verdict
         run.probe = nil

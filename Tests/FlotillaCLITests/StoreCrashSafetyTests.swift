@@ -8,7 +8,7 @@ import Testing
 @Suite("store crash safety", .serialized)
 struct StoreCrashSafetyTests {
     static let writerCount = 8
-    static let kills = 40
+    static let kills = 25
 
     @Test func acknowledgedWritesSurviveSIGKILL() async throws {
         let server = KillableServer(directory: scratchDirectory("crash"))

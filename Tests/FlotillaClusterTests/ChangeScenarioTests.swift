@@ -80,6 +80,7 @@ extension ClusterScenarioTests {
                 stacks:
                   greeter:
                     count: 1
+                    update: { min_healthy_time: 500ms }
                     units:
                       main:
                         exec: [/bin/sleep, "100000"]

@@ -16,6 +16,20 @@ struct StartFirstTests {
         return spec
     }
 
+    /// Runs `body` with a supervisor over a fresh fake driver once `app@1` runs `/srv/v1`
+    /// (revision 1, token 10), whose pid it is given.
+    private func withV1Running(_ body: (Supervisor, FakeDriver, Int32) async throws -> Void) async throws {
+        let scratch = Scratch()
+        defer { try? FileManager.default.removeItem(atPath: scratch.directory) }
+        let driver = FakeDriver()
+        let supervisor = Supervisor(configuration: scratch.configuration(), driver: driver)
+        try await whileRunning(supervisor) {
+            await supervisor.apply([assignment(units: [unit("/srv/v1")], revision: 1, token: 10)])
+            #expect(await eventually { await supervisor.status(instance: "app@1", unit: "web")?.state == .running })
+            try await body(supervisor, driver, try #require(await supervisor.status(instance: "app@1", unit: "web")?.pid))
+        }
+    }
+
     private func replacement(_ spec: UnitSpec, upFor: Double = 0, atMost: Double = 60) -> Assignment {
         var next = assignment(units: [spec], revision: 2, token: 12)
         next.startFirst = Overlap(upFor: upFor, atMost: atMost)
@@ -24,14 +38,7 @@ struct StartFirstTests {
 
     @Test("the old run keeps running until the new one is running, then stops; only the new one is published")
     func oldStopsOnceNewIsUp() async throws {
-        let scratch = Scratch()
-        defer { try? FileManager.default.removeItem(atPath: scratch.directory) }
-        let driver = FakeDriver()
-        let supervisor = Supervisor(configuration: scratch.configuration(), driver: driver)
-        try await whileRunning(supervisor) {
-            await supervisor.apply([assignment(units: [unit("/srv/v1")], revision: 1, token: 10)])
-            #expect(await eventually { await supervisor.status(instance: "app@1", unit: "web")?.state == .running })
-            let old = try #require(await supervisor.status(instance: "app@1", unit: "web")?.pid)
+        try await withV1Running { supervisor, driver, old in
             await supervisor.apply([replacement(unit("/srv/v2", pre: "/bin/wait-pre"))])
             #expect(await eventually { driver.spawned.map(\.arguments[0]).contains("/bin/wait-pre") })
             try await Task.sleep(for: .milliseconds(100))
@@ -49,14 +56,7 @@ struct StartFirstTests {
 
     @Test("a new run that fails ends the old one too; without startFirst the old one stops first")
     func failedNewRunAndStopFirst() async throws {
-        let scratch = Scratch()
-        defer { try? FileManager.default.removeItem(atPath: scratch.directory) }
-        let driver = FakeDriver()
-        let supervisor = Supervisor(configuration: scratch.configuration(), driver: driver)
-        try await whileRunning(supervisor) {
-            await supervisor.apply([assignment(units: [unit("/srv/v1")], revision: 1, token: 10)])
-            #expect(await eventually { await supervisor.status(instance: "app@1", unit: "web")?.state == .running })
-            let old = try #require(await supervisor.status(instance: "app@1", unit: "web")?.pid)
+        try await withV1Running { supervisor, driver, old in
             await supervisor.apply([replacement(unit("/bin/false"))])
             #expect(await eventually { await supervisor.status(instance: "app@1", unit: "web")?.state == .failed })
             #expect(await eventually { !driver.runningPids.contains(old) })
@@ -106,14 +106,7 @@ struct StartFirstTests {
 extension StartFirstTests {
     @Test("assigned the old units again before the old run stopped (a revert), the old run takes the instance back without a restart")
     func revertTakesTheOldRunBack() async throws {
-        let scratch = Scratch()
-        defer { try? FileManager.default.removeItem(atPath: scratch.directory) }
-        let driver = FakeDriver()
-        let supervisor = Supervisor(configuration: scratch.configuration(), driver: driver)
-        try await whileRunning(supervisor) {
-            await supervisor.apply([assignment(units: [unit("/srv/v1")], revision: 1, token: 10)])
-            #expect(await eventually { await supervisor.status(instance: "app@1", unit: "web")?.state == .running })
-            let old = try #require(await supervisor.status(instance: "app@1", unit: "web")?.pid)
+        try await withV1Running { supervisor, driver, old in
             await supervisor.apply([replacement(unit("/srv/v2", pre: "/bin/wait-pre"))])
             #expect(await eventually { driver.spawned.map(\.arguments[0]).contains("/bin/wait-pre") })
             var revert = assignment(units: [unit("/srv/v1")], revision: 3, token: 14)
@@ -134,14 +127,7 @@ extension StartFirstTests {
 extension StartFirstTests {
     @Test("the old run stops only once the new one has been up for upFor; a new run never up stops it at atMost")
     func overlapBounds() async throws {
-        let scratch = Scratch()
-        defer { try? FileManager.default.removeItem(atPath: scratch.directory) }
-        let driver = FakeDriver()
-        let supervisor = Supervisor(configuration: scratch.configuration(), driver: driver)
-        try await whileRunning(supervisor) {
-            await supervisor.apply([assignment(units: [unit("/srv/v1")], revision: 1, token: 10)])
-            #expect(await eventually { await supervisor.status(instance: "app@1", unit: "web")?.state == .running })
-            let old = try #require(await supervisor.status(instance: "app@1", unit: "web")?.pid)
+        try await withV1Running { supervisor, driver, old in
             let replaced = ContinuousClock.now
             await supervisor.apply([replacement(unit("/srv/v2"), upFor: 0.6)])
             #expect(await eventually { await supervisor.status(instance: "app@1", unit: "web")?.fencingToken == 12 })

@@ -41,9 +41,9 @@ struct APICommandsTests {
             try FileManager.default.createDirectory(atPath: api.journal, withIntermediateDirectories: true)
             try "first\nsecond\nthird\n".write(toFile: api.journal + "/web@1+main.log", atomically: true, encoding: .utf8)
             let logs = try await api.run(["logs", "web@1/main", "-n", "2"])
-            #expect(logs.status == 0 && logs.stdout == "second\nthird\n")
+            #expect(logs.status == 0 && logs.stdout == "second\nthird\n", "exit \(logs.status): \(logs.stderr)")
             let single = try await api.run(["logs", "web@1"])
-            #expect(single.stdout == "first\nsecond\nthird\n")
+            #expect(single.stdout == "first\nsecond\nthird\n", "exit \(single.status): \(single.stderr)")
         }
     }
 

@@ -57,10 +57,17 @@ struct HTTPExchange: Sendable {
                 head.headers.add(name: "Host", value: host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)")
                 head.headers.add(name: "Connection", value: "close")
                 for (name, value) in headers { head.headers.add(name: name, value: value) }
-                if let body { head.headers.add(name: "Content-Length", value: String(body.count)) }
-                try await outbound.write(.head(head))
-                if let body { try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body)))) }
-                try await outbound.write(.end(nil))
+                // Always framed by Content-Length where a body may come (0 without one): left
+                // to NIO, a bodiless POST goes chunked, and its terminating chunk can arrive
+                // after the server has answered and closed, which resets the connection and
+                // loses the answer. The request goes out in one write.
+                if body != nil || method != .GET && method != .HEAD {
+                    head.headers.add(name: "Content-Length", value: String(body?.count ?? 0))
+                }
+                var parts: [HTTPClientRequestPart] = [.head(head)]
+                if let body, !body.isEmpty { parts.append(.body(.byteBuffer(ByteBuffer(bytes: body)))) }
+                parts.append(.end(nil))
+                try await outbound.write(contentsOf: parts)
                 var status: Int?
                 var bytes: [UInt8] = []
                 for try await part in inbound {

@@ -44,6 +44,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         // Pure values, unit-file and YAML parsing, validation, diagnostics. No IO beyond reading spec files.
@@ -65,6 +68,16 @@ let package = Package(
             .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             .product(name: "Crypto", package: "swift-crypto"),
         ] + observability + lifecycle),
+        // The cluster's PKI and credentials: the CA, machine certificates, join and access
+        // tokens, TLS configurations (swift-certificates, swift-nio-ssl).
+        .target(name: "FlotillaSecurity", dependencies: [
+            "FlotillaModel",
+            .product(name: "X509", package: "swift-certificates"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "NIOCore", package: "swift-nio"),
+        ]),
         // One machine's side: membership under a lease, the supervisor and its drivers,
         // per-unit journals, self-fencing, the assignment watch.
         .target(name: "FlotillaAgent", dependencies: ["FlotillaModel", "FlotillaStore"] + observability + lifecycle),
@@ -73,8 +86,10 @@ let package = Package(
         .target(name: "FlotillaController", dependencies: ["FlotillaModel", "FlotillaScheduler", "FlotillaStore"] + observability + lifecycle),
         // The HTTP/JSON API every agent serves (Hummingbird) and its client.
         .target(name: "FlotillaAPI", dependencies: [
-            "FlotillaModel", "FlotillaScheduler", "FlotillaStore", "FlotillaAgent", "FlotillaController",
+            "FlotillaModel", "FlotillaScheduler", "FlotillaStore", "FlotillaAgent", "FlotillaController", "FlotillaSecurity",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTLS", package: "hummingbird"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -84,15 +99,15 @@ let package = Package(
         // API): used by `flotilla agent`, `flotilla dev`, the cluster tests and benchmarks.
         .target(name: "FlotillaNode", dependencies: [
             "FlotillaModel", "FlotillaStore", "FlotillaStoreSQLite", "FlotillaEtcd",
-            "FlotillaAgent", "FlotillaController", "FlotillaAPI",
+            "FlotillaAgent", "FlotillaController", "FlotillaAPI", "FlotillaSecurity",
             .product(name: "Prometheus", package: "swift-prometheus"),
         ] + observability + lifecycle),
         // Test support shared by tests and benchmarks: seeded random clusters and stacks,
         // the store conformance suite.
-        .target(name: "FlotillaTesting", dependencies: ["FlotillaModel", "FlotillaScheduler", "FlotillaStore", "FlotillaAgent"] + observability),
+        .target(name: "FlotillaTesting", dependencies: ["FlotillaModel", "FlotillaScheduler", "FlotillaStore", "FlotillaAgent", "FlotillaAPI", "FlotillaSecurity"] + observability),
         .executableTarget(name: "flotilla", dependencies: [
             "FlotillaModel", "FlotillaScheduler", "FlotillaStore", "FlotillaStoreSQLite", "FlotillaEtcd",
-            "FlotillaAgent", "FlotillaController", "FlotillaAPI", "FlotillaNode",
+            "FlotillaAgent", "FlotillaController", "FlotillaAPI", "FlotillaNode", "FlotillaSecurity",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Yams", package: "Yams"),
         ] + observability + lifecycle, linkerSettings: [.unsafeFlags(releaseLinkFlags, .when(configuration: .release))]),
@@ -106,10 +121,11 @@ let package = Package(
         .testTarget(name: "FlotillaStoreTests", dependencies: ["FlotillaStore", "FlotillaStoreSQLite", "FlotillaEtcd", "FlotillaTesting"]),
         .testTarget(name: "FlotillaAgentTests", dependencies: ["FlotillaAgent", "FlotillaModel", "FlotillaStore", "FlotillaTesting"] + observability),
         .testTarget(name: "FlotillaControllerTests", dependencies: ["FlotillaController", "FlotillaModel", "FlotillaScheduler", "FlotillaStore", "FlotillaTesting"]),
-        .testTarget(name: "FlotillaCLITests", dependencies: ["FlotillaModel", "FlotillaStore", "FlotillaEtcd", "FlotillaAPI"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "FlotillaAPITests", dependencies: ["FlotillaAPI", "FlotillaModel", "FlotillaStore", "FlotillaController", "FlotillaTesting"]),
+        .testTarget(name: "FlotillaCLITests", dependencies: ["FlotillaModel", "FlotillaStore", "FlotillaEtcd", "FlotillaAPI", "FlotillaSecurity", "FlotillaTesting"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "FlotillaAPITests", dependencies: ["FlotillaAPI", "FlotillaModel", "FlotillaStore", "FlotillaController", "FlotillaTesting", "FlotillaSecurity"]),
+        .testTarget(name: "FlotillaSecurityTests", dependencies: ["FlotillaSecurity", "FlotillaModel"]),
         // End-to-end: several real `flotilla agent` processes on loopback, embedded store and a 3-member etcd cluster.
-        .testTarget(name: "FlotillaClusterTests", dependencies: ["FlotillaAPI", "FlotillaModel", "FlotillaStore", "FlotillaEtcd", "FlotillaNode", "FlotillaTesting"]),
+        .testTarget(name: "FlotillaClusterTests", dependencies: ["FlotillaAPI", "FlotillaModel", "FlotillaStore", "FlotillaEtcd", "FlotillaNode", "FlotillaTesting", "FlotillaSecurity"]),
     ],
     swiftLanguageModes: [.v6]
 )

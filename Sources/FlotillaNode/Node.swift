@@ -3,6 +3,7 @@ import FlotillaAgent
 import FlotillaAPI
 import FlotillaController
 import FlotillaModel
+import FlotillaSecurity
 import FlotillaStore
 import Logging
 import ServiceLifecycle
@@ -11,8 +12,9 @@ import ServiceLifecycle
 /// API, or a client of a real etcd cluster), the HTTP API, the supervisor, status publishing,
 /// membership under a lease, the assignment feed and the controller (leads when elected).
 ///
-/// ``make(_:)`` opens the store and binds its server, picks the API's port and starts the
-/// fence watchdog, so every address is known before anything runs; ``services`` are then run
+/// ``make(_:)`` gets the machine's certificates (``NodeCredentials``: has them, joins, or
+/// bootstraps the cluster), opens the store and binds its server, picks the API's port and
+/// starts the fence watchdog, so every address is known before anything runs; ``services`` are then run
 /// in one `ServiceGroup` (the `agent` and `dev` commands, benchmarks). The group starts them
 /// together and, on a graceful shutdown (SIGTERM, SIGINT), stops them in reverse order:
 /// controller, assignment feed, membership, status publisher, supervisor, API, store.
@@ -28,31 +30,54 @@ package final class Node: Sendable {
         package var api: String
         /// The embedded store's `host:port`, when this node serves one.
         package var store: String?
+        /// The join token, when this node just bootstrapped the cluster.
+        package var joinToken: String?
     }
 
     /// The settings.
     package let configuration: NodeConfiguration
+    /// The cluster CA as this node has it (with its key on the machine that signs).
+    package let ca: ClusterCA
     /// Where the node is reachable once its services run.
     package let endpoints: Endpoints
     /// The node's services in dependency order (a `ServiceGroup` shuts them down in reverse).
     package let services: [ServiceGroupConfiguration.ServiceConfiguration]
 
-    private init(configuration: NodeConfiguration, endpoints: Endpoints, services: [ServiceGroupConfiguration.ServiceConfiguration]) {
+    private init(configuration: NodeConfiguration, ca: ClusterCA, endpoints: Endpoints, services: [ServiceGroupConfiguration.ServiceConfiguration]) {
         self.configuration = configuration
+        self.ca = ca
         self.endpoints = endpoints
         self.services = services
     }
 
     /// Opens the store, binds its server, reserves the API's address and starts the fence
     /// watchdog; nothing else runs before ``services`` do.
-    package static func make(_ c: NodeConfiguration) async throws -> Node {
+    package static func make(_ configuration: NodeConfiguration) async throws -> Node {
+        var c = configuration
         let machineID = try MachineIdentity.load(stateDirectory: URL(fileURLWithPath: c.stateDirectory), override: c.machineID)
         var logger = c.logger
         logger[metadataKey: "machine"] = "\(machineID.prefix(8))"
         let layout = StoreLayout(prefix: c.prefix)
+        let start = try await NodeCredentials.start(c, machineID: machineID, logger: logger)
+        if c.storeEndpoints.isEmpty { c.storeEndpoints = start.storeEndpoints }
         let backend = try await StoreBackend.open(c, logger: logger)
         do {
-            let api = try NodeAPI(c, store: backend.store, layout: layout, machineID: machineID, logger: logger)
+            let address = try NodeAPI.Address(c)
+            var joinToken: String?
+            let certificates: MachineCertificates
+            if let existing = start.certificates {
+                certificates = try await NodeCredentials.confirm(existing, c, store: backend.store, layout: layout,
+                                                                 machineID: machineID, logger: logger)
+            } else {
+                let made = try await NodeCredentials.bootstrap(c, store: backend.store, layout: layout, machineID: machineID,
+                                                               apiURL: address.url)
+                certificates = made.certificates
+                joinToken = made.joinToken
+                logger.info("bootstrapped a new cluster", metadata: ["ca": "\(made.certificates.ca.fingerprint.prefix(16))"])
+            }
+            let security = APISecurity(certificates: certificates, storeEndpoints: backend.endpointsForJoiners(c))
+            let api = try NodeAPI(c, address: address, store: backend.store, layout: layout, machineID: machineID,
+                                  security: security, logger: logger)
             let watchdog = c.fenceWatchdog.map { FenceWatchdogProcess(executable: $0, node: c, machineID: machineID, logger: logger) }
             try watchdog?.start()
             var supervision = SupervisorConfiguration(machine: machineID, stateDirectory: c.stateDirectory)
@@ -92,8 +117,8 @@ package final class Node: Sendable {
                     failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: "\(name) \(machineID.prefix(8))")
             }
             logger.info("agent starting", metadata: ["api": "\(api.url)", "store": "\(backend.description)"])
-            return Node(configuration: c,
-                        endpoints: Endpoints(machineID: machineID, api: api.url, store: backend.servedAddress),
+            return Node(configuration: c, ca: certificates.ca,
+                        endpoints: Endpoints(machineID: machineID, api: api.url, store: backend.servedAddress, joinToken: joinToken),
                         services: services)
         } catch {
             await backend.close()

@@ -3,6 +3,7 @@ import FlotillaAgent
 import FlotillaAPI
 import FlotillaController
 import FlotillaModel
+import FlotillaSecurity
 import FlotillaStoreSQLite
 import Logging
 import Prometheus
@@ -55,6 +56,15 @@ package struct NodeConfiguration: Sendable {
     /// The registry `GET /metrics` renders: the one the process's `MetricsSystem` was
     /// bootstrapped with (nil: `/metrics` answers 404).
     package var metrics: PrometheusCollectorRegistry?
+    /// An agent's API URL to join the cluster through, when the node has no certificates yet.
+    package var join: String?
+    /// The join token (`flj1:<CA SHA-256>:NAME.SECRET`).
+    package var joinToken: String?
+    /// A CA that signs this node's certificates in-process (`flotilla dev`'s machines 2…N);
+    /// the node keeps only its certificate.
+    package var issuer: ClusterCA?
+    /// Where a bootstrapping node writes the client config for its user (nil: nowhere).
+    package var clientConfigPath: String?
 
     /// Settings from a config file and flags (flags are already merged into `config`).
     package init(_ config: AgentConfig, logger: Logger = Logger(label: "flotilla.agent")) {
@@ -72,6 +82,8 @@ package struct NodeConfiguration: Sendable {
         autoCompaction = .default
         driver = ExecDriver()
         stopsUnitsOnShutdown = false
+        join = config.join
+        joinToken = config.joinToken
         self.logger = logger
     }
 }

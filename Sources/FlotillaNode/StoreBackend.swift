@@ -53,6 +53,18 @@ struct StoreBackend {
         }
     }
 
+    /// The store endpoints a joining machine is told: the etcd cluster's, or this embedded
+    /// store's URL at the address others reach it (the advertised host when it listens on
+    /// every address).
+    func endpointsForJoiners(_ c: NodeConfiguration) -> [String] {
+        guard let servedAddress, let (host, port) = try? HostPort.parse(servedAddress, setting: "store") else { return c.storeEndpoints }
+        var reachable = host
+        if host == "0.0.0.0" || host == "::" {
+            reachable = c.advertise.flatMap { URL(string: $0)?.host } ?? ProcessInfo.processInfo.hostName
+        }
+        return ["http://" + HostPort.format(host: reachable.trimmingCharacters(in: CharacterSet(charactersIn: "[]")), port: port)]
+    }
+
     /// Closes what ``open(_:logger:)`` opened, for a node that never ran.
     func close() async {
         await server?.stop()

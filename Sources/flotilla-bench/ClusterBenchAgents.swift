@@ -10,7 +10,7 @@ final class BenchAgents {
         var stateDirectory: String
         var apiPort: Int
         var process: Process?
-        var api: String { "http://127.0.0.1:\(apiPort)" }
+        var api: String { "https://127.0.0.1:\(apiPort)" }
     }
 
     let binary: URL
@@ -37,6 +37,9 @@ final class BenchAgents {
         var arguments = ["agent", "--state-dir", agents[k - 1].stateDirectory, "--listen", "127.0.0.1:\(agents[k - 1].apiPort)",
                          "--metadata", "machine=\(k)", "--ttl", String(ttl)]
         arguments += k == 1 ? ["--store-listen", "127.0.0.1:\(storePort)"] : ["--store", "127.0.0.1:\(storePort)"]
+        if k > 1, !FileManager.default.fileExists(atPath: agents[k - 1].stateDirectory + "/tls") {
+            arguments += ["--join", agents[0].api, "--join-token", try joinToken()]
+        }
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
@@ -49,6 +52,22 @@ final class BenchAgents {
         process.standardError = handle
         try process.run()
         agents[k - 1].process = process
+    }
+
+    /// Agent 1's join token, once it has bootstrapped the cluster (waits up to 30 s).
+    private func joinToken() throws -> String {
+        let path = agents[0].stateDirectory + "/join.token"
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            if let text = try? String(contentsOfFile: path, encoding: .utf8) { return text.trimmingCharacters(in: .whitespacesAndNewlines) }
+            usleep(20_000)
+        }
+        throw BenchError("agent 1 wrote no join token (\(path)) within 30 s; logs in \(root)")
+    }
+
+    /// Agent 1's CA and admin token.
+    func credentials() throws -> APICredentials {
+        try APICredentials.files(ca: agents[0].stateDirectory + "/tls/ca.crt", token: agents[0].stateDirectory + "/admin.token")
     }
 
     /// SIGKILLs agent `k` and every unit it runs (their pids from the status records).
@@ -78,7 +97,7 @@ final class BenchAgents {
 
     /// Waits until `count` machines are alive, as the API of agent 1 reports.
     func waitForMachines(_ count: Int, timeout: Double = 30) async throws {
-        let client = try APIClient(endpoint: agents[0].api)
+        let client = try APIClient(endpoint: agents[0].api, credentials: try credentials())
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             if let report = try? await client.machines(), report.machines.filter({ $0.state == "alive" }).count >= count { return }

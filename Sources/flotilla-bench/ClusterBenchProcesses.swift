@@ -6,7 +6,7 @@ import Foundation
 struct ProcessClusterBench {
     let cluster: BenchAgents
 
-    private var client: APIClient { get throws { try APIClient(endpoint: cluster.agents[0].api) } }
+    private var client: APIClient { get throws { try APIClient(endpoint: cluster.agents[0].api, credentials: cluster.credentials()) } }
 
     /// Agent RSS with nothing to run, then the growth per supervised unit.
     func idleMemory(units: Int) async throws {

@@ -15,8 +15,7 @@ struct RolloutBench {
         let meter = ReconcileTime.shared
         let root = NSTemporaryDirectory() + "flotilla-bench-rollout-\(getpid())"
         defer { try? FileManager.default.removeItem(atPath: root) }
-        try await HollowCluster.run(agents: agents, root: root) { api, _ in
-            let client = try APIClient(endpoint: api)
+        try await HollowCluster.run(agents: agents, root: root) { client, _ in
             let first = try await client.apply(try request(version: "v1"))
             _ = try await waitUntil(client, "\(instances) instances running v1") { report in
                 report.stacks.first.map { $0.decidedRevision ?? 0 >= first.revision } == true

@@ -36,15 +36,14 @@ struct ThroughputBench {
 
     /// One run on a fresh cluster under `root`; returns instances per second.
     private func once(root: String) async throws -> Double {
-        try await HollowCluster.run(agents: agents, root: root) { api, store in
-            try await measure(api: api, storeAddress: store, root: root)
+        try await HollowCluster.run(agents: agents, root: root) { client, store in
+            try await measure(client: client, storeAddress: store, root: root)
         }
     }
 
     /// Applies the stack and times it until every instance is assigned and running; returns
     /// instances per second.
-    private func measure(api: String, storeAddress: String, root: String) async throws -> Double {
-        let client = try APIClient(endpoint: api)
+    private func measure(client: APIClient, storeAddress: String, root: String) async throws -> Double {
         let observer = try EtcdStore(endpoints: [storeAddress])
         let request = try stackRequest("""
             stacks:
@@ -107,10 +106,11 @@ struct ThroughputBench {
 /// A hollow cluster: N in-process agents (the real node code with the fake driver), the
 /// first serving the embedded store, state under a directory.
 enum HollowCluster {
-    /// Starts the agents, runs `body` with the first agent's API URL and store address, and
-    /// stops them.
+    /// Starts the agents (the first bootstraps the cluster, its CA signs the others'
+    /// certificates), runs `body` with a client of the first agent's API and its store
+    /// address, and stops them.
     static func run<T: Sendable>(agents: Int, root: String,
-                                 _ body: @Sendable (_ api: String, _ store: String) async throws -> T) async throws -> T {
+                                 _ body: @Sendable (_ client: APIClient, _ store: String) async throws -> T) async throws -> T {
         var nodes: [Node] = []
         var logger = Logger(label: "flotilla-bench")
         logger.logLevel = ProcessInfo.processInfo.environment["FLOTILLA_BENCH_VERBOSE"] != nil ? .info : .critical
@@ -124,16 +124,19 @@ enum HollowCluster {
             if k == 1 { config.storeListen = "127.0.0.1:0" } else { config.store = [nodes[0].endpoints.store ?? ""] }
             var configuration = NodeConfiguration(config, logger: logger)
             configuration.driver = FakeDriver()
+            if k > 1 { configuration.issuer = nodes[0].ca }
             nodes.append(try await Node.make(configuration))
         }
         let group = ServiceGroup(configuration: .init(services: nodes.flatMap(\.services), logger: logger))
-        let api = nodes[0].endpoints.api, store = nodes[0].endpoints.store ?? ""
+        let store = nodes[0].endpoints.store ?? ""
+        let client = try APIClient(endpoint: nodes[0].endpoints.api,
+                                   credentials: try APICredentials.files(ca: "\(root)/machine-1/tls/ca.crt", token: "\(root)/machine-1/admin.token"))
         return try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
             let result: T
             do {
-                try await waitForMachines(try APIClient(endpoint: api), agents)
-                result = try await body(api, store)
+                try await waitForMachines(client, agents)
+                result = try await body(client, store)
             } catch {
                 await group.triggerGracefulShutdown()
                 throw error

@@ -4,15 +4,16 @@ import FlotillaModel
 import Foundation
 
 /// `--endpoint URL`: which agent's API a command talks to (any agent answers for the cluster).
+/// The CA and token come from the client config or the environment (``APIClient/configured(endpoint:timeout:environment:)``).
 struct EndpointOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp(
-        "Agent API URL (default $\(APIClient.endpointVariable), else \(APIClient.defaultEndpoint)).", valueName: "URL"))
+        "Agent API URL (default $\(APIClient.endpointVariable), else the client config's endpoint, else \(APIClient.defaultEndpoint)). The CA and token come from $\(ClientConfig.pathVariable) (default ~/.config/flotilla/config.yaml), $\(APIClient.caVariable) and $\(APIClient.tokenVariable).", valueName: "URL"))
     var endpoint: String?
 
-    /// The client, or a usage error naming the bad endpoint.
+    /// The client, or a usage error naming the bad endpoint or the missing credentials.
     func client(timeout: TimeInterval = 30) throws -> APIClient {
         do {
-            return try APIClient(endpoint: APIClient.endpoint(endpoint), timeout: timeout)
+            return try APIClient.configured(endpoint: endpoint, timeout: timeout)
         } catch {
             throw ValidationError("\(error)")
         }

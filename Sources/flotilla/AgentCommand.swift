@@ -12,7 +12,12 @@ struct AgentCommand: AsyncParsableCommand {
         abstract: "Run this machine's agent: membership, supervisor, controller, HTTP API.",
         discussion: """
             With no --store, the agent serves the embedded store (SQLite, etcd v3 API on \
-            --store-listen) and other agents join with --store http://THIS-HOST:2379. Settings come \
+            --store-listen). The first agent of a cluster bootstraps it: it makes the cluster CA \
+            and its certificates (<state-dir>/tls/), an admin token (<state-dir>/admin.token), a \
+            client config for its user (~/.config/flotilla/config.yaml or $FLOTILLA_CONFIG) and \
+            a join token valid 24 h (<state-dir>/join.token, printed at start); other machines \
+            join with --join https://THIS-HOST:4880 --join-token TOKEN. The API serves HTTPS \
+            only and every request needs a token or a machine's certificate (docs/security.md). Settings come \
             from --config FILE (YAML, see docs/agent-config.md) and flags; flags win. \
             Metrics for Prometheus at GET /metrics on the API. \
             Stop with Ctrl-C or SIGTERM: the agent stops and leaves its units running, so the \
@@ -32,6 +37,12 @@ struct AgentCommand: AsyncParsableCommand {
         let node = try await Node.make(configuration)
         say("flotilla agent: machine \(node.endpoints.machineID) ready; API \(node.endpoints.api)"
               + (node.endpoints.store.map { ", store \($0)" } ?? ""))
+        if let joinToken = node.endpoints.joinToken {
+            say("flotilla agent: bootstrapped a new cluster; admin token in \(configuration.stateDirectory)/admin.token"
+                + (configuration.clientConfigPath.map { ", client config \($0)" } ?? "")
+                + ". Join other machines (token valid 24 h, also in \(configuration.stateDirectory)/join.token):\n"
+                + "  flotilla agent --join \(node.endpoints.api) --join-token \(joinToken)")
+        }
         let group = ServiceGroup(configuration: .init(
             services: node.services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
@@ -71,8 +82,14 @@ struct AgentOptions: ParsableArguments {
     @Option(name: .long, help: "HTTP API address HOST:PORT (default 127.0.0.1:4880).")
     var listen: String?
 
-    @Option(name: .long, help: "API URL other machines use to reach this one.")
+    @Option(name: .long, help: "API URL other machines use to reach this one (https://HOST:PORT).")
     var advertise: String?
+
+    @Option(name: .long, help: "On first start, join the cluster through this agent's API (https://HOST:4880) instead of bootstrapping a new one.")
+    var join: String?
+
+    @Option(name: .customLong("join-token"), help: "The join token (flj1:<CA SHA-256>:NAME.SECRET) the bootstrapping agent printed, or flotilla token create --role join made.")
+    var joinToken: String?
 
     @Option(name: .long, help: "Membership lease TTL in seconds (default 5).")
     var ttl: Int64?
@@ -115,6 +132,11 @@ struct AgentOptions: ParsableArguments {
         if let storeListen { config.storeListen = storeListen }
         if let listen { config.listen = listen }
         if let advertise { config.advertise = advertise }
+        if let join { config.join = join }
+        if let joinToken { config.joinToken = joinToken }
+        if config.joinToken != nil, config.join == nil {
+            throw ValidationError("--join-token needs --join https://AGENT:\(NodeConfiguration.defaultAPIPort), the agent to join through")
+        }
         if let ttl {
             guard ttl >= 2 else { throw ValidationError("--ttl must be at least 2 seconds (etcd's minimum lease), got \(ttl)") }
             config.ttl = ttl
@@ -138,6 +160,7 @@ struct AgentOptions: ParsableArguments {
         var configuration = NodeConfiguration(config)
         configuration.autoCompaction = try compaction.policy()
         configuration.fenceWatchdog = flotillaExecutable()
+        configuration.clientConfigPath = ClientConfig.path()
         return configuration
     }
 }

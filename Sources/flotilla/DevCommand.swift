@@ -69,6 +69,9 @@ struct DevCommand: AsyncParsableCommand {
                 config.ttl = ttl
                 if k == 1 { config.storeListen = "127.0.0.1:\(storePort)" } else { config.store = ["127.0.0.1:\(storePort)"] }
                 var configuration = NodeConfiguration(config, logger: logger)
+                // Machine 1 bootstraps the cluster and writes the client config; the others'
+                // certificates are signed by its CA in-process.
+                if k == 1 { configuration.clientConfigPath = ClientConfig.path() } else { configuration.issuer = nodes[0].ca }
                 configuration.fenceWatchdog = flotillaExecutable()
                 configuration.stopsUnitsOnShutdown = true
                 configuration.metrics = metrics
@@ -77,7 +80,9 @@ struct DevCommand: AsyncParsableCommand {
         } catch {
             throw ValidationError("could not start the dev cluster: \(error)")
         }
-        let setup = DevSetup(command: self, endpoints: nodes.map(\.endpoints))
+        let setup = DevSetup(command: self, endpoints: nodes.map(\.endpoints),
+                             credentials: try APICredentials.files(ca: "\(stateDirectory)/machine-1/tls/ca.crt",
+                                                                   token: "\(stateDirectory)/machine-1/admin.token"))
         let group = ServiceGroup(configuration: .init(
             services: nodes.flatMap(\.services) + [.init(service: setup, successTerminationBehavior: .ignore,
                                                              failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: "dev-setup")],
@@ -91,9 +96,10 @@ struct DevCommand: AsyncParsableCommand {
     private struct DevSetup: Service {
         let command: DevCommand
         let endpoints: [Node.Endpoints]
+        let credentials: APICredentials
 
         func run() async throws {
-            let client = try APIClient(endpoint: endpoints[0].api)
+            let client = try APIClient(endpoint: endpoints[0].api, credentials: credentials)
             try await command.waitForMachines(client, count: command.machines)
             if !command.files.isEmpty {
                 let applied = try await client.apply(SpecBundle.read(paths: command.files).applyRequest())
@@ -119,8 +125,9 @@ struct DevCommand: AsyncParsableCommand {
         for (k, e) in endpoints.enumerated() {
             lines.append("  machine=\(k + 1)  \(e.machineID)  API \(e.api)" + (e.store.map { "  store \($0)" } ?? ""))
         }
-        let endpoint = api == "http://127.0.0.1:\(NodeConfiguration.defaultAPIPort)" ? "" : " --endpoint \(api)"
-        lines += ["", "Look at it:",
+        let endpoint = ""
+        lines += ["", "The API serves HTTPS with the cluster's own CA; \(ClientConfig.path()) holds the endpoint (\(api)), the CA and an admin token, so the CLI needs no flags.",
+                  "Look at it:",
                   "  flotilla status\(endpoint)            instances, machines, states, why unplaced",
                   "  flotilla machines\(endpoint)          machines, metadata, capacity, usage",
                   "  flotilla logs\(endpoint) -f INSTANCE/UNIT   a unit's output (e.g. hello@1/greeter)",

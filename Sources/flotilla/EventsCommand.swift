@@ -18,11 +18,15 @@ struct EventsCommand: AsyncParsableCommand {
     @Option(name: .shortAndLong, help: "Output format: table, json or yaml (json/yaml print one page, no -f).")
     var output: OutputFormat = .table
 
+    @Option(name: .long, help: "Only events of this kind (e.g. audit: every change made through the API, with who made it).")
+    var kind: String?
+
     @OptionGroup var api: EndpointOptions
 
     func run() async throws {
         let client = try api.client()
-        let page = try await calling { try await client.events(last: min(max(last, 1), 1000)) }
+        var page = try await calling { try await client.events(last: kind == nil ? min(max(last, 1), 1000) : 1000) }
+        if let kind { page.events = Array(page.events.filter { $0.event.kind == kind }.suffix(max(last, 1))) }
         if output != .table { return try output.print(page) }
         var machines = MachineLabel(try? await client.machines())
         var table = Table(header: ["TIME", "KIND", "INSTANCE", "MACHINE", "MESSAGE"])
@@ -39,7 +43,7 @@ struct EventsCommand: AsyncParsableCommand {
             if next.events.contains(where: { $0.event.machine.map { machines.text($0).count <= 8 } ?? false }) {
                 machines = MachineLabel(try? await client.machines()) // a machine joined since
             }
-            for entry in next.events { print(Self.row(entry, machines).joined(separator: "  ")) }
+            for entry in next.events where kind == nil || entry.event.kind == kind { print(Self.row(entry, machines).joined(separator: "  ")) }
             fflush(nil)
             after = next.events.last?.key ?? after
         }

@@ -1,4 +1,5 @@
 import FlotillaAPI
+import FlotillaSecurity
 import Foundation
 import Glibc
 import Testing
@@ -45,6 +46,11 @@ struct APIClientTransportTests {
         func stop() { shutdown(fd, Int32(SHUT_RDWR)) }
     }
 
+    /// A client of `127.0.0.1:port` trusting a CA of its own.
+    private func client(_ port: Int, timeout: TimeInterval = 30) throws -> APIClient {
+        try APIClient(endpoint: "127.0.0.1:\(port)", credentials: APICredentials(caPEM: try ClusterCA.create().certificatePEM), timeout: timeout)
+    }
+
     private func failure(of client: APIClient) async -> APIClientError? {
         do {
             _ = try await client.health()
@@ -59,7 +65,7 @@ struct APIClientTransportTests {
         let server = try RawServer { close($0) }
         let port = server.port
         server.stop()
-        let error = await failure(of: try APIClient(endpoint: "127.0.0.1:\(port)"))
+        let error = await failure(of: try client(port))
         guard case .unreachable(_, let detail)? = error else { Issue.record("got \(String(describing: error))"); return }
         #expect(detail == "connection refused")
     }
@@ -71,12 +77,12 @@ struct APIClientTransportTests {
         defer { server.stop(); held.closeAll() }
         // The server holds the connection open until the test ends: only the client's own
         // deadline can end the request.
-        let error = await failure(of: try APIClient(endpoint: "127.0.0.1:\(server.port)", timeout: 0.5))
+        let error = await failure(of: try client(server.port, timeout: 0.5))
         guard case .unreachable(_, let detail)? = error else { Issue.record("got \(String(describing: error))"); return }
         #expect(detail == "no answer in time")
     }
 
-    @Test("a server that does not speak HTTP: the answer is not the API's, and the message says to check --endpoint")
+    @Test("a server that does not speak TLS: the handshake fails, and the message says so")
     func notHTTP() async throws {
         let server = try RawServer { connection in
             // Read the request, answer, and close only after the client has: an end of stream
@@ -89,15 +95,15 @@ struct APIClientTransportTests {
             close(connection)
         }
         defer { server.stop() }
-        let error = await failure(of: try APIClient(endpoint: "127.0.0.1:\(server.port)", timeout: 300))
-        guard case .badResponse(_, let detail)? = error else { Issue.record("got \(String(describing: error))"); return }
-        #expect(detail == "not an HTTP answer")
-        #expect(error!.description.contains("--endpoint"))
+        let error = await failure(of: try client(server.port, timeout: 300))
+        guard case .unreachable(_, let detail)? = error else { Issue.record("got \(String(describing: error))"); return }
+        #expect(detail.contains("TLS handshake failed"))
     }
 
-    @Test("https endpoints are refused up front: the agent API serves plain HTTP")
-    func httpsIsRefused() {
-        #expect(throws: APIClientError.self) { try APIClient(endpoint: "https://127.0.0.1:4880") }
+    @Test("http endpoints are refused up front: the agent API serves HTTPS only")
+    func httpIsRefused() throws {
+        let credentials = APICredentials(caPEM: try ClusterCA.create().certificatePEM)
+        #expect(throws: APIClientError.self) { try APIClient(endpoint: "http://127.0.0.1:4880", credentials: credentials) }
     }
 }
 

@@ -1,5 +1,6 @@
 import FlotillaAPI
 import FlotillaModel
+import FlotillaSecurity
 import FlotillaStore
 import Foundation
 import Testing
@@ -98,9 +99,11 @@ struct APILogsStacksTests {
         try FileManager.default.createDirectory(atPath: remoteJournal, withIntermediateDirectories: true)
         try "remote line\n".write(toFile: remoteJournal + "/web@1+main.log", atomically: true, encoding: .utf8)
         let store = InMemoryStore()
-        try await withAPIServer(store: store, machineID: "m2", journal: remoteJournal) { _, remotePort in
-            try await register(store, [machine("m1"), machine("m2", apiURL: "http://127.0.0.1:\(remotePort)")])
-            try await withAPIServer(store: store, machineID: "m1") { client, _ in
+        // One cluster CA: m1 forwards with its client certificate, which m2 trusts.
+        let ca = try ClusterCA.create()
+        try await withAPIServer(store: store, machineID: "m2", journal: remoteJournal, ca: ca) { _, remotePort in
+            try await register(store, [machine("m1"), machine("m2", apiURL: "https://127.0.0.1:\(remotePort)")])
+            try await withAPIServer(store: store, machineID: "m1", ca: ca) { client, _ in
                 _ = try await client.apply(ApplyRequest(files: [SpecText(path: "web.yaml", text: stackFile("web", count: 1))]))
                 try await assign(store, "web@1", stack: "web", to: "m2")
                 let chunk = try await client.logs(instance: "web@1", unit: "main", last: 10)

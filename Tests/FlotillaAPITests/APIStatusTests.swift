@@ -1,6 +1,7 @@
 import FlotillaAPI
 import FlotillaModel
 import FlotillaStore
+import FlotillaTesting
 import Foundation
 import Testing
 
@@ -125,19 +126,30 @@ struct APIStatusTests {
         }
     }
 
-    @Test("a client that finds no agent says so and names --endpoint and FLOTILLA_ENDPOINT")
+    @Test("a client that finds no agent says so and names --endpoint and FLOTILLA_ENDPOINT; the endpoint, CA and token come from the flag, the environment or the client config")
     func unreachable() async throws {
-        let client = try APIClient(endpoint: "127.0.0.1:1")
+        let directory = NSTemporaryDirectory() + "flotilla-endpoint-\(UUID().uuidString.prefix(8))"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let credentials = try await TestCredentials.make(store: InMemoryStore(), directory: directory)
+        let client = try credentials.client("127.0.0.1:1")
         do {
             _ = try await client.status()
             Issue.record("a request to port 1 succeeded")
         } catch let error as APIClientError {
-            #expect(error.description.contains("cannot reach the Flotilla API at http://127.0.0.1:1"))
+            #expect(error.description.contains("cannot reach the Flotilla API at https://127.0.0.1:1"))
             #expect(error.description.contains("--endpoint"))
             #expect(error.description.contains("FLOTILLA_ENDPOINT"))
         }
-        #expect(APIClient.endpoint(nil, environment: ["FLOTILLA_ENDPOINT": "http://h:1"]) == "http://h:1")
-        #expect(APIClient.endpoint("http://x:2", environment: ["FLOTILLA_ENDPOINT": "http://h:1"]) == "http://x:2")
-        #expect(APIClient.endpoint(nil, environment: [:]) == "http://127.0.0.1:4880")
+        // The endpoint: the flag, else FLOTILLA_ENDPOINT, else the client config, else the local agent.
+        let config = directory + "/config.yaml"
+        try ClientConfig(endpoint: "https://c:3", ca: credentials.caFile, token: "t.ab").render().write(toFile: config, atomically: true, encoding: .utf8)
+        let environment = [ClientConfig.pathVariable: config]
+        #expect(try APIClient.configured(endpoint: nil, environment: environment.merging(["FLOTILLA_ENDPOINT": "https://h:1"]) { $1 }).endpoint.absoluteString == "https://h:1")
+        #expect(try APIClient.configured(endpoint: "https://x:2", environment: environment).endpoint.absoluteString == "https://x:2")
+        #expect(try APIClient.configured(endpoint: nil, environment: environment).endpoint.absoluteString == "https://c:3")
+        #expect(try APIClient.configured(endpoint: nil, environment: environment).credentials.token == "t.ab")
+        #expect(try APIClient.configured(endpoint: nil, environment: environment.merging([APIClient.tokenVariable: "o.cd"]) { $1 }).credentials.token == "o.cd")
+        let bare = [ClientConfig.pathVariable: directory + "/none.yaml", "HOME": directory]
+        #expect(throws: APIClientError.self) { try APIClient.configured(endpoint: nil, environment: bare) }
     }
 }

@@ -1,15 +1,28 @@
 import FlotillaAPI
 import FlotillaModel
+import FlotillaSecurity
 import FlotillaStore
+import FlotillaTesting
 import Foundation
 import Testing
 
 /// Runs an ``APIServer`` for `machineID` over `store` on 127.0.0.1 (a free port) while `body`
 /// runs, and stops it afterwards, also when `body` throws.
 func withAPIServer<T: Sendable>(store: any KeyValueStore, machineID: String = "m1", journal: String = "/nonexistent",
-                                _ body: @Sendable (APIClient, Int) async throws -> T) async throws -> T {
+                                ca: ClusterCA? = nil, _ body: @Sendable (APIClient, Int) async throws -> T) async throws -> T {
+    try await withSecuredAPIServer(store: store, machineID: machineID, journal: journal, ca: ca) { client, port, _ in try await body(client, port) }
+}
+
+/// ``withAPIServer(store:machineID:journal:_:)`` that also hands `body` the credentials (to
+/// make more tokens, or clients with other ones).
+func withSecuredAPIServer<T: Sendable>(store: any KeyValueStore, machineID: String = "m1", journal: String = "/nonexistent",
+                                       ca: ClusterCA? = nil, failedLoginLimit: Int = 20,
+                                       _ body: @Sendable (APIClient, Int, TestCredentials) async throws -> T) async throws -> T {
+    let directory = NSTemporaryDirectory() + "flotilla-api-test-\(UUID().uuidString.prefix(8))"
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let credentials = try await TestCredentials.make(store: store, machineID: machineID, directory: directory, ca: ca)
     let server = APIServer(store: store, layout: StoreLayout(), machineID: machineID,
-                           logs: JournalLogSource(directory: journal), host: "127.0.0.1", port: 0)
+                           logs: JournalLogSource(directory: journal), security: credentials.security(failedLoginLimit: failedLoginLimit), host: "127.0.0.1", port: 0)
     let (ports, portSink) = AsyncStream<Int>.makeStream()
     return try await withThrowingTaskGroup(of: T?.self) { group in
         group.addTask {
@@ -19,8 +32,7 @@ func withAPIServer<T: Sendable>(store: any KeyValueStore, machineID: String = "m
         defer { group.cancelAll() }
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next(), port > 0 else { throw TestFailure("the API server did not report a port") }
-        let client = try APIClient(endpoint: "http://127.0.0.1:\(port)", timeout: 20)
-        return try await body(client, port)
+        return try await body(try credentials.client("https://127.0.0.1:\(port)"), port, credentials)
     }
 }
 
@@ -35,6 +47,13 @@ let layout = StoreLayout()
 @discardableResult
 func put(_ store: any KeyValueStore, _ key: String, _ record: some Encodable) async throws -> Int64 {
     try await store.put(PutRequest(key: Bytes(utf8: key), value: RecordCodec.encode(record))).header.revision
+}
+
+/// The newest mod revision of any key but the events (which the API's audit trail writes):
+/// what changed the cluster.
+func clusterRevision(_ store: any KeyValueStore) async throws -> Int64 {
+    try await store.range(.prefix(Bytes(utf8: layout.prefix))).kvs
+        .filter { !$0.key.utf8String.hasPrefix(layout.events) }.map(\.modRevision).max() ?? 0
 }
 
 /// The current store revision.
@@ -99,4 +118,25 @@ func rejection(_ error: any Error) -> (status: Int, message: String, diagnostics
         return (0, "", [])
     }
     return (status, message, diagnostics)
+}
+
+/// `curl -si -X METHOD URL` trusting the test CA, with `Authorization: Bearer <token>` (the
+/// admin token unless `token` is given; none when it is empty) and more `arguments`: the
+/// status line, headers and body. Waits without blocking a thread: the server under test
+/// answers on the same cooperative pool.
+func curl(_ method: String, _ url: String, _ credentials: TestCredentials, token: String? = nil,
+          arguments: [String] = []) async throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+    let bearer = token ?? credentials.admin.text
+    process.arguments = ["-si", "-m", "20", "--cacert", credentials.caFile, "-X", method, url]
+        + (bearer.isEmpty ? [] : ["-H", "Authorization: Bearer \(bearer)"]) + arguments
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardError = FileHandle.nullDevice
+    try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, any Error>) in
+        process.terminationHandler = { _ in done.resume() }
+        do { try process.run() } catch { done.resume(throwing: error) }
+    }
+    return String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
 }

@@ -1,6 +1,7 @@
 import FlotillaAPI
 import FlotillaModel
 import FlotillaStore
+import FlotillaTesting
 import Foundation
 import Synchronization
 
@@ -12,6 +13,8 @@ struct APIFixture: Sendable {
     let endpoint: String
     let journal: String
     let directory: String
+    /// The CA, the admin token, and the CLI's environment to use them.
+    let credentials: TestCredentials
 
     /// Runs `body` with a server of machine `m1` (journals in a temp directory); stops the
     /// server and removes the directory afterwards, also when `body` throws.
@@ -20,8 +23,10 @@ struct APIFixture: Sendable {
         try FileManager.default.createDirectory(atPath: directory + "/journal", withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let store = InMemoryStore()
+        let credentials = try await TestCredentials.make(store: store, directory: directory + "/tls")
         let server = APIServer(store: store, layout: StoreLayout(), machineID: "m1",
-                               logs: JournalLogSource(directory: directory + "/journal"), host: "127.0.0.1", port: 0)
+                               logs: JournalLogSource(directory: directory + "/journal"), security: credentials.security(),
+                               host: "127.0.0.1", port: 0)
         let (ports, sink) = AsyncStream<Int>.makeStream()
         return try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask {
@@ -31,7 +36,8 @@ struct APIFixture: Sendable {
             defer { group.cancelAll() }
             var iterator = ports.makeAsyncIterator()
             guard let port = await iterator.next(), port > 0 else { throw FixtureFailure("the API server reported no port") }
-            let fixture = APIFixture(store: store, endpoint: "http://127.0.0.1:\(port)", journal: directory + "/journal", directory: directory)
+            let fixture = APIFixture(store: store, endpoint: "https://127.0.0.1:\(port)", journal: directory + "/journal",
+                                     directory: directory, credentials: credentials)
             try await fixture.put(fixture.layout.machine("m1"), MachineRecord(
                 id: "m1", hostname: "host-m1", apiURL: fixture.endpoint, metadata: ["disk": "ssd"],
                 capacity: Resources(cpu: 2000, memory: 2 << 30), startedAt: 0, version: "test"))
@@ -99,7 +105,7 @@ struct APIFixture: Sendable {
 
     /// Runs `flotilla ARGS --endpoint <this server>` and waits for it to exit.
     func run(_ arguments: [String]) async throws -> CommandResult {
-        try await BinaryRun.run(arguments + ["--endpoint", endpoint])
+        try await BinaryRun.run(arguments + ["--endpoint", endpoint], environment: credentials.environment)
     }
 }
 
@@ -111,7 +117,7 @@ struct FixtureFailure: Error, CustomStringConvertible {
 /// The `flotilla` binary run without blocking the caller's thread: output goes to files,
 /// and the process is killed when the awaiting task is cancelled.
 enum BinaryRun {
-    static func run(_ arguments: [String]) async throws -> CommandResult {
+    static func run(_ arguments: [String], environment: [String: String] = [:]) async throws -> CommandResult {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-run-\(UUID().uuidString)").path
         _ = FileManager.default.createFile(atPath: base + ".out", contents: nil)
         _ = FileManager.default.createFile(atPath: base + ".err", contents: nil)
@@ -122,6 +128,7 @@ enum BinaryRun {
         let process = Process()
         process.executableURL = FlotillaBinary.url
         process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.currentDirectoryURL = FileManager.default.temporaryDirectory
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: base + ".out"))
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: base + ".err"))

@@ -119,9 +119,9 @@ struct ApplyCommandTests {
             let path = try api.file("web.yaml", webStack)
             let detached = try await api.run(["apply", "-f", path, "--detach"])
             #expect(detached.status == 0 && detached.stdout.contains("applied web at revision"))
-            let refused = try await BinaryRun.run(["apply", "-f", path, "--endpoint", "http://127.0.0.1:1"])
+            let refused = try await BinaryRun.run(["apply", "-f", path, "--endpoint", "https://127.0.0.1:1"], environment: api.credentials.environment)
             #expect(refused.status == 1)
-            #expect(refused.stderr.contains("cannot reach the Flotilla API at http://127.0.0.1:1"))
+            #expect(refused.stderr.contains("cannot reach the Flotilla API at https://127.0.0.1:1"))
             #expect(refused.stderr.contains("FLOTILLA_ENDPOINT"))
         }
     }

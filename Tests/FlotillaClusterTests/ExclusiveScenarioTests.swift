@@ -47,7 +47,7 @@ extension ClusterScenarioTests {
             """)
         let applied = try await cluster.cli(["apply", "-f", spec, "--timeout", "60s"])
         try #require(applied.status == 0, "\(applied)")
-        let client = try APIClient(endpoint: cluster.agent(1).api, timeout: 2)
+        let client = try cluster.client(of: cluster.agent(1), timeout: 2)
         let machine = try #require(try await client.status(stack: "guarded").running(stack: "guarded")["guarded@1"])
         try await waitForAcquire(observer, by: machine, timeout: .seconds(10))
         return (observer, client, machine)

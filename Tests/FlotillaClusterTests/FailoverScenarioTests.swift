@@ -29,7 +29,7 @@ extension ClusterScenarioTests {
                 """)
             let applied = try await cluster.cli(["apply", "-f", spec, "--timeout", "60s"])
             try #require(applied.status == 0, "\(applied)")
-            let client = try APIClient(endpoint: cluster.agent(1).api, timeout: 2)
+            let client = try cluster.client(of: cluster.agent(1), timeout: 2)
             let before = try await client.status(stack: "mover").running(stack: "mover")
             let first = try #require(before["mover@1"], "mover@1 is not running after apply")
             let victim = try cluster.agent(machine: first)

@@ -11,7 +11,7 @@ extension ClusterScenarioTests {
         // (store RPCs, watch streams); the first is scraped.
         try await TestCluster.with(.embedded, agents: 2, name: "metrics") { cluster in
             let agent = cluster.agents[0]
-            let before = try Metrics.parse(try Metrics.scrape(agent.api))
+            let before = try Metrics.parse(try Metrics.scrape(agent.api, cluster: cluster))
             let spec = try cluster.write("metrics.yaml", """
                 stacks:
                   steady:
@@ -26,7 +26,7 @@ extension ClusterScenarioTests {
             let applied = try await cluster.cli(["apply", "-f", spec, "--timeout", "20s"])
             #expect(applied.status == 1, "the crash-looping unit fails the apply: \(applied)")
             _ = try await cluster.cli(["status"])
-            let text = try Metrics.scrape(agent.api)
+            let text = try Metrics.scrape(agent.api, cluster: cluster)
             let check = try Metrics.promtoolCheck(text)
             // 0: clean; 3: only lint remarks (swift-metrics has no help texts). 1 is a parse error.
             #expect(check.status == 0 || check.status == 3, "promtool check metrics: \(check.output)\n\(text)")
@@ -68,9 +68,12 @@ enum Metrics {
         func total(_ name: String) -> Double { samples.filter { $0.name == name }.reduce(0) { $0 + $1.value } }
     }
 
-    /// `GET <api>/metrics` with curl.
-    static func scrape(_ api: String) throws -> String {
-        let result = try run("/usr/bin/curl", ["-sSf", "\(api)/metrics"])
+    /// `GET <api>/metrics` with curl, trusting the cluster CA and sending the admin token (as a
+    /// Prometheus scrape job with `tls_config.ca_file` and `authorization` would).
+    static func scrape(_ api: String, cluster: TestCluster) throws -> String {
+        let state = cluster.agents[0].stateDirectory
+        let token = try String(contentsOfFile: state + "/admin.token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let result = try run("/usr/bin/curl", ["-sSf", "--cacert", state + "/tls/ca.crt", "-H", "Authorization: Bearer \(token)", "\(api)/metrics"])
         guard result.status == 0 else { throw ClusterTestError("curl \(api)/metrics failed: \(result.output)") }
         return result.output
     }

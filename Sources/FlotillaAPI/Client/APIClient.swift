@@ -1,39 +1,59 @@
 import FlotillaModel
+import FlotillaSecurity
 import Foundation
+import NIOCore
 import NIOHTTP1
+import NIOSSL
 
-/// An async client of the agent API (`/v1/…`): one HTTP/1.1 connection per request
-/// (``HTTPExchange``).
+/// An async client of the agent API (`/v1/…`): one HTTPS/1.1 connection per request
+/// (``HTTPExchange``), checking the agent's certificate against the cluster CA and sending
+/// the credentials' token or client certificate.
 public struct APIClient: Sendable {
     /// The agent API's default port.
     public static let defaultPort = 4880
     /// The endpoint used when none is given.
-    public static let defaultEndpoint = "http://127.0.0.1:\(defaultPort)"
+    public static let defaultEndpoint = "https://127.0.0.1:\(defaultPort)"
     /// The environment variable naming the endpoint.
     public static let endpointVariable = "FLOTILLA_ENDPOINT"
 
-    /// Base URL of the agent (`http://host:port`).
+    /// Base URL of the agent (`https://host:port`).
     public let endpoint: URL
     /// Seconds before a request gives up.
     public let timeout: TimeInterval
+    /// What the client trusts and proves.
+    public let credentials: APICredentials
+    private let tls: TLSConfiguration
+    /// Replaces the CA check (a joining agent pins the CA by its fingerprint).
+    var verification: (@Sendable ([NIOSSLCertificate], EventLoopPromise<NIOSSLVerificationResult>) -> Void)?
 
-    /// A client of `endpoint` (`http://host:port`, or `host:port`; port 80 when none is given).
-    public init(endpoint text: String, timeout: TimeInterval = 30) throws {
-        var text = text.trimmingCharacters(in: .whitespaces)
-        if !text.contains("://") { text = "http://" + text }
-        while text.hasSuffix("/") { text.removeLast() }
-        guard let url = URL(string: text), url.scheme == "http", url.host != nil else {
-            throw APIClientError.badEndpoint(text)
-        }
-        self.endpoint = url
-        self.timeout = timeout
+    /// A client of `endpoint` (`https://host:port`, or `host:port`; port 443 when none is
+    /// given). `http://` is refused: the API serves HTTPS only.
+    public init(endpoint text: String, credentials: APICredentials, timeout: TimeInterval = 30) throws {
+        try self.init(endpoint: text, credentials: credentials, tls: try credentials.tls(), timeout: timeout)
     }
 
-    /// The endpoint from an explicit value, else `FLOTILLA_ENDPOINT`, else the default.
-    public static func endpoint(_ explicit: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
-        if let explicit, !explicit.isEmpty { return explicit }
-        if let fromEnvironment = environment[endpointVariable], !fromEnvironment.isEmpty { return fromEnvironment }
-        return defaultEndpoint
+    /// A client for a joining agent's first contact: it trusts whatever server presents a CA
+    /// with SHA-256 `fingerprint` that signed its certificate (reported to `found`), and
+    /// sends `token`.
+    public static func pinned(endpoint: String, fingerprint: String, token: String, timeout: TimeInterval = 30,
+                              found: @escaping @Sendable (String) -> Void) throws -> APIClient {
+        var client = try APIClient(endpoint: endpoint, credentials: APICredentials(caPEM: "", token: token), tls: TLSSettings.pinnedClient(),
+                                   timeout: timeout)
+        client.verification = TLSSettings.pinnedVerification(fingerprint: fingerprint) { ca in
+            found((try? ca.serializeAsPEM().pemString) ?? "")
+        }
+        return client
+    }
+
+    private init(endpoint text: String, credentials: APICredentials, tls: TLSConfiguration, timeout: TimeInterval) throws {
+        var text = text.trimmingCharacters(in: .whitespaces)
+        if !text.contains("://") { text = "https://" + text }
+        while text.hasSuffix("/") { text.removeLast() }
+        guard let url = URL(string: text), url.scheme == "https", url.host != nil else { throw APIClientError.badEndpoint(text) }
+        self.endpoint = url
+        self.timeout = timeout
+        self.credentials = credentials
+        self.tls = tls
     }
 
     /// Sends a request and decodes the answer; error answers become ``APIClientError/rejected``.
@@ -45,6 +65,7 @@ public struct APIClient: Sendable {
         guard let host = endpoint.host else { throw APIClientError.badEndpoint(endpoint.absoluteString + path) }
         let target = components.percentEncodedPath + (components.percentEncodedQuery.map { "?" + $0 } ?? "")
         var fields = headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        if let token = credentials.token { fields.append(("Authorization", "Bearer " + token)) }
         var bytes: [UInt8]?
         if let body {
             bytes = Array(try JSONEncoder().encode(body))
@@ -52,7 +73,8 @@ public struct APIClient: Sendable {
         }
         let http: HTTPExchange.Answer
         do {
-            http = try await HTTPExchange(host: host, port: endpoint.port ?? 80, timeout: .seconds(timeout))
+            http = try await HTTPExchange(host: host, port: endpoint.port ?? 443, timeout: .seconds(timeout), tls: tls,
+                                          verification: verification)
                 .send(HTTPMethod(rawValue: method), target, headers: fields, body: bytes)
         } catch let failure as HTTPExchange.Failure where failure.notHTTP {
             throw APIClientError.badResponse(endpoint: endpoint.absoluteString, detail: failure.description)

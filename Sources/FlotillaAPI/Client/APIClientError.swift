@@ -11,6 +11,8 @@ public enum APIClientError: Error, Sendable, CustomStringConvertible {
     case rejected(status: Int, message: String, diagnostics: [Diagnostic], endpoint: String)
     /// The answer was not what the API sends.
     case badResponse(endpoint: String, detail: String)
+    /// The client's own credentials (CA file, token, config) are missing or unusable.
+    case credentials(String)
 
     /// Where to point the CLI instead.
     static let pointing = "start an agent (flotilla agent, or flotilla dev on one machine) or point at a running one with --endpoint URL or \(APIClient.endpointVariable)=URL"
@@ -19,11 +21,13 @@ public enum APIClientError: Error, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .badEndpoint(let text):
-            "'\(text)' is not an API endpoint; give one like http://127.0.0.1:\(APIClient.defaultPort) with --endpoint or \(APIClient.endpointVariable)"
+            "'\(text)' is not an API endpoint; give one like https://127.0.0.1:\(APIClient.defaultPort) with --endpoint or \(APIClient.endpointVariable) (the API serves HTTPS only)"
         case .unreachable(let endpoint, let detail):
             "cannot reach the Flotilla API at \(endpoint) (\(detail)); \(Self.pointing)"
         case .rejected(let status, let message, _, let endpoint):
             "\(message) (HTTP \(status) from \(endpoint))"
+        case .credentials(let text):
+            text
         case .badResponse(let endpoint, let detail):
             "the answer from \(endpoint) is not the Flotilla API's (\(detail)); check that --endpoint points at a Flotilla agent"
         }
@@ -35,6 +39,7 @@ public enum APIClientError: Error, Sendable, CustomStringConvertible {
         case .badEndpoint(let text): "bad endpoint '\(text)'"
         case .unreachable(_, let detail), .badResponse(_, let detail): detail
         case .rejected(_, let message, _, _): message
+        case .credentials(let text): text
         }
     }
 

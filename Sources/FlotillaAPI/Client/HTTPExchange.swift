@@ -1,10 +1,11 @@
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 import Synchronization
 
-/// One HTTP/1.1 request and its answer over a connection of its own (SwiftNIO), which is how
-/// ``APIClient`` talks to an agent. Plain HTTP only: the agent API serves no TLS.
+/// One HTTP/1.1 request and its answer over a TLS connection of its own (SwiftNIO and
+/// swift-nio-ssl), which is how ``APIClient`` talks to an agent.
 ///
 /// Built on the NIO the agent already runs rather than URLSession: FoundationNetworking would
 /// load libcurl and two dozen libraries it pulls in (TLS, Kerberos, LDAP…) into every agent.
@@ -26,17 +27,34 @@ struct HTTPExchange: Sendable {
     let port: Int
     /// How long the whole exchange (connect, send, answer) may take.
     let timeout: Duration
+    /// The TLS client configuration (trusted CA, client certificate).
+    let tls: TLSConfiguration
+    /// Replaces the CA check of the server's chain (a joining agent pins the CA by fingerprint).
+    var verification: (@Sendable ([NIOSSLCertificate], EventLoopPromise<NIOSSLVerificationResult>) -> Void)? = nil
 
     /// Sends `method target` with `headers` and `body`, and reads the whole answer.
     func send(_ method: HTTPMethod, _ target: String, headers: [(String, String)] = [], body: [UInt8]? = nil) async throws -> Answer {
         let limit = TimeAmount.nanoseconds(Int64((timeout / .nanoseconds(1)).rounded()))
         let giveUp = NIODeadline.now() + limit
         let channel: NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>
+        let context: NIOSSLContext
+        do { context = try NIOSSLContext(configuration: tls) } catch { throw Failure(description: "TLS set-up: \(error)") }
+        // An IP literal cannot go in SNI; the server's IP address entries are checked instead.
+        let serverName = host.contains(":") || host.allSatisfy({ $0.isNumber || $0 == "." }) ? nil : host
+        let verification = self.verification
+        let recorder = ErrorRecorder()
         do {
             channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .connectTimeout(limit)
                 .connect(host: host, port: port) { channel in
                     channel.eventLoop.makeCompletedFuture {
+                        let handler = if let verification {
+                            try NIOSSLClientHandler(context: context, serverHostname: serverName, customVerificationCallback: verification)
+                        } else {
+                            try NIOSSLClientHandler(context: context, serverHostname: serverName)
+                        }
+                        try channel.pipeline.syncOperations.addHandler(handler)
+                        try channel.pipeline.syncOperations.addHandler(recorder)
                         try channel.pipeline.syncOperations.addHTTPClientHandlers()
                         return try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(wrappingChannelSynchronously: channel)
                     }
@@ -77,14 +95,14 @@ struct HTTPExchange: Sendable {
                     case .end: if let status { return Answer(status: status, body: bytes) }
                     }
                 }
-                throw Failure(description: expired.fired ? "no answer in time" : "connection lost")
+                throw Failure(description: expired.fired ? "no answer in time" : recorder.words ?? "connection lost")
             }
         } catch let failure as Failure {
             throw failure
         } catch is HTTPParserError {
             throw Failure(description: "not an HTTP answer", notHTTP: true)
         } catch {
-            throw Failure(description: expired.fired ? "no answer in time" : Self.words(error))
+            throw Failure(description: expired.fired ? "no answer in time" : recorder.words ?? Self.words(error))
         }
     }
 
@@ -103,6 +121,13 @@ struct HTTPExchange: Sendable {
             default: return "\(io)"
             }
         }
+        if let tls = error as? NIOSSLError {
+            switch tls {
+            case .handshakeFailed(let reason): return "TLS handshake failed: \(reason); is the CA right, and is this an HTTPS Flotilla agent?"
+            case .uncleanShutdown: return "connection lost"
+            default: return "TLS: \(tls)"
+            }
+        }
         if let channel = error as? ChannelError {
             switch channel {
             case .connectTimeout: return "no answer in time"
@@ -112,6 +137,21 @@ struct HTTPExchange: Sendable {
         }
         return "\(error)"
     }
+}
+
+/// Keeps the first TLS error the connection saw: a failed handshake closes the connection,
+/// and without it the exchange could only say "connection lost".
+private final class ErrorRecorder: ChannelInboundHandler, Sendable {
+    typealias InboundIn = ByteBuffer
+    private let first = Mutex<NIOSSLError?>(nil)
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if let tls = error as? NIOSSLError { first.withLock { if $0 == nil { $0 = tls } } }
+        context.fireErrorCaught(error)
+    }
+
+    /// The TLS error in a few words, if there was one.
+    var words: String? { first.withLock { $0 }.map { HTTPExchange.words($0) } }
 }
 
 /// Set once the exchange's deadline has passed.

@@ -9,13 +9,15 @@ struct APIRoutes: Sendable {
     let layout: StoreLayout
     let machineID: String
     let logs: any LogSource
+    let access: AccessRoutes
+    var security: APISecurity { access.security }
 
     /// Largest request body accepted (etcd takes at most 1.5 MiB per request anyway).
     static let maxBody = 8 << 20
     /// Header set on a logs request forwarded from another agent, so it is never forwarded again.
     static let forwardedHeader = "x-flotilla-forwarded"
 
-    func register(on router: some RouterMethods<BasicRequestContext>) {
+    func register(on router: some RouterMethods<APIRequestContext>) {
         let v1 = router.group("v1")
         v1.get("health") { _, _ in await health() }
         v1.post("apply") { request, _ in try await answer { try await apply(body(request, ApplyRequest.self)) } }
@@ -47,6 +49,12 @@ struct APIRoutes: Sendable {
         v1.get("events") { request, _ in
             try await answer { try await events(query: query(request)) }
         }
+        v1.post("tokens") { request, context in
+            try await answer { try await access.create(body(request, TokenCreateRequest.self), caller: context.caller) }
+        }
+        v1.get("tokens") { _, _ in try await answer { try await access.list() } }
+        v1.delete("tokens/:name") { _, context in try await answer { try await access.revoke(parameter(context, "name")) } }
+        v1.post("join") { request, _ in try await answer { try await access.join(body(request, JoinRequest.self)) } }
         v1.get("units/:stack") { _, context in try await answer { try await stack(parameter(context, "stack")) } }
     }
 
@@ -83,7 +91,7 @@ struct APIRoutes: Sendable {
     }
 
     /// A path parameter, percent-decoded.
-    private func parameter(_ context: BasicRequestContext, _ name: String) throws -> String {
+    private func parameter(_ context: APIRequestContext, _ name: String) throws -> String {
         guard let raw = context.parameters.get(name) else { throw APIError.badRequest("the path needs a \(name)") }
         return raw.removingPercentEncoding ?? raw
     }

@@ -1,11 +1,16 @@
 import FlotillaModel
 import FlotillaStore
+import FlotillaSecurity
 import Hummingbird
+import HummingbirdTLS
 import Logging
 import Prometheus
 
-/// The HTTP/JSON API every agent serves (`/v1/…`): apply, plan, status, machines, logs,
-/// start/stop/unload/destroy, events, health. Any agent answers for the whole cluster: it
+/// The HTTP/JSON API every agent serves (`/v1/…`) over HTTPS only (the machine's server
+/// certificate, TLS 1.2 or newer): apply, plan, status, machines, logs, start/stop/unload/
+/// destroy, events, health, tokens, join. Every request needs credentials — a bearer token or a
+/// machine's client certificate — and a role that may do it (``Gatekeeper``); every change is
+/// recorded as an `audit` event. Any agent answers for the whole cluster: it
 /// reads and writes the store; only logs live on the machine that runs the unit, and other
 /// agents forward those requests to it (``MachineRecord/apiURL``).
 ///
@@ -26,24 +31,52 @@ public struct APIServer: Sendable {
     public let port: Int
     /// What `GET /metrics` renders; nil: that path answers 404.
     public let metrics: PrometheusCollectorRegistry?
+    /// The certificates it serves and trusts, and what joining machines are told.
+    public let security: APISecurity
+    /// Seconds a connection may send nothing (also mid-request or mid-handshake) before it
+    /// is closed.
+    public static let idleTimeout: Int64 = 60
 
     /// Creates a server; nothing listens until ``run(onListening:)``.
-    public init(store: any KeyValueStore, layout: StoreLayout, machineID: String, logs: any LogSource,
+    public init(store: any KeyValueStore, layout: StoreLayout, machineID: String, logs: any LogSource, security: APISecurity,
                 host: String = "127.0.0.1", port: Int = APIClient.defaultPort, metrics: PrometheusCollectorRegistry? = nil) {
-        self.store = store; self.layout = layout; self.machineID = machineID; self.logs = logs
+        self.store = store; self.layout = layout; self.machineID = machineID; self.logs = logs; self.security = security
         self.host = host; self.port = port; self.metrics = metrics
     }
 
     /// The Hummingbird application (a `Service`, for a `ServiceGroup`, which shuts it down
     /// gracefully); `onListening` hears the bound port once it accepts connections.
     public func application(logger: Logger = Logger(label: "flotilla.api"),
-                            onListening: @escaping @Sendable (Int) async -> Void = { _ in })
-        -> Application<RouterResponder<BasicRequestContext>> {
-        let router = Router()
-        router.add(middleware: UnroutedPathMiddleware())
+                            onListening: @escaping @Sendable (Int) async -> Void = { _ in }) throws
+        -> Application<RouterResponder<APIRequestContext>> {
+        let router = Router(context: APIRequestContext.self)
         router.add(middleware: MetricsMiddleware())
+        router.add(middleware: Gatekeeper(store: store, layout: layout, failures: FailedLogins(limit: security.failedLoginLimit),
+                                          audit: AuditTrail(store: store, layout: layout, machineID: machineID, logger: logger)))
+        router.add(middleware: UnroutedPathMiddleware())
         let routes = RouteTable(router: router)
-        APIRoutes(store: store, layout: layout, machineID: machineID, logs: logs).register(on: routes)
+        register(on: routes)
+        routes.refuseOtherMethods()
+        return Application(
+            router: router,
+            server: try .tls(.http1(configuration: .init(idleTimeout: .seconds(Self.idleTimeout))),
+                             tlsConfiguration: TLSSettings.server(security.certificates)),
+            configuration: .init(address: .hostname(host, port: port), serverName: "flotilla"),
+            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
+            logger: logger)
+    }
+
+    /// Every method and path the API serves (path parameters as `:name`), in registration order.
+    public func routes() -> [(method: String, path: String)] {
+        let table = RouteTable(router: Router(context: APIRequestContext.self))
+        register(on: table)
+        return table.served
+    }
+
+    /// Registers every route on `routes`.
+    private func register(on routes: RouteTable) {
+        APIRoutes(store: store, layout: layout, machineID: machineID, logs: logs,
+                  access: AccessRoutes(store: store, layout: layout, security: security)).register(on: routes)
         if let metrics {
             routes.get("metrics") { _, _ in
                 var buffer: [UInt8] = []
@@ -52,12 +85,6 @@ public struct APIServer: Sendable {
                                 body: .init(byteBuffer: ByteBuffer(bytes: buffer)))
             }
         }
-        routes.refuseOtherMethods()
-        return Application(
-            router: router,
-            configuration: .init(address: .hostname(host, port: port), serverName: "flotilla"),
-            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
-            logger: logger)
     }
 
     /// Serves until the calling task is cancelled. Only critical messages are logged:
@@ -73,8 +100,8 @@ public struct APIServer: Sendable {
 /// Answers a path that no route serves with the API's JSON error (`404`, `{"error": …}`)
 /// instead of an empty body.
 struct UnroutedPathMiddleware: RouterMiddleware {
-    func handle(_ request: Request, context: BasicRequestContext,
-                next: (Request, BasicRequestContext) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: APIRequestContext,
+                next: (Request, APIRequestContext) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch let error as HTTPError where error.status == .notFound {

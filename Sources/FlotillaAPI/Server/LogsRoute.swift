@@ -37,7 +37,7 @@ extension APIRoutes {
         }
         let owner = try RecordCodec.decode(MachineRecord.self, from: kv.value, key: key)
         do {
-            let client = try APIClient(endpoint: owner.apiURL)
+            let client = try APIClient(endpoint: owner.apiURL, credentials: .machine(security.certificates))
             switch request {
             case .last(let count): return try await client.logs(instance: instance, unit: unit, last: count, forwarded: true)
             case .offset(let offset, let wait):

@@ -4,15 +4,21 @@ import Hummingbird
 /// methods on a known path can answer `405 Method Not Allowed` (with `Allow`) in the API's
 /// JSON error form instead of an empty 404.
 final class RouteTable: RouterMethods {
-    typealias Context = BasicRequestContext
-    private let router: Router<BasicRequestContext>
+    typealias Context = APIRequestContext
+    private let router: Router<APIRequestContext>
     private var methods: [(path: RouterPath, methods: Set<HTTPRequest.Method>)] = []
 
-    init(router: Router<BasicRequestContext>) { self.router = router }
+    init(router: Router<APIRequestContext>) { self.router = router }
+
+    /// Every registered method and path.
+    var served: [(method: String, path: String)] {
+        methods.flatMap { entry in entry.methods.map { (method: $0.rawValue, path: entry.path.description.hasPrefix("/") ? entry.path.description : "/" + entry.path.description) } }
+            .sorted { ($0.path, $0.method) < ($1.path, $1.method) }
+    }
 
     @discardableResult
     func on<Responder: HTTPResponder>(_ path: RouterPath, method: HTTPRequest.Method,
-                                      responder: Responder) -> Self where Responder.Context == BasicRequestContext {
+                                      responder: Responder) -> Self where Responder.Context == APIRequestContext {
         if let index = methods.firstIndex(where: { $0.path.description == path.description }) {
             methods[index].methods.insert(method)
         } else {
@@ -23,7 +29,7 @@ final class RouteTable: RouterMethods {
     }
 
     @discardableResult
-    func add(middleware: any MiddlewareProtocol<Request, Response, BasicRequestContext>) -> Self {
+    func add(middleware: any MiddlewareProtocol<Request, Response, APIRequestContext>) -> Self {
         router.add(middleware: middleware)
         return self
     }

@@ -32,13 +32,17 @@ public struct AgentConfig: Sendable, Hashable {
     public var stormShare: Double?
     /// Seconds nothing moves after a storm starts (default three TTLs).
     public var stormGrace: Double?
+    /// An agent's API URL to join the cluster through (first start only).
+    public var join: String?
+    /// The join token (`flj1:<CA SHA-256>:NAME.SECRET`).
+    public var joinToken: String?
 
     /// An empty config.
     public init() {}
 
     /// The keys a config file may hold.
     public static let keys = ["state_dir", "machine_id", "metadata", "capacity", "store", "store_listen",
-                              "listen", "advertise", "ttl", "prefix", "storm_share", "storm_grace"]
+                              "listen", "advertise", "ttl", "prefix", "storm_share", "storm_grace", "join", "join_token"]
 
     /// Parses a config file; `file` names it in diagnostics. With any error, the config is nil.
     public static func parse(text: String, file: String) -> (config: AgentConfig?, diagnostics: [Diagnostic]) {
@@ -98,6 +102,8 @@ public struct AgentConfig: Sendable, Hashable {
                     reader.error(value, "storm_share must be a number above 0 and at most 1 (the share of machines), found '\(text)'")
                 }
             }
+        case "join": join = reader.string(value, "join")
+        case "join_token": joinToken = reader.string(value, "join_token")
         case "storm_grace":
             if let seconds = reader.duration(value, "storm_grace") { stormGrace = seconds }
         default: break

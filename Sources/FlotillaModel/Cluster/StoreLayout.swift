@@ -15,6 +15,8 @@
 /// | `rollouts/<stack>` | ``RolloutRecord`` (the stack's current or last rollout) | — |
 /// | `reschedules/<instance>` | ``RescheduleRecord`` (where a failing instance failed, and when it moved) | — |
 /// | `promotions/<stack>` | the spec revision `flotilla promote` released, in decimal | — |
+/// | `tokens/<name>` | ``TokenRecord`` (an API token: role, expiry, the SHA-256 of its secret) | — |
+/// | `pki/ca` | the cluster CA's certificate (PEM), written once by the bootstrapping agent | — |
 /// | `leader/<lease>` | election candidates; lowest create revision leads | the candidate's |
 ///
 /// Usage lives outside `machines/` so a watch on machines sees joins and leaves only.
@@ -88,6 +90,12 @@ public struct StoreLayout: Sendable, Hashable {
     public var reschedules: String { prefix + "reschedules/" }
     /// The moves of one instance for failing (``RescheduleRecord``).
     public func reschedule(_ instance: String) -> String { reschedules + instance }
+    /// Prefix of every API token.
+    public var tokens: String { prefix + "tokens/" }
+    /// One API token's record.
+    public func token(_ name: String) -> String { tokens + name }
+    /// The cluster CA's certificate (PEM): the store belongs to the cluster of that CA.
+    public var clusterCA: String { prefix + "pki/ca" }
     /// Election prefix for the controller's leader.
     public var leader: String { prefix + "leader" }
 

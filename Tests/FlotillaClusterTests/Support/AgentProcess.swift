@@ -21,14 +21,15 @@ final class AgentProcess: Sendable {
 
     /// Starts `flotilla agent` and returns once it logged its machine ID and API URL.
     /// - Parameters:
-    ///   - store: etcd endpoints to join; empty: serve the embedded store on a free port.
+    ///   - store: etcd endpoints to join; empty: serve the embedded store on a free port (or use
+    ///     the store a `--join` in `extraArguments` answers).
     ///   - machineID: `--machine-id`; nil: the agent generates one.
     ///   - config: `--config FILE` (the tests use it for a per-test key prefix).
     ///   - extraArguments: more `flotilla agent` flags.
     ///   - logSuffix: added to the log file's name (a restarted agent logs to a new file).
     static func start(index: Int, directory: String, machineID: String?, store: [String], ttl: Int,
                       config: String?, extraMetadata: [String] = [], extraArguments: [String] = [],
-                      logSuffix: String = "") async throws -> AgentProcess {
+                      environment: [String: String] = [:], logSuffix: String = "") async throws -> AgentProcess {
         let stateDirectory = "\(directory)/agent-\(index)"
         var arguments = ["agent", "--state-dir", stateDirectory, "--listen", "127.0.0.1:0",
                          "--metadata", "machine=\(index)", "--ttl", String(ttl)]
@@ -37,7 +38,8 @@ final class AgentProcess: Sendable {
         if let config { arguments += ["--config", config] }
         arguments += extraArguments
         arguments += store.isEmpty ? ["--store-listen", "127.0.0.1:0"] : ["--store", store.joined(separator: ",")]
-        let process = try ChildProcess.spawn(FlotillaCLI.path, arguments, logPath: "\(directory)/agent-\(index)\(logSuffix).log")
+        let process = try ChildProcess.spawn(FlotillaCLI.path, arguments, logPath: "\(directory)/agent-\(index)\(logSuffix).log",
+                                             environment: environment)
         let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline {
             if let ready = Ready(log: process.log) {
@@ -65,9 +67,9 @@ final class AgentProcess: Sendable {
         var store: String?
 
         init?(log: String) {
-            guard let line = log.split(separator: "\n").first(where: { $0.contains("flotilla agent: machine ") && $0.contains("API http") }),
+            guard let line = log.split(separator: "\n").first(where: { $0.contains("flotilla agent: machine ") && $0.contains("API https") }),
                   let id = Self.capture(#"machine ([a-z0-9_-]+)"#, in: line),
-                  let api = Self.capture(#"API (http://[0-9.]+:[0-9]+)"#, in: line) else { return nil }
+                  let api = Self.capture(#"API (https://[0-9.]+:[0-9]+)"#, in: line) else { return nil }
             machineID = id
             self.api = api
             store = Self.capture(#"served on ([0-9.]+:[0-9]+)"#, in: line) ?? Self.capture(#"store ([0-9.]+:[0-9]+)"#, in: line)

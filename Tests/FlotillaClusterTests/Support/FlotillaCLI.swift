@@ -34,10 +34,11 @@ enum FlotillaCLI {
 
     /// Runs `flotilla ARGS` to completion (killed after `timeout`), output captured in files
     /// under `directory`.
-    static func run(_ arguments: [String], in directory: String, timeout: Duration = .seconds(120)) async throws -> CLIResult {
+    static func run(_ arguments: [String], in directory: String, environment: [String: String] = [:],
+                    timeout: Duration = .seconds(120)) async throws -> CLIResult {
         let name = UUID().uuidString.prefix(8)
         let outPath = "\(directory)/cli-\(name).out", errPath = "\(directory)/cli-\(name).err"
-        let process = try ChildProcess.spawn(path, arguments, logPath: outPath, errorPath: errPath, directory: directory)
+        let process = try ChildProcess.spawn(path, arguments, logPath: outPath, errorPath: errPath, environment: environment, directory: directory)
         let deadline = ContinuousClock.now + timeout
         while process.exitStatus == nil, ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(50))

@@ -7,7 +7,10 @@ import Synchronization
 
 /// Several real `flotilla agent` processes on loopback sharing one store: agent 1 serves the
 /// embedded store and the others join it, or every agent is a client of the suite's etcd
-/// cluster (with a key prefix of its own, through `--config`).
+/// cluster (with a key prefix of its own, through `--config`). Agent 1 bootstraps the cluster
+/// (its CA, an admin token, the client config at ``clientConfig``); the others join through
+/// its API with its join token, as on real machines. Every API call and CLI run uses HTTPS
+/// and the admin token.
 ///
 /// ``with(_:agents:ttl:name:_:)`` stops every agent and every unit process it started, also
 /// when the body fails, and then prints the agents' log tails.
@@ -30,6 +33,10 @@ final class TestCluster: Sendable {
         self.kind = kind; self.name = name; self.directory = directory; self.ttl = ttl
         self.storeEndpoints = storeEndpoints; self.config = config; self.etcd = etcd; self.agentArguments = agentArguments
     }
+
+    /// The client config agent 1 writes (every agent and CLI run gets `FLOTILLA_CONFIG` = it).
+    var clientConfig: String { directory + "/client.yaml" }
+    private var environment: [String: String] { ["FLOTILLA_CONFIG": clientConfig] }
 
     /// Every agent started so far, in start order (also killed ones).
     var agents: [AgentProcess] { started.withLock { $0 } }
@@ -74,14 +81,15 @@ final class TestCluster: Sendable {
     func addAgent(extraMetadata: [String] = []) async throws -> AgentProcess {
         let index = agents.count + 1
         let machineID = index % 2 == 0 ? nil : "t\(UUID().uuidString.prefix(8).lowercased())-m\(index)"
-        var store = storeEndpoints
-        if kind == .embedded, index > 1 {
-            guard let address = agents.first?.storeAddress else { throw ClusterTestError("agent 1 serves no store") }
-            store = [address]
+        var join: [String] = []
+        if index > 1 {
+            // Joiners learn the embedded store's address from the join.
+            let token = try String(contentsOfFile: agents[0].stateDirectory + "/join.token", encoding: .utf8)
+            join = ["--join", agents[0].api, "--join-token", token.trimmingCharacters(in: .whitespacesAndNewlines)]
         }
-        let agent = try await AgentProcess.start(index: index, directory: directory, machineID: machineID, store: store,
+        let agent = try await AgentProcess.start(index: index, directory: directory, machineID: machineID, store: storeEndpoints,
                                                  ttl: ttl, config: config, extraMetadata: extraMetadata,
-                                                 extraArguments: agentArguments)
+                                                 extraArguments: agentArguments + join, environment: environment)
         started.withLock { $0.append(agent) }
         return agent
     }
@@ -96,7 +104,7 @@ final class TestCluster: Sendable {
             store = [address]
         }
         let agent = try await AgentProcess.start(index: old.index, directory: directory, machineID: old.machineID, store: store,
-                                                 ttl: ttl, config: config, extraArguments: agentArguments,
+                                                 ttl: ttl, config: config, extraArguments: agentArguments, environment: environment,
                                                  logSuffix: "-restart-\(UUID().uuidString.prefix(6))")
         started.withLock { $0[old.index - 1] = agent }
         return agent
@@ -121,16 +129,26 @@ final class TestCluster: Sendable {
         return agent
     }
 
+    /// The cluster's CA and agent 1's admin token.
+    func credentials() throws -> APICredentials {
+        try APICredentials.files(ca: agents[0].stateDirectory + "/tls/ca.crt", token: agents[0].stateDirectory + "/admin.token")
+    }
+
     /// An API client of the first agent that still runs.
     func client() throws -> APIClient {
         guard let agent = agents.first(where: { $0.process.exitStatus == nil }) else { throw ClusterTestError("no agent runs") }
-        return try APIClient(endpoint: agent.api, timeout: 5)
+        return try client(of: agent, timeout: 5)
     }
 
-    /// Runs `flotilla ARGS --endpoint <first running agent>`.
+    /// An API client of `agent`.
+    func client(of agent: AgentProcess, timeout: TimeInterval) throws -> APIClient {
+        try APIClient(endpoint: agent.api, credentials: credentials(), timeout: timeout)
+    }
+
+    /// Runs `flotilla ARGS --endpoint <first running agent>` with the client config agent 1 wrote.
     func cli(_ arguments: [String], timeout: Duration = .seconds(120)) async throws -> CLIResult {
         guard let agent = agents.first(where: { $0.process.exitStatus == nil }) else { throw ClusterTestError("no agent runs") }
-        return try await FlotillaCLI.run(arguments + ["--endpoint", agent.api], in: directory, timeout: timeout)
+        return try await FlotillaCLI.run(arguments + ["--endpoint", agent.api], in: directory, environment: environment, timeout: timeout)
     }
 
     /// Writes `text` to a file in the cluster's directory and returns its path.

@@ -1,0 +1,46 @@
+import FlotillaModel
+import FlotillaSecurity
+import FlotillaStore
+import Foundation
+import Testing
+
+extension ClusterScenarioTests {
+    /// Joining: agent 2 joins agent 1's cluster with the join token agent 1 printed; an agent
+    /// with a token that names another CA, a wrong secret or an expired token is refused,
+    /// says why, and writes no credentials.
+    @Test("join: a valid token joins; a wrong CA hash, a bad token and an expired one are refused and nothing is written")
+    func joinRefusals() async throws {
+        try await TestCluster.with(.embedded, agents: 2, name: "join") { cluster in
+            let joined = cluster.agent(2).stateDirectory
+            #expect(FileManager.default.fileExists(atPath: joined + "/tls/client.crt"), "agent 2 holds its certificates")
+            #expect(!FileManager.default.fileExists(atPath: joined + "/tls/ca.key"), "only the bootstrapping machine can sign")
+            #expect(FileManager.default.fileExists(atPath: cluster.agent(1).stateDirectory + "/tls/ca.key"))
+            let text = try String(contentsOfFile: cluster.agent(1).stateDirectory + "/join.token", encoding: .utf8)
+            let token = try #require(JoinToken(text: text))
+            let old = AccessToken.generate(name: "old-join")
+            let store = try cluster.storeClient()
+            let now = Date().timeIntervalSince1970
+            _ = try await store.put(PutRequest(key: Bytes(utf8: StoreLayout().token(old.name)), value: RecordCodec.encode(
+                TokenRecord(name: old.name, role: .join, hash: old.hash, created: now - 7200, expires: now - 3600, createdBy: "test"))))
+            await store.close()
+            let cases = [
+                (JoinToken(caFingerprint: String(repeating: "0", count: 64), token: token.token).text, "does not present the CA the join token names"),
+                (JoinToken(caFingerprint: token.caFingerprint, token: AccessToken(name: token.token.name, secret: String(repeating: "ab", count: 32))).text,
+                 "the join token was refused (the token is unknown or was revoked"),
+                (JoinToken(caFingerprint: token.caFingerprint, token: old).text, "the join token was refused (token old-join expired at"),
+                ("not-a-token", "--join needs --join-token flj1:"),
+            ]
+            for (k, (bad, expected)) in cases.enumerated() {
+                let state = cluster.directory + "/refused-\(k)"
+                let result = try await FlotillaCLI.run(["agent", "--state-dir", state, "--listen", "127.0.0.1:0", "--store-listen", "127.0.0.1:0",
+                                                        "--join", cluster.agent(1).api, "--join-token", bad],
+                                                       in: cluster.directory, environment: ["FLOTILLA_CONFIG": state + "/client.yaml"],
+                                                       timeout: .seconds(60))
+                #expect(result.status != 0 && result.output.contains(expected), "\(result)")
+                for file in ["tls", "joined.json", "admin.token", "client.yaml"] {
+                    #expect(!FileManager.default.fileExists(atPath: state + "/" + file), "\(file) written after a refused join")
+                }
+            }
+        }
+    }
+}

@@ -60,7 +60,7 @@ package final class Node: Sendable {
         let layout = StoreLayout(prefix: c.prefix)
         let start = try await NodeCredentials.start(c, machineID: machineID, logger: logger)
         if c.storeEndpoints.isEmpty { c.storeEndpoints = start.storeEndpoints }
-        let backend = try await StoreBackend.open(c, logger: logger)
+        var backend = try await StoreBackend.open(c, tls: try NodeCredentials.storeTLS(c, start.certificates), logger: logger)
         do {
             let address = try NodeAPI.Address(c)
             var joinToken: String?
@@ -75,6 +75,7 @@ package final class Node: Sendable {
                 joinToken = made.joinToken
                 logger.info("bootstrapped a new cluster", metadata: ["ca": "\(made.certificates.ca.fingerprint.prefix(16))"])
             }
+            backend = try await backend.serving(c, try .server(certificates))
             let security = APISecurity(certificates: certificates, storeEndpoints: backend.endpointsForJoiners(c))
             let api = try NodeAPI(c, address: address, store: backend.store, layout: layout, machineID: machineID,
                                   security: security, logger: logger)
@@ -116,7 +117,7 @@ package final class Node: Sendable {
                     service: service, successTerminationBehavior: .gracefullyShutdownGroup,
                     failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: "\(name) \(machineID.prefix(8))")
             }
-            logger.info("agent starting", metadata: ["api": "\(api.url)", "store": "\(backend.description)"])
+            logger.info("agent starting", metadata: ["api": "\(api.url)", "store": "\(backend.summary)"])
             return Node(configuration: c, ca: certificates.ca,
                         endpoints: Endpoints(machineID: machineID, api: api.url, store: backend.servedAddress, joinToken: joinToken),
                         services: services)

@@ -25,6 +25,9 @@ package struct NodeConfiguration: Sendable {
     package var cpu: Int64?, memory: Int64?, disk: Int64?
     /// etcd endpoints; empty: serve the embedded store.
     package var storeEndpoints: [String]
+    /// The etcd cluster's CA, and this agent's client certificate and key (PEM files; etcd's
+    /// `--cacert`, `--cert`, `--key`).
+    package var storeCACert: String?, storeCert: String?, storeKey: String?
     /// Embedded store address (`host:port`).
     package var storeListen: String
     /// API address (`host:port`; port 0 picks a free one).
@@ -73,6 +76,7 @@ package struct NodeConfiguration: Sendable {
         metadata = config.metadata
         cpu = config.cpu; memory = config.memory; disk = config.disk
         storeEndpoints = config.store
+        storeCACert = config.storeCACert; storeCert = config.storeCert; storeKey = config.storeKey
         storeListen = config.storeListen ?? "127.0.0.1:\(Self.defaultStorePort)"
         apiListen = config.listen ?? "127.0.0.1:\(Self.defaultAPIPort)"
         advertise = config.advertise

@@ -1,4 +1,5 @@
 import FlotillaAgent
+import FlotillaEtcd
 import FlotillaAPI
 import FlotillaModel
 import FlotillaSecurity
@@ -165,6 +166,24 @@ enum NodeCredentials {
         try renewed.write(to: c.stateDirectory + "/tls")
         logger.info("renewed this machine's certificates", metadata: ["expires": "\(renewed.server.notValidAfter)"])
         return renewed
+    }
+
+    /// How the node reaches an etcd cluster: the files `--store-cacert`, `--store-cert` and
+    /// `--store-key` name; else, for `https://` endpoints (a joined cluster's embedded store),
+    /// the machine's CA and client certificate; else plaintext (nil).
+    static func storeTLS(_ c: NodeConfiguration, _ certificates: MachineCertificates?) throws -> EtcdTLS? {
+        guard !c.storeEndpoints.isEmpty else { return nil }
+        if let ca = c.storeCACert {
+            do { return try EtcdTLS.files(ca: ca, certificate: c.storeCert, key: c.storeKey) } catch { throw AgentError("\(error)") }
+        }
+        guard c.storeCert == nil, c.storeKey == nil else {
+            throw AgentError("--store-cert and --store-key need --store-cacert, the CA that signed the etcd servers' certificates")
+        }
+        guard c.storeEndpoints.contains(where: { $0.lowercased().hasPrefix("https://") }) else { return nil }
+        guard let certificates else {
+            throw AgentError("the store endpoints are https:// but no CA is known: give --store-cacert FILE (and --store-cert, --store-key when the etcd cluster checks client certificates), or join with --join")
+        }
+        return try .client(certificates)
     }
 
     /// Names the server certificate should carry: the advertised host, the API and store

@@ -1,13 +1,16 @@
 import Foundation
 import FlotillaAgent
 import FlotillaEtcd
+import FlotillaSecurity
 import FlotillaStore
 import FlotillaStoreSQLite
 import Logging
 import ServiceLifecycle
 
 /// The store a node uses: the embedded SQLite store, which it also serves over the etcd v3
-/// API so other agents and etcdctl can join, or a client of an etcd cluster.
+/// API (TLS, client certificates of the cluster CA required) so other agents and etcdctl can
+/// reach it, or a client of an etcd cluster (TLS when `--store-cacert` is given or the
+/// endpoints are `https://`).
 ///
 /// Its ``services`` come first in the node's group, so they are the last to stop: the
 /// embedded store's (lease expiry, automatic compaction; closes the store when it ends), then
@@ -16,10 +19,10 @@ struct StoreBackend {
     let store: any KeyValueStore
     /// What it is, for the start-up log line.
     let description: String
-    /// `host:port` of the embedded store's server.
-    let servedAddress: String?
+    /// `host:port` of the embedded store's server, once ``serving(_:_:logger:)`` bound it.
+    private(set) var servedAddress: String?
     private let sqlite: SQLiteStore?
-    private let server: EtcdServer?
+    private var server: EtcdServer?
     private let client: EtcdStore?
 
     /// The services to run, in dependency order.
@@ -28,30 +31,45 @@ struct StoreBackend {
         return client.map { [(EtcdClientService(client: $0), "etcd-client")] } ?? []
     }
 
-    /// Connects to the etcd endpoints, or opens the embedded store and binds its server (so
-    /// its address is known, and a port in use is reported, before anything runs).
-    static func open(_ c: NodeConfiguration, logger: Logger) async throws -> StoreBackend {
+    /// Connects to the etcd endpoints (with `tls` when given), or opens the embedded store;
+    /// the embedded store is served by ``serving(_:_:logger:)`` once the node has its
+    /// certificates.
+    static func open(_ c: NodeConfiguration, tls: EtcdTLS?, logger: Logger) async throws -> StoreBackend {
         let logger = logger.labelled("flotilla.store")
         if !c.storeEndpoints.isEmpty {
-            let client = try EtcdStore(endpoints: c.storeEndpoints)
-            return StoreBackend(store: client, description: "etcd " + c.storeEndpoints.joined(separator: ","), servedAddress: nil,
-                                sqlite: nil, server: nil, client: client)
+            if tls == nil { logger.warning("the store is reached without TLS; give --store-cacert (and --store-cert, --store-key) for an etcd that serves TLS") }
+            let client = try EtcdStore(configuration: .init(endpoints: c.storeEndpoints, transportSecurity: tls?.clientSecurity ?? .plaintext))
+            return StoreBackend(store: client, description: "etcd " + c.storeEndpoints.joined(separator: ",") + (tls == nil ? "" : " (TLS)"),
+                                servedAddress: nil, sqlite: nil, server: nil, client: client)
         }
         let directory = c.stateDirectory + "/store"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let sqlite = try SQLiteStore(directory: directory, options: .init(autoCompaction: c.autoCompaction, logger: logger))
+        return StoreBackend(store: sqlite, description: "embedded \(directory)", servedAddress: nil, sqlite: sqlite, server: nil, client: nil)
+    }
+
+    /// Binds the embedded store's server on `--store-listen` with `tls` (a port in use is
+    /// reported here, before anything runs); unchanged for an etcd client.
+    func serving(_ c: NodeConfiguration, _ tls: EtcdTLS) async throws -> StoreBackend {
+        guard let sqlite else { return self }
         let (host, port): (String, Int)
         do { (host, port) = try HostPort.parse(c.storeListen, setting: "store listen address") } catch { throw AgentError(error.description) }
-        let sqlite = try SQLiteStore(directory: directory, options: .init(autoCompaction: c.autoCompaction, logger: logger))
-        let server = EtcdServer(store: sqlite, configuration: .init(host: host, port: port, name: "flotilla"))
+        var configuration = EtcdServer.Configuration(host: host, port: port, name: "flotilla")
+        configuration.tls = tls
+        let server = EtcdServer(store: sqlite, configuration: configuration)
         do {
             let address = HostPort.format(host: host, port: try await server.start())
-            return StoreBackend(store: sqlite, description: "embedded \(directory) served on \(address)", servedAddress: address,
-                                sqlite: sqlite, server: server, client: nil)
+            var served = self
+            served.server = server
+            served.servedAddress = address
+            return served
         } catch {
-            await sqlite.close()
             throw AgentError("cannot serve the embedded store on \(HostPort.format(host: host, port: port)): \(error); pick another --store-listen or stop what uses that port")
         }
     }
+
+    /// What the start-up line says.
+    var summary: String { servedAddress.map { "\(description) served on \($0) (TLS, client certificates required)" } ?? description }
 
     /// The store endpoints a joining machine is told: the etcd cluster's, or this embedded
     /// store's URL at the address others reach it (the advertised host when it listens on
@@ -62,14 +80,28 @@ struct StoreBackend {
         if host == "0.0.0.0" || host == "::" {
             reachable = c.advertise.flatMap { URL(string: $0)?.host } ?? ProcessInfo.processInfo.hostName
         }
-        return ["http://" + HostPort.format(host: reachable.trimmingCharacters(in: CharacterSet(charactersIn: "[]")), port: port)]
+        return ["https://" + HostPort.format(host: reachable.trimmingCharacters(in: CharacterSet(charactersIn: "[]")), port: port)]
     }
 
-    /// Closes what ``open(_:logger:)`` opened, for a node that never ran.
+    /// Closes what ``open(_:tls:logger:)`` and ``serving(_:_:logger:)`` opened, for a node that never ran.
     func close() async {
         await server?.stop()
         await sqlite?.close()
         await client?.close()
+    }
+}
+
+extension EtcdTLS {
+    /// A machine's TLS toward the store: the cluster CA and its client certificate.
+    static func client(_ certificates: MachineCertificates) throws -> EtcdTLS {
+        EtcdTLS(caPEM: certificates.ca.certificatePEM, certificatePEM: try certificates.client.serializeAsPEM().pemString,
+                keyPEM: certificates.clientKey.pemRepresentation)
+    }
+
+    /// The embedded store's TLS: the machine's server certificate; clients need one of the cluster CA.
+    static func server(_ certificates: MachineCertificates) throws -> EtcdTLS {
+        EtcdTLS(caPEM: certificates.ca.certificatePEM, certificatePEM: try certificates.server.serializeAsPEM().pemString,
+                keyPEM: certificates.serverKey.pemRepresentation)
     }
 }
 

@@ -95,6 +95,16 @@ public struct ClusterCA: Sendable {
             signatureAlgorithm: .ecdsaWithSHA256, extensions: extensions, issuerPrivateKey: Certificate.PrivateKey(key))
     }
 
+    /// A new key and a certificate for it signed by this CA, both PEM: for servers and
+    /// clients outside Flotilla (an etcd cluster's members, a Prometheus scraper).
+    public func issueKeyPair(commonName: String, dnsNames: [String] = [], ipAddresses: [String] = [],
+                             usage: CertificateOrder.Usage) throws -> (certificatePEM: String, keyPEM: String) {
+        let key = P256.Signing.PrivateKey()
+        let certificate = try issue(CertificateOrder(publicKey: Certificate.PublicKey(key.publicKey), commonName: commonName,
+                                                     dnsNames: dnsNames, ipAddresses: ipAddresses, usage: usage))
+        return (try certificate.serializeAsPEM().pemString, key.pemRepresentation)
+    }
+
     /// Whether `leaf` was signed by this CA and is valid at `now`.
     public func signed(_ leaf: Certificate, at now: Date = Date()) -> Bool {
         leaf.issuer == certificate.subject

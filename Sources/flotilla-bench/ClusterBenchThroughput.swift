@@ -44,7 +44,9 @@ struct ThroughputBench {
     /// Applies the stack and times it until every instance is assigned and running; returns
     /// instances per second.
     private func measure(client: APIClient, storeAddress: String, root: String) async throws -> Double {
-        let observer = try EtcdStore(endpoints: [storeAddress])
+        let tls = try EtcdTLS.files(ca: "\(root)/machine-1/tls/ca.crt", certificate: "\(root)/machine-1/tls/client.crt",
+                                    key: "\(root)/machine-1/tls/client.key")
+        let observer = try EtcdStore(configuration: .init(endpoints: [storeAddress], transportSecurity: tls.clientSecurity))
         let request = try stackRequest("""
             stacks:
               bulk:
@@ -121,7 +123,7 @@ enum HollowCluster {
             config.listen = "127.0.0.1:0"
             config.cpu = 4000
             config.memory = 64 << 30
-            if k == 1 { config.storeListen = "127.0.0.1:0" } else { config.store = [nodes[0].endpoints.store ?? ""] }
+            if k == 1 { config.storeListen = "127.0.0.1:0" } else { config.store = ["https://" + (nodes[0].endpoints.store ?? "")] }
             var configuration = NodeConfiguration(config, logger: logger)
             configuration.driver = FakeDriver()
             if k > 1 { configuration.issuer = nodes[0].ca }

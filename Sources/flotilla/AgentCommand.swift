@@ -73,8 +73,17 @@ struct AgentOptions: ParsableArguments {
     @Option(name: .long, help: "Disk capacity override, e.g. 100Gi.")
     var disk: String?
 
-    @Option(name: .long, help: "etcd endpoint(s), comma-separated (http://h1:2379,http://h2:2379). Default: embedded store.")
+    @Option(name: .long, help: "etcd endpoint(s), comma-separated (https://h1:2379,https://h2:2379). Default: embedded store (or the one joined).")
     var store: String?
+
+    @Option(name: .customLong("store-cacert"), help: "CA certificate file of the etcd cluster's TLS (etcd's --cacert).")
+    var storeCACert: String?
+
+    @Option(name: .customLong("store-cert"), help: "Client certificate file toward etcd (etcd's --cert; with --client-cert-auth).")
+    var storeCert: String?
+
+    @Option(name: .customLong("store-key"), help: "Client key file toward etcd (etcd's --key).")
+    var storeKey: String?
 
     @Option(name: .customLong("store-listen"), help: "Embedded store address HOST:PORT (default 127.0.0.1:2379).")
     var storeListen: String?
@@ -130,6 +139,9 @@ struct AgentOptions: ParsableArguments {
         }
         if let store { config.store = store.split(separator: ",").map(String.init) }
         if let storeListen { config.storeListen = storeListen }
+        if let storeCACert { config.storeCACert = storeCACert }
+        if let storeCert { config.storeCert = storeCert }
+        if let storeKey { config.storeKey = storeKey }
         if let listen { config.listen = listen }
         if let advertise { config.advertise = advertise }
         if let join { config.join = join }

@@ -67,7 +67,7 @@ struct DevCommand: AsyncParsableCommand {
                 config.metadata = ["machine": String(k)]
                 config.listen = "127.0.0.1:\(apiPort + k - 1)"
                 config.ttl = ttl
-                if k == 1 { config.storeListen = "127.0.0.1:\(storePort)" } else { config.store = ["127.0.0.1:\(storePort)"] }
+                if k == 1 { config.storeListen = "127.0.0.1:\(storePort)" } else { config.store = ["https://127.0.0.1:\(storePort)"] }
                 var configuration = NodeConfiguration(config, logger: logger)
                 // Machine 1 bootstraps the cluster and writes the client config; the others'
                 // certificates are signed by its CA in-process.

@@ -8,7 +8,7 @@ extension ClusterScenarioTests {
     /// Joining: agent 2 joins agent 1's cluster with the join token agent 1 printed; an agent
     /// with a token that names another CA, a wrong secret or an expired token is refused,
     /// says why, and writes no credentials.
-    @Test("join: a valid token joins; a wrong CA hash, a bad token and an expired one are refused and nothing is written")
+    @Test("join: a valid token joins; a wrong CA hash, a bad token and an expired one are refused and nothing is written; etcdctl needs a certificate of the cluster CA")
     func joinRefusals() async throws {
         try await TestCluster.with(.embedded, agents: 2, name: "join") { cluster in
             let joined = cluster.agent(2).stateDirectory
@@ -41,6 +41,23 @@ extension ClusterScenarioTests {
                     #expect(!FileManager.default.fileExists(atPath: state + "/" + file), "\(file) written after a refused join")
                 }
             }
+
+            // The embedded store is etcd over TLS with client certificates required: real
+            // etcdctl works with the agent's certificate and is refused without one or with
+            // one of another CA.
+            let tls = cluster.agent(1).stateDirectory + "/tls/"
+            let other = try ClusterCA.create().issueKeyPair(commonName: "intruder", usage: .client)
+            try other.certificatePEM.write(toFile: cluster.directory + "/other.crt", atomically: true, encoding: .utf8)
+            try other.keyPEM.write(toFile: cluster.directory + "/other.key", atomically: true, encoding: .utf8)
+            let base = ["--endpoints", "https://" + (cluster.agent(1).storeAddress ?? ""), "--cacert", tls + "ca.crt",
+                        "--dial-timeout", "3s", "--command-timeout", "5s", "get", "--print-value-only", StoreLayout().clusterCA]
+            let etcdctl = { (arguments: [String]) in try runTool(EtcdCluster.etcdctlPath, arguments, environment: ["ETCDCTL_API": "3"]) }
+            let agent = try etcdctl(["--cert", tls + "client.crt", "--key", tls + "client.key"] + base)
+            #expect(agent.status == 0 && agent.output.contains("BEGIN CERTIFICATE"), "etcdctl with the agent's certificate: \(agent.output)")
+            let anonymous = try etcdctl(base)
+            #expect(anonymous.status != 0, "etcdctl without a client certificate: \(anonymous.output)")
+            let intruder = try etcdctl(["--cert", cluster.directory + "/other.crt", "--key", cluster.directory + "/other.key"] + base)
+            #expect(intruder.status != 0, "etcdctl with another CA's certificate: \(intruder.output)")
         }
     }
 }

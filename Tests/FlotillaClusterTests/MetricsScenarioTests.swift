@@ -73,14 +73,14 @@ enum Metrics {
     static func scrape(_ api: String, cluster: TestCluster) throws -> String {
         let state = cluster.agents[0].stateDirectory
         let token = try String(contentsOfFile: state + "/admin.token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        let result = try run("/usr/bin/curl", ["-sSf", "--cacert", state + "/tls/ca.crt", "-H", "Authorization: Bearer \(token)", "\(api)/metrics"])
+        let result = try runTool("/usr/bin/curl", ["-sSf", "--cacert", state + "/tls/ca.crt", "-H", "Authorization: Bearer \(token)", "\(api)/metrics"])
         guard result.status == 0 else { throw ClusterTestError("curl \(api)/metrics failed: \(result.output)") }
         return result.output
     }
 
     /// `promtool check metrics` over `text`.
     static func promtoolCheck(_ text: String) throws -> (status: Int32, output: String) {
-        try run(promtool, ["check", "metrics"], input: text)
+        try runTool(promtool, ["check", "metrics"], input: text)
     }
 
     /// Reads sample lines (names, label text, values) and `# TYPE` declarations; promtool
@@ -102,24 +102,5 @@ enum Metrics {
             samples.append(Sample(name: name, labels: String(head.dropFirst(name.count)), value: value))
         }
         return Exposition(samples: samples, families: families)
-    }
-
-    private static func run(_ tool: String, _ arguments: [String], input: String? = nil) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: tool)
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        let stdin = Pipe()
-        if input != nil { process.standardInput = stdin }
-        try process.run()
-        if let input {
-            stdin.fileHandleForWriting.write(Data(input.utf8))
-            try stdin.fileHandleForWriting.close()
-        }
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 }

@@ -29,7 +29,7 @@ final class EtcdEndpoints: Sendable {
         for endpoint in configuration.endpoints {
             let (host, port) = try Self.parse(endpoint)
             let transport = try HTTP2ClientTransport.Posix(
-                target: .dns(host: host, port: port), transportSecurity: configuration.transportSecurity,
+                target: Self.target(host: host, port: port), transportSecurity: configuration.transportSecurity,
                 config: .defaults { config in
                     config.connection.keepalive = .init(time: configuration.keepaliveTime,
                                                         timeout: configuration.keepaliveTimeout, allowWithoutCalls: false)
@@ -41,6 +41,16 @@ final class EtcdEndpoints: Sendable {
         }
         self.clients = clients
         tasks = Mutex(clients.map { client in Task { try? await client.runConnections() } })
+    }
+
+    /// An IP address as an address target (with TLS, its certificate's IP entries are checked
+    /// and no name goes into SNI, which cannot carry an IP), a name as a DNS target.
+    static func target(host: String, port: Int) -> any ResolvableTarget {
+        if host.contains(":") { return ResolvableTargets.IPv6.ipv6(address: host, port: port) }
+        if host.split(separator: ".").count == 4, host.allSatisfy({ $0.isNumber || $0 == "." }) {
+            return ResolvableTargets.IPv4.ipv4(address: host, port: port)
+        }
+        return ResolvableTargets.DNS.dns(host: host, port: port)
     }
 
     /// Splits `host:port`, `http://host:port` or `https://host:port` (``HostPort``).

@@ -57,6 +57,11 @@ public final class EtcdServer: Service {
         /// tenth more is added at random so that watches do not all fire together.
         public var progressNotifyInterval: Duration
 
+        /// Nil: plaintext (etcd's default, `flotilla store serve`). Otherwise TLS with this
+        /// server certificate, requiring every client's certificate signed by the CA, like
+        /// etcd's `--client-cert-auth` (an agent's embedded store).
+        public var tls: EtcdTLS? = nil
+
         /// etcd's default advertised peer URL.
         public static let defaultPeerURLs = ["http://localhost:2380"]
 
@@ -199,7 +204,7 @@ public final class EtcdServer: Service {
     private func makeServer() -> (GRPCServer<HTTP2ServerTransport.Posix>, HealthStatus) {
         let transport = HTTP2ServerTransport.Posix(
             address: .ipv4(host: configuration.host == "localhost" ? "127.0.0.1" : configuration.host, port: configuration.port),
-            transportSecurity: .plaintext, config: Self.transportConfig())
+            transportSecurity: configuration.tls?.serverSecurity ?? .plaintext, config: Self.transportConfig())
         let health = HealthStatus()
         _ = WatchService.openStreams() // exposed at 0 before the first stream
         let etcdServices = services(port: { [weak self] in self?.port ?? 0 })
@@ -270,7 +275,8 @@ public final class EtcdServer: Service {
         let stamp = self.stamp
         let identity = ServerIdentity(stamp: stamp, name: configuration.name, version: configuration.version,
                                       peerURLs: configuration.peerURLs, configuredClientURLs: configuration.clientURLs,
-                                      host: configuration.host, boundPort: port)
+                                      host: configuration.host, boundPort: port,
+                                      scheme: configuration.tls == nil ? "http" : "https")
         return [KVService(store: store, stamp: stamp),
                 WatchService(store: store, stamp: stamp, progressNotifyInterval: configuration.progressNotifyInterval),
                 LeaseService(store: store, stamp: stamp), ClusterService(store: store, identity: identity),

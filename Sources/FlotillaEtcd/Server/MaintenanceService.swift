@@ -8,13 +8,15 @@ struct ServerIdentity: Sendable {
     let name: String
     let version: String
     let peerURLs: [String]
-    /// Configured client URLs; empty = `http://host:<bound port>`.
+    /// Configured client URLs; empty = `<scheme>://host:<bound port>`.
     let configuredClientURLs: [String]
     let host: String
     let boundPort: @Sendable () -> Int
+    /// `http`, or `https` when the server speaks TLS.
+    let scheme: String
 
     var clientURLs: [String] {
-        configuredClientURLs.isEmpty ? ["http://\(host):\(boundPort())"] : configuredClientURLs
+        configuredClientURLs.isEmpty ? ["\(scheme)://\(host):\(boundPort())"] : configuredClientURLs
     }
 }
 

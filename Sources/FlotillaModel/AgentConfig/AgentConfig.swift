@@ -32,6 +32,11 @@ public struct AgentConfig: Sendable, Hashable {
     public var stormShare: Double?
     /// Seconds nothing moves after a storm starts (default three TTLs).
     public var stormGrace: Double?
+    /// The etcd cluster's CA certificate file (etcd's `--cacert`).
+    public var storeCACert: String?
+    /// This agent's client certificate and key files toward etcd (`--cert`, `--key`).
+    public var storeCert: String?
+    public var storeKey: String?
     /// An agent's API URL to join the cluster through (first start only).
     public var join: String?
     /// The join token (`flj1:<CA SHA-256>:NAME.SECRET`).
@@ -42,7 +47,8 @@ public struct AgentConfig: Sendable, Hashable {
 
     /// The keys a config file may hold.
     public static let keys = ["state_dir", "machine_id", "metadata", "capacity", "store", "store_listen",
-                              "listen", "advertise", "ttl", "prefix", "storm_share", "storm_grace", "join", "join_token"]
+                              "listen", "advertise", "ttl", "prefix", "storm_share", "storm_grace", "join", "join_token",
+                              "store_cacert", "store_cert", "store_key"]
 
     /// Parses a config file; `file` names it in diagnostics. With any error, the config is nil.
     public static func parse(text: String, file: String) -> (config: AgentConfig?, diagnostics: [Diagnostic]) {
@@ -102,6 +108,9 @@ public struct AgentConfig: Sendable, Hashable {
                     reader.error(value, "storm_share must be a number above 0 and at most 1 (the share of machines), found '\(text)'")
                 }
             }
+        case "store_cacert": storeCACert = reader.string(value, "store_cacert")
+        case "store_cert": storeCert = reader.string(value, "store_cert")
+        case "store_key": storeKey = reader.string(value, "store_key")
         case "join": join = reader.string(value, "join")
         case "join_token": joinToken = reader.string(value, "join_token")
         case "storm_grace":

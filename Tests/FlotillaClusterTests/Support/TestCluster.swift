@@ -44,7 +44,11 @@ final class TestCluster: Sendable {
     /// A client of the cluster's store (agent 1's embedded store, or the etcd cluster); the
     /// caller closes it.
     func storeClient() throws -> EtcdStore {
-        try EtcdStore(endpoints: storeEndpoints.isEmpty ? [agents[0].storeAddress ?? ""] : storeEndpoints)
+        if let etcd { return try EtcdStore(configuration: .init(endpoints: etcd.endpoints, transportSecurity: etcd.tls.clientSecurity)) }
+        // The embedded store takes only certificates of the cluster CA: agent 1's own.
+        let tls = agents[0].stateDirectory + "/tls/"
+        let client = try EtcdTLS.files(ca: tls + "ca.crt", certificate: tls + "client.crt", key: tls + "client.key")
+        return try EtcdStore(configuration: .init(endpoints: [agents[0].storeAddress ?? ""], transportSecurity: client.clientSecurity))
     }
 
     /// Runs `body` on a cluster of `agents` agents; cleans up whatever happens.
@@ -63,9 +67,10 @@ final class TestCluster: Sendable {
             config = directory + "/agent.yaml"
             try Data("prefix: /cluster-test-\(UUID().uuidString.prefix(8).lowercased())/\n".utf8).write(to: URL(fileURLWithPath: config!))
         }
+        // etcd checks client certificates: every agent gets the test PKI's (--store-cacert…).
         let cluster = TestCluster(kind: kind, name: name, directory: directory, ttl: ttl,
                                   storeEndpoints: etcd?.endpoints ?? [], config: config, etcd: etcd,
-                                  agentArguments: agentArguments)
+                                  agentArguments: agentArguments + (etcd?.agentArguments ?? []))
         let result = await Result {
             for _ in 0..<count { _ = try await cluster.addAgent() }
             try await cluster.waitForMachines(count)
@@ -98,12 +103,8 @@ final class TestCluster: Sendable {
     /// what it left behind. It takes the old agent's place in ``agents``.
     @discardableResult
     func restart(_ old: AgentProcess) async throws -> AgentProcess {
-        var store = storeEndpoints
-        if kind == .embedded, old.index > 1 {
-            guard let address = agents.first?.storeAddress else { throw ClusterTestError("agent 1 serves no store") }
-            store = [address]
-        }
-        let agent = try await AgentProcess.start(index: old.index, directory: directory, machineID: old.machineID, store: store,
+        // A joined agent finds its store in its state directory (joined.json).
+        let agent = try await AgentProcess.start(index: old.index, directory: directory, machineID: old.machineID, store: storeEndpoints,
                                                  ttl: ttl, config: config, extraArguments: agentArguments, environment: environment,
                                                  logSuffix: "-restart-\(UUID().uuidString.prefix(6))")
         started.withLock { $0[old.index - 1] = agent }

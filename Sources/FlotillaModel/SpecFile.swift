@@ -74,13 +74,27 @@ public protocol SpecSource: Sendable {
 
 /// Spec files on the local disk: the default ``SpecSource``.
 public struct DiskSpecSource: SpecSource {
+    /// The largest spec file read (the API takes at most 8 MiB per request anyway); of a
+    /// larger one no more than this is read, and nothing is parsed.
+    public static let maxBytes = 8 << 20
+
     /// The local disk.
     public init() {}
 
-    /// The file's text, or nil when it is missing, unreadable or not UTF-8.
+    /// The file's text, or nil when it is missing, unreadable, too large or not UTF-8.
     public func text(atPath path: String) -> String? {
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        guard let data = read(path), data.count <= Self.maxBytes else { return nil }
         return String(data: data, encoding: .utf8)
+    }
+
+    /// At most one byte more than ``maxBytes`` of the file (also through a symlink, a pipe or
+    /// a device, whose size says nothing), or nil when it cannot be opened.
+    private func read(_ path: String) -> Data? {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue,
+              let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        do { return try handle.read(upToCount: Self.maxBytes + 1) ?? Data() } catch { return nil }
     }
 
     /// Why the file cannot be read.
@@ -88,7 +102,17 @@ public struct DiskSpecSource: SpecSource {
         var isDirectory: ObjCBool = false
         if !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) { return "no such file" }
         if isDirectory.boolValue { return "is a directory" }
-        if FileManager.default.contents(atPath: path) == nil { return "permission denied" }
+        guard let data = read(path) else { return "permission denied" }
+        if data.count > Self.maxBytes {
+            let bytes = size(path)
+            let shown = bytes > Self.maxBytes ? "is \(bytes >> 20) MiB, larger than" : "is larger than"
+            return "\(shown) the \(Self.maxBytes >> 20) MiB a spec file may be; split it into several files"
+        }
         return "not valid UTF-8 text"
+    }
+
+    /// The size of the file `path` names, through symlinks (0 when unknown).
+    private func size(_ path: String) -> Int {
+        ((try? FileManager.default.attributesOfItem(atPath: (path as NSString).resolvingSymlinksInPath))?[.size] as? NSNumber)?.intValue ?? 0
     }
 }

@@ -42,12 +42,18 @@ package final class Node: Sendable {
     package let endpoints: Endpoints
     /// The node's services in dependency order (a `ServiceGroup` shuts them down in reverse).
     package let services: [ServiceGroupConfiguration.ServiceConfiguration]
+    /// Whether the node stopped because its certificates are due (``CertificateRenewal``): the
+    /// caller starts it again, and the new start renews them.
+    package var restartForRenewal: Bool { renewal.restartRequested }
+    private let renewal: CertificateRenewal
 
-    private init(configuration: NodeConfiguration, ca: ClusterCA, endpoints: Endpoints, services: [ServiceGroupConfiguration.ServiceConfiguration]) {
+    private init(configuration: NodeConfiguration, ca: ClusterCA, endpoints: Endpoints,
+                 services: [ServiceGroupConfiguration.ServiceConfiguration], renewal: CertificateRenewal) {
         self.configuration = configuration
         self.ca = ca
         self.endpoints = endpoints
         self.services = services
+        self.renewal = renewal
     }
 
     /// Opens the store, binds its server, reserves the API's address and starts the fence
@@ -106,11 +112,13 @@ package final class Node: Sendable {
             loop.storm = c.storm
             let controller = Controller(store: backend.store, layout: layout, machineID: machineID, ttl: c.ttl,
                                         settings: loop, logger: logger.labelled("flotilla.controller"))
+            let renewal = CertificateRenewal(certificates: certificates, logger: logger)
             var parts: [(any Service, String)] = []
             if let watchdog { parts.append((watchdog, "fence-watchdog")) }
             parts += backend.services
             parts += [(api, "api"), (supervisor, "supervisor"), (publisher, "status-publisher"),
-                      (membership, "membership"), (feed, "assignment-feed"), (controller, "controller")]
+                      (membership, "membership"), (feed, "assignment-feed"), (controller, "controller"),
+                      (renewal, "certificate-renewal")]
             // A part that ends or fails shuts the others down gracefully, in reverse order.
             let services = parts.map { service, name in
                 ServiceGroupConfiguration.ServiceConfiguration(
@@ -120,7 +128,7 @@ package final class Node: Sendable {
             logger.info("agent starting", metadata: ["api": "\(api.url)", "store": "\(backend.summary)"])
             return Node(configuration: c, ca: certificates.ca,
                         endpoints: Endpoints(machineID: machineID, api: api.url, store: backend.servedAddress, joinToken: joinToken),
-                        services: services)
+                        services: services, renewal: renewal)
         } catch {
             await backend.close()
             throw error

@@ -11,7 +11,8 @@ import Synchronization
 /// How a node comes by its certificates, at start:
 ///
 /// - it has them (`<state-dir>/tls/`): it checks that the store belongs to the same CA and
-///   renews its certificates in their last 30 days when it holds the CA key;
+///   renews its certificates in their last 30 days — itself when it holds the CA key, else
+///   through the agent it joined through;
 /// - `--join URL --join-token T`: before it opens the store it asks the agent at URL to sign
 ///   its certificates, trusting that agent only if it presents the CA whose SHA-256 the token
 ///   carries, and learns the store's endpoints; nothing is written unless the join succeeds;
@@ -142,8 +143,8 @@ enum NodeCredentials {
     }
 
     /// Checks that the store belongs to `certificates`' CA (writing the CA when the store has
-    /// none, e.g. a new etcd), and renews the machine's certificates when they are due and
-    /// this machine can sign.
+    /// none, e.g. a new etcd), and renews the machine's certificates when they are due:
+    /// itself when it can sign, else through the agent it joined through.
     static func confirm(_ certificates: MachineCertificates, _ c: NodeConfiguration, store: any KeyValueStore,
                         layout: StoreLayout, machineID: String, logger: Logger) async throws -> MachineCertificates {
         let key = Bytes(utf8: layout.clusterCA)
@@ -157,15 +158,44 @@ enum NodeCredentials {
             throw AgentError("this machine's CA (\(c.stateDirectory)/tls/ca.crt, SHA-256 \(certificates.ca.fingerprint.prefix(16))…) is not the CA of the store it uses; point it at its own cluster's store, or remove \(c.stateDirectory)/tls and join this one")
         }
         guard certificates.needsRenewal() else { return certificates }
-        guard certificates.ca.canSign else {
-            logger.warning("this machine's certificates expire soon and it cannot sign; join it again to renew them",
-                           metadata: ["expires": "\(min(certificates.server.notValidAfter, certificates.client.notValidAfter))"])
-            return certificates
-        }
+        guard certificates.ca.canSign else { return await renew(certificates, c, machineID: machineID, logger: logger) }
         let renewed = try MachineCertificates.issue(by: certificates.ca, machineID: machineID, names: ServerNames(hosts: hosts(c)))
         try renewed.write(to: c.stateDirectory + "/tls")
         logger.info("renewed this machine's certificates", metadata: ["expires": "\(renewed.server.notValidAfter)"])
         return renewed
+    }
+
+    /// Renews the certificates of a machine that cannot sign through the agent it joined
+    /// through (`joined.json`), which signs new ones for the machine its current client
+    /// certificate names (`POST /v1/renew`); keys are made here and never leave. On failure
+    /// the machine goes on with its current certificates and says until when they hold.
+    private static func renew(_ certificates: MachineCertificates, _ c: NodeConfiguration, machineID: String,
+                              logger: Logger) async -> MachineCertificates {
+        let expires = min(certificates.server.notValidAfter, certificates.client.notValidAfter)
+        guard let via = JoinedCluster.load(stateDirectory: c.stateDirectory)?.via else {
+            logger.warning("this machine's certificates expire soon, it cannot sign and does not know which agent it joined through; join it again to renew them",
+                           metadata: ["expires": "\(expires)"])
+            return certificates
+        }
+        do {
+            let enrollment = Enrollment()
+            let requests = try enrollment.requests(machineID: machineID)
+            let client = try APIClient(endpoint: via, credentials: .machine(certificates))
+            let answer = try await client.renew(JoinRequest(machineID: machineID, serverRequest: requests.server,
+                                                            clientRequest: requests.client, hosts: hosts(c)))
+            var renewed = try enrollment.certificates(ca: answer.ca, server: answer.serverCertificate, client: answer.clientCertificate)
+            guard renewed.ca.fingerprint == certificates.ca.fingerprint else {
+                throw SecurityError("\(via) answered with another CA")
+            }
+            renewed.ca = certificates.ca
+            try renewed.write(to: c.stateDirectory + "/tls")
+            logger.info("renewed this machine's certificates", metadata: ["via": "\(via)", "expires": "\(renewed.server.notValidAfter)"])
+            return renewed
+        } catch {
+            logger.warning("this machine's certificates expire soon and could not be renewed; it keeps them and tries again at its next start",
+                           metadata: ["via": "\(via)", "expires": "\(expires)", "error": "\(error)"])
+            return certificates
+        }
     }
 
     /// How the node reaches an etcd cluster: the files `--store-cacert`, `--store-cert` and

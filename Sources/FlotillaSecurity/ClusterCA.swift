@@ -146,9 +146,9 @@ public struct SecurityError: Error, CustomStringConvertible, Sendable {
 }
 
 /// IP address text to the bytes a certificate's subject alternative name holds.
-enum IPAddressBytes {
+public enum IPAddressBytes {
     /// 4 bytes for IPv4, 16 for IPv6, in network order; nil for anything else.
-    static func parse(_ text: String) -> [UInt8]? {
+    public static func parse(_ text: String) -> [UInt8]? {
         var v4 = in_addr()
         if inet_pton(AF_INET, text, &v4) == 1 { return withUnsafeBytes(of: &v4) { Array($0) } }
         var v6 = in6_addr()

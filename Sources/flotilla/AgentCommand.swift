@@ -46,7 +46,21 @@ struct AgentCommand: AsyncParsableCommand {
         let group = ServiceGroup(configuration: .init(
             services: node.services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+        if node.restartForRenewal {
+            printError("flotilla agent: restarting to renew this machine's certificates (units keep running)")
+            Self.restartInPlace()
+        }
         printError("flotilla agent: stopped (units keep running)")
+    }
+
+    /// Replaces this process with a new start of the same command line (same PID, so a
+    /// supervisor such as systemd sees no exit); returns only when that fails.
+    static func restartInPlace() {
+        let arguments = CommandLine.arguments
+        var pointers = arguments.map { strdup($0) } + [nil]
+        execv("/proc/self/exe", &pointers)
+        printError("flotilla agent: cannot restart itself (\(String(cString: strerror(errno)))); start it again to renew its certificates")
+        for pointer in pointers { free(pointer) }
     }
 }
 

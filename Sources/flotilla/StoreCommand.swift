@@ -27,6 +27,9 @@ struct StoreServeCommand: AsyncParsableCommand {
             History is compacted automatically as with etcd's --auto-compaction-mode and \
             --auto-compaction-retention; the default keeps 5 minutes of history (periodic 5m), \
             and compacted space is reused and returned to the file system. \
+            With --cert-file, --key-file and --trusted-ca-file (etcd's names) it serves TLS \
+            only and requires every client to present a certificate signed by that CA, as etcd \
+            does with --client-cert-auth; without them it speaks plaintext, as etcd does. \
             Stop with Ctrl-C or SIGTERM. Example: \
             flotilla store serve --data-dir /var/lib/flotilla/store --listen 127.0.0.1:2379, then \
             ETCDCTL_API=3 etcdctl --endpoints 127.0.0.1:2379 put /hello world
@@ -46,11 +49,22 @@ struct StoreServeCommand: AsyncParsableCommand {
             help: "Peer URLs reported by 'member list', comma-separated (informational: there is no peer protocol; the default is etcd's).")
     var peerURLs: String = EtcdServer.Configuration.defaultPeerURLs.joined(separator: ",")
 
+    @Option(name: .customLong("cert-file"), help: "The server's TLS certificate (PEM); needs --key-file and --trusted-ca-file.")
+    var certificateFile: String?
+
+    @Option(name: .customLong("key-file"), help: "The server certificate's key (PEM).")
+    var keyFile: String?
+
+    @Option(name: .customLong("trusted-ca-file"),
+            help: "The CA (PEM) that must have signed every client's certificate: clients without one are refused.")
+    var trustedCAFile: String?
+
     @OptionGroup var compaction: CompactionOptions
     @OptionGroup var logging: LogOptions
 
     func validate() throws {
         _ = try address()
+        _ = try tls()
         _ = try compaction.policy()
         guard !peers.isEmpty, peers.allSatisfy({ $0.hasPrefix("http://") || $0.hasPrefix("https://") }) else {
             throw ValidationError("--initial-advertise-peer-urls must be http:// or https:// URLs separated by commas, got '\(peerURLs)'")
@@ -59,6 +73,22 @@ struct StoreServeCommand: AsyncParsableCommand {
 
     private var peers: [String] {
         peerURLs.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    /// The TLS settings the three files make; nil for plaintext (none given).
+    private func tls() throws -> EtcdTLS? {
+        let given = [certificateFile, keyFile, trustedCAFile].compactMap { $0 }
+        if given.isEmpty { return nil }
+        guard let certificateFile, let keyFile, let trustedCAFile else {
+            throw ValidationError("--cert-file, --key-file and --trusted-ca-file go together: TLS here always checks client certificates")
+        }
+        func read(_ path: String, _ flag: String) throws -> String {
+            do { return try String(contentsOfFile: path, encoding: .utf8) } catch {
+                throw ValidationError("cannot read \(flag) \(path): \(error.localizedDescription)")
+            }
+        }
+        return EtcdTLS(caPEM: try read(trustedCAFile, "--trusted-ca-file"), certificatePEM: try read(certificateFile, "--cert-file"),
+                       keyPEM: try read(keyFile, "--key-file"))
     }
 
     private func address() throws -> (host: String, port: Int) {
@@ -76,8 +106,12 @@ struct StoreServeCommand: AsyncParsableCommand {
         let logger = Logger(label: "flotilla.store")
         let policy = try compaction.policy()
         let store = try SQLiteStore(directory: dataDirectory, options: .init(autoCompaction: policy, logger: logger))
-        let server = EtcdServer(store: store, configuration: .init(
-            host: host, port: port, name: name, clientURLs: ["http://\(HostPort.format(host: host, port: port))"], peerURLs: peers))
+        let tls = try tls()
+        var configuration = EtcdServer.Configuration(
+            host: host, port: port, name: name, clientURLs: ["\(tls == nil ? "http" : "https")://\(HostPort.format(host: host, port: port))"],
+            peerURLs: peers)
+        configuration.tls = tls
+        let server = EtcdServer(store: store, configuration: configuration)
         // Services stop in reverse order: the server before the store it serves.
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: store), .init(service: server)],
@@ -92,7 +126,7 @@ struct StoreServeCommand: AsyncParsableCommand {
                 try? await tasks.waitForAll()
                 throw ValidationError("cannot listen on \(listen): \(error)")
             }
-            FileHandle.standardOutput.write(Data("flotilla store: serving \(dataDirectory)/store.sqlite on \(HostPort.format(host: host, port: bound)) (etcd v3 API, auto-compaction \(policy))\n".utf8))
+            FileHandle.standardOutput.write(Data("flotilla store: serving \(dataDirectory)/store.sqlite on \(HostPort.format(host: host, port: bound)) (etcd v3 API\(tls == nil ? "" : " over TLS, client certificates required"), auto-compaction \(policy))\n".utf8))
             try await tasks.waitForAll()
         }
         printError("flotilla store: stopped")

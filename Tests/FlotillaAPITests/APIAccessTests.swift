@@ -135,4 +135,50 @@ struct APIAccessTests {
             #expect(status(answer) == 403 && answer.contains("web pages"), "\(answer)")
         }
     }
+
+    @Test("a Host that is not one of the server's names gets 421 (DNS rebinding); its IP addresses and certificate names are served")
+    func foreignHostIsRefused() async throws {
+        try await withSecuredAPIServer(store: InMemoryStore()) { _, port, credentials in
+            let url = "https://127.0.0.1:\(port)/v1/machines"
+            let rebound = try await curl("GET", url, credentials, arguments: ["-H", "Host: evil.example:\(port)"])
+            #expect(status(rebound) == 421 && rebound.contains("the Host header 'evil.example:\(port)' is not a name of this server"),
+                    "\(rebound)")
+            for host in ["localhost:\(port)", "127.0.0.1", "[::1]:\(port)", "LocalHost"] {
+                let served = try await curl("GET", url, credentials, arguments: ["-H", "Host: \(host)"])
+                #expect(status(served) == 200, "Host: \(host)\n\(served)")
+            }
+        }
+        #expect(HostCheck.hostPart("[fe80::1]:4880") == "fe80::1" && HostCheck.hostPart("a.b:1") == "a.b" && HostCheck.hostPart("::1") == "::1")
+    }
+
+    @Test("a machine renews its own certificates with its client certificate; not another machine's, not with a token")
+    func machineRenewsItsCertificates() async throws {
+        try await withSecuredAPIServer(store: InMemoryStore()) { admin, port, credentials in
+            let ca = credentials.certificates.ca
+            let due = try MachineCertificates.issue(by: ca, machineID: "m2", names: ServerNames(hosts: []),
+                                                    now: Date().addingTimeInterval(-350 * 86_400))
+            #expect(due.needsRenewal())
+            let machine = try APIClient(endpoint: "https://127.0.0.1:\(port)", credentials: .machine(due))
+            let enrollment = Enrollment()
+            let requests = try enrollment.requests(machineID: "m2")
+            let request = JoinRequest(machineID: "m2", serverRequest: requests.server, clientRequest: requests.client, hosts: ["10.1.2.3"])
+            let answer = try await machine.renew(request)
+            let renewed = try enrollment.certificates(ca: answer.ca, server: answer.serverCertificate, client: answer.clientCertificate)
+            #expect(renewed.machineID == "m2" && !renewed.needsRenewal() && renewed.ca.fingerprint == ca.fingerprint)
+
+            let other = try enrollment.requests(machineID: "m3")
+            do {
+                _ = try await machine.renew(JoinRequest(machineID: "m3", serverRequest: other.server, clientRequest: other.client, hosts: []))
+                Issue.record("m2 renewed m3's certificates")
+            } catch let error as APIClientError {
+                #expect(error.status == 403 && "\(error)".contains("only its own certificates"), "\(error)")
+            }
+            do {
+                _ = try await admin.renew(request)
+                Issue.record("a token renewed a machine's certificates")
+            } catch let error as APIClientError {
+                #expect(error.status == 400 && "\(error)".contains("a token cannot"), "\(error)")
+            }
+        }
+    }
 }

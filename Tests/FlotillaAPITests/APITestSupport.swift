@@ -16,13 +16,17 @@ func withAPIServer<T: Sendable>(store: any KeyValueStore, machineID: String = "m
 /// ``withAPIServer(store:machineID:journal:_:)`` that also hands `body` the credentials (to
 /// make more tokens, or clients with other ones).
 func withSecuredAPIServer<T: Sendable>(store: any KeyValueStore, machineID: String = "m1", journal: String = "/nonexistent",
-                                       ca: ClusterCA? = nil, failedLoginLimit: Int = 20,
+                                       ca: ClusterCA? = nil, failedLoginLimit: Int = 20, timeouts: APITimeouts = APITimeouts(),
                                        _ body: @Sendable (APIClient, Int, TestCredentials) async throws -> T) async throws -> T {
     let directory = NSTemporaryDirectory() + "flotilla-api-test-\(UUID().uuidString.prefix(8))"
     defer { try? FileManager.default.removeItem(atPath: directory) }
     let credentials = try await TestCredentials.make(store: store, machineID: machineID, directory: directory, ca: ca)
-    let server = APIServer(store: store, layout: StoreLayout(), machineID: machineID,
-                           logs: JournalLogSource(directory: journal), security: credentials.security(failedLoginLimit: failedLoginLimit), host: "127.0.0.1", port: 0)
+    let server = {
+        var server = APIServer(store: store, layout: StoreLayout(), machineID: machineID, logs: JournalLogSource(directory: journal),
+                               security: credentials.security(failedLoginLimit: failedLoginLimit), host: "127.0.0.1", port: 0)
+        server.timeouts = timeouts
+        return server
+    }()
     let (ports, portSink) = AsyncStream<Int>.makeStream()
     return try await withThrowingTaskGroup(of: T?.self) { group in
         group.addTask {
@@ -126,11 +130,16 @@ func rejection(_ error: any Error) -> (status: Int, message: String, diagnostics
 /// answers on the same cooperative pool.
 func curl(_ method: String, _ url: String, _ credentials: TestCredentials, token: String? = nil,
           arguments: [String] = []) async throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
     let bearer = token ?? credentials.admin.text
-    process.arguments = ["-si", "-m", "20", "--cacert", credentials.caFile, "-X", method, url]
-        + (bearer.isEmpty ? [] : ["-H", "Authorization: Bearer \(bearer)"]) + arguments
+    return try await output(of: "/usr/bin/curl", ["-si", "-m", "20", "--cacert", credentials.caFile, "-X", method, url]
+        + (bearer.isEmpty ? [] : ["-H", "Authorization: Bearer \(bearer)"]) + arguments)
+}
+
+/// What `tool` prints on standard output, once it has exited (its standard error is dropped).
+func output(of tool: String, _ arguments: [String]) async throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: tool)
+    process.arguments = arguments
     let output = Pipe()
     process.standardOutput = output
     process.standardError = FileHandle.nullDevice

@@ -1,4 +1,5 @@
 import FlotillaEtcd
+import FlotillaSecurity
 import FlotillaStore
 import Foundation
 import Testing
@@ -8,9 +9,9 @@ final class ServeProcess {
     let process = Process()
     let port: Int
 
-    init(dataDirectory: String, binary: URL = FlotillaBinary.url) throws {
+    init(dataDirectory: String, binary: URL = FlotillaBinary.url, arguments: [String] = []) throws {
         process.executableURL = binary
-        process.arguments = ["store", "serve", "--data-dir", dataDirectory, "--listen", "127.0.0.1:0"]
+        process.arguments = ["store", "serve", "--data-dir", dataDirectory, "--listen", "127.0.0.1:0"] + arguments
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice
@@ -64,6 +65,35 @@ struct StoreServeCommandTests {
         #expect(next.header.revision == put.header.revision + 2)
         await again.close()
         #expect(second.stop() == 0)
+    }
+
+    @Test("with --cert-file, --key-file and --trusted-ca-file it serves TLS only, to clients with a certificate of that CA")
+    func servesTLSWithClientCertificates() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-serve-tls-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let ca = try ClusterCA.create()
+        let server = try ca.issueKeyPair(commonName: "store", ipAddresses: ["127.0.0.1"], usage: .server)
+        let client = try ca.issueKeyPair(commonName: "client", usage: .client)
+        let files = ["ca.crt": ca.certificatePEM, "server.crt": server.certificatePEM, "server.key": server.keyPEM,
+                     "client.crt": client.certificatePEM, "client.key": client.keyPEM]
+        for (name, text) in files { try text.write(toFile: directory + "/" + name, atomically: true, encoding: .utf8) }
+        let serve = try ServeProcess(dataDirectory: directory + "/data", arguments: [
+            "--cert-file", directory + "/server.crt", "--key-file", directory + "/server.key", "--trusted-ca-file", directory + "/ca.crt"])
+        defer { _ = serve.stop() }
+        let endpoint = "https://127.0.0.1:\(serve.port)"
+        let withCertificate = EtcdTLS(caPEM: ca.certificatePEM, certificatePEM: client.certificatePEM, keyPEM: client.keyPEM)
+        let trusted = try EtcdStore(configuration: .init(endpoints: [endpoint], transportSecurity: withCertificate.clientSecurity))
+        let put = try await trusted.put(PutRequest(key: Bytes(utf8: "/tls/a"), value: Bytes(utf8: "1")))
+        #expect(put.header.revision == 2)
+        await trusted.close()
+        let anonymous = try EtcdStore(configuration: .init(endpoints: [endpoint], transportSecurity: EtcdTLS(caPEM: ca.certificatePEM).clientSecurity))
+        await #expect(throws: (any Error).self, "a client without a certificate is refused") {
+            _ = try await anonymous.range(RangeRequest(key: Bytes(utf8: "/tls/a")))
+        }
+        await anonymous.close()
+        let partial = try FlotillaBinary.run(["store", "serve", "--data-dir", directory + "/data", "--cert-file", directory + "/server.crt"])
+        #expect(partial.status == 64 && partial.stderr.contains("go together"), "\(partial.stderr)")
     }
 
     @Test func badListenAddressIsAUsageError() throws {

@@ -19,6 +19,16 @@ struct ValidateCommandTests {
         #expect(result.stderr.contains("error"))
     }
 
+    @Test("a spec file over 8 MiB is refused by its size, before it is read")
+    func oversizeFile() throws {
+        let path = NSTemporaryDirectory() + "flotilla-big-\(UUID().uuidString.prefix(8)).yaml"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try Data(repeating: UInt8(ascii: "#"), count: 50 << 20).write(to: URL(fileURLWithPath: path))
+        let result = try FlotillaBinary.run(["validate", path])
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("is 50 MiB, larger than the 8 MiB a spec file may be"), "\(result.stdout)\(result.stderr)")
+    }
+
     @Test func jsonOutputForTools() throws {
         let result = try FlotillaBinary.run(["validate", "-o", "json", "broken.yaml"])
         #expect(result.status == 1)

@@ -1,3 +1,4 @@
+import FlotillaAPI
 import FlotillaModel
 import FlotillaSecurity
 import FlotillaStore
@@ -8,7 +9,7 @@ extension ClusterScenarioTests {
     /// Joining: agent 2 joins agent 1's cluster with the join token agent 1 printed; an agent
     /// with a token that names another CA, a wrong secret or an expired token is refused,
     /// says why, and writes no credentials.
-    @Test("join: a valid token joins; a wrong CA hash, a bad token and an expired one are refused and nothing is written; etcdctl needs a certificate of the cluster CA")
+    @Test("join: a valid token joins; a wrong CA hash, a bad token and an expired one are refused and nothing is written; etcdctl needs a certificate of the cluster CA; a joined machine renews its certificates when due")
     func joinRefusals() async throws {
         try await TestCluster.with(.embedded, agents: 2, name: "join") { cluster in
             let joined = cluster.agent(2).stateDirectory
@@ -58,6 +59,36 @@ extension ClusterScenarioTests {
             #expect(anonymous.status != 0, "etcdctl without a client certificate: \(anonymous.output)")
             let intruder = try etcdctl(["--cert", cluster.directory + "/other.crt", "--key", cluster.directory + "/other.key"] + base)
             #expect(intruder.status != 0, "etcdctl with another CA's certificate: \(intruder.output)")
+
+            // A joined machine renews its certificates when they enter their last 30 days:
+            // running, it restarts itself in place (same process), and the new start has them
+            // signed by the agent it joined through, with keys it makes itself.
+            let second = cluster.agent(2)
+            _ = cluster.killAgent(second)
+            let signer = try #require(try MachineCertificates.load(directory: cluster.agent(1).stateDirectory + "/tls")).ca
+            let lifetime = MachineCertificates.lifetime - MachineCertificates.renewalWindow - 4   // due 4 s after the start
+            var due = try MachineCertificates.issue(by: signer, machineID: second.machineID, names: ServerNames(hosts: ["127.0.0.1"]),
+                                                    now: Date().addingTimeInterval(-lifetime))
+            due.ca = ClusterCA(certificate: signer.certificate, key: nil)
+            try due.write(to: joined + "/tls")
+            let restarted = try await cluster.restart(second)
+            var renewed = due
+            for _ in 0..<300 where renewed.client.serialNumber == due.client.serialNumber {
+                try await Task.sleep(for: .milliseconds(100))
+                renewed = (try? MachineCertificates.load(directory: joined + "/tls")) ?? nil ?? due
+            }
+            #expect(!renewed.needsRenewal() && renewed.client.serialNumber != due.client.serialNumber
+                    && renewed.clientKey.publicKey.rawRepresentation != due.clientKey.publicKey.rawRepresentation,
+                    "agent 2 renewed its certificates with a new key, until \(renewed.client.notValidAfter)")
+            #expect(!FileManager.default.fileExists(atPath: joined + "/tls/ca.key"), "and still cannot sign")
+            #expect(restarted.process.exitStatus == nil, "the same agent process goes on: \(restarted.process.logTail())")
+            #expect(restarted.process.log.contains("restarting to renew this machine's certificates"))
+            // Its API is back, with the renewed certificate (on a new port: the test agents listen on port 0).
+            try await eventually("agent 2 serving again after its restart in place", timeout: .seconds(30)) { () -> Bool? in
+                let machine = try await cluster.client().machines().machines.first { $0.id == second.machineID }
+                guard let url = machine?.record?.apiURL, url != restarted.api else { return nil }
+                return try await APIClient(endpoint: url, credentials: cluster.credentials(), timeout: 5).health().storeReachable ? true : nil
+            }
         }
     }
 }

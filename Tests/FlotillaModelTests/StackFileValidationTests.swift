@@ -268,6 +268,18 @@ struct StackFileValidationTests {
         ])
     }
 
+    @Test("libyaml's C-API wording and likely causes are put in the user's words")
+    func yamlErrorsInPlainWords() {
+        let deep = "stacks: " + String(repeating: "[", count: 2_000) + String(repeating: "]", count: 2_000) + "\n"
+        #expect(stackMessages(deep).first?.hasSuffix("error: invalid YAML: lists and mappings are nested too deeply (more than 1000 levels)") == true,
+                "\(stackMessages(deep))")
+        #expect(!stackMessages(deep).joined().contains("yaml_"), "no libyaml function names")
+        #expect(stackMessages("stacks:\n\tlamp: {}\n") == ["lamp.yaml:2:1: error: invalid YAML: a tab indents this line; YAML is indented with spaces only"])
+        #expect(stackMessages("stacks: {}\n---\nstacks: {}\n") == [
+            "lamp.yaml:2:1: error: invalid YAML: the file holds more than one document ('---'); put every stack in one document",
+        ])
+    }
+
     @Test func everyErrorIsReportedAndNothingIsReturned() {
         let yaml = """
         stacks:

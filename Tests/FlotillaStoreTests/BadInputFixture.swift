@@ -9,19 +9,30 @@ import Testing
 func withSQLiteEtcdServer(_ body: (_ client: EtcdStore, _ port: Int, _ store: SQLiteStore) async throws -> Void) async throws {
     try await withScratch { scratch in
         let store = try scratch.open()
-        let server = EtcdServer(store: store, configuration: .init(port: 0, name: "bad-input"))
-        let port = try await server.start()
-        let client = try EtcdStore(endpoints: ["127.0.0.1:\(port)"])
-        do {
+        try await withEtcdServer(over: store, configuration: .init(port: 0, name: "bad-input")) { client, port, _ in
             try await body(client, port, store)
-        } catch {
-            await client.close()
-            await server.stop()
-            throw error
         }
+    }
+}
+
+/// An ``EtcdServer`` with `configuration` (its port is picked) over `store`, with an
+/// ``EtcdStore`` client; both stopped after `body`, also when it throws.
+func withEtcdServer(over store: any KeyValueStore, configuration: EtcdServer.Configuration,
+                    _ body: (_ client: EtcdStore, _ port: Int, _ server: EtcdServer) async throws -> Void) async throws {
+    var configuration = configuration
+    configuration.port = 0
+    let server = EtcdServer(store: store, configuration: configuration)
+    let port = try await server.start()
+    let client = try EtcdStore(endpoints: ["127.0.0.1:\(port)"])
+    do {
+        try await body(client, port, server)
+    } catch {
         await client.close()
         await server.stop()
+        throw error
     }
+    await client.close()
+    await server.stop()
 }
 
 /// Checks that the server still answers (a put and a read of it over gRPC, from a NEW

@@ -1,4 +1,6 @@
 import Foundation
+import NIOCore
+import NIOHPACK
 import SwiftProtobuf
 
 /// Hand-made HTTP/2 frames (RFC 9113) for gRPC calls, with HPACK literal header fields only
@@ -79,5 +81,36 @@ enum RawFrames {
             encoded.append(UInt8(rest))
         }
         return encoded + bytes
+    }
+}
+
+extension RawFrames.Frame {
+    /// The header list of a HEADERS frame (padding and priority skipped), decoded with the
+    /// connection's `decoder` (every HEADERS frame must pass through it, in order, to keep
+    /// its table right); nil when it is not HPACK.
+    func decodeHeaders(_ decoder: inout HPACKDecoder) -> HPACKHeaders? {
+        var block = payload[...]
+        if flags & 0x8 != 0, let pad = block.first { block = block.dropFirst().dropLast(Int(pad)) }
+        if flags & 0x20 != 0 { block = block.dropFirst(5) }
+        var buffer = ByteBuffer(bytes: block)
+        return try? decoder.decodeHeaders(from: &buffer)
+    }
+}
+
+extension RawConnection {
+    /// Reads frames until call `stream` ends: its trailers (a HEADERS frame with END_STREAM),
+    /// or nil for a RST_STREAM, a closed connection or `timeout`. `data` sees each DATA frame.
+    func trailers(of stream: UInt32, decoder: inout HPACKDecoder, timeout: Duration,
+                  data: (RawFrames.Frame) -> Void = { _ in }) -> HPACKHeaders? {
+        var trailers: HPACKHeaders?
+        _ = readFrames(timeout: timeout) { frame in
+            if frame.type == 0 && frame.stream == stream { data(frame) }
+            if frame.type == 1 {
+                let decoded = frame.decodeHeaders(&decoder)
+                if frame.stream == stream && frame.flags & 1 != 0 { trailers = decoded; return true }
+            }
+            return frame.type == 3 && frame.stream == stream
+        }
+        return trailers
     }
 }

@@ -15,7 +15,9 @@ struct SQLiteLeaseTests {
             for key in ["l/a", "l/b", "l/c"] { try await store.put(key, "v", lease: lease.id) }
             try await store.put("l/free", "v")
             let before = try await store.status().header.revision
-            let stream = try await store.watch(WatchCreateRequest(key: Bytes(utf8: "l/"), rangeEnd: KeyRange.prefixEnd(Bytes(utf8: "l/"))))
+            // From the next revision: on a loaded machine the lease may expire before the watch exists.
+            let stream = try await store.watch(WatchCreateRequest(key: Bytes(utf8: "l/"), rangeEnd: KeyRange.prefixEnd(Bytes(utf8: "l/")),
+                                                                  startRevision: before + 1))
             var iterator = stream.makeAsyncIterator()
             let expired = try #require(try await iterator.next())
             stream.cancel()

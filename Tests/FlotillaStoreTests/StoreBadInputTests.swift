@@ -1,6 +1,8 @@
 import FlotillaEtcd
 import FlotillaStore
 import Foundation
+import NIOCore
+import NIOHPACK
 import Testing
 
 /// The embedded store's gRPC server under bad input: oversize requests are refused whole with
@@ -38,6 +40,24 @@ struct StoreBadInputTests {
             let put = try await client.put(PutRequest(key: Bytes(utf8: "big/fits"), value: fits))
             #expect(put.header.revision == revision + 1)
             #expect(try await client.range(RangeRequest(key: Bytes(utf8: "big/fits"))).kvs.first?.value.count == fits.count)
+        }
+    }
+
+    @Test("a message over the gRPC receive limit gets RESOURCE_EXHAUSTED, not a reset, and nothing is written")
+    func oversizeMessageGetsResourceExhausted() async throws {
+        try await withSQLiteEtcdServer { client, port, _ in
+            let revision = try await expectServes(client, port: port, since: 1, after: "start")
+            let connection = try RawConnection(port: port)
+            defer { connection.close() }
+            // A Put announcing a 3 MiB message (etcd's limit is 1.5 MiB + 512 KiB), its first frame (16 KiB) sent.
+            connection.send(RawFrames.opening + RawFrames.call("/etcdserverpb.KV/Put", stream: 1, port: port)
+                            + RawFrames.frame(type: 0, flags: 0, stream: 1, payload: RawFrames.grpcPrefix(3 << 20) + [UInt8](repeating: 0x61, count: 16_379)))
+            var decoder = HPACKDecoder(allocator: ByteBufferAllocator())
+            let status = connection.trailers(of: 1, decoder: &decoder, timeout: .seconds(10))
+            #expect(status?.first(name: "grpc-status") == "8"
+                    && status?.first(name: "grpc-message") == "grpc: received message larger than max (3145728 vs. 2097152)",
+                    "RESOURCE_EXHAUSTED, as etcd answers: \(String(describing: status))")
+            try await expectServes(client, port: port, since: revision, after: "an oversize message")
         }
     }
 

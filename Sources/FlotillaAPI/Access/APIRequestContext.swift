@@ -26,6 +26,8 @@ struct Caller: Sendable, Hashable, CustomStringConvertible {
     /// `token <name>` or `machine <id>`: what the audit trail records.
     var name: String
     var role: Role
+    /// The machine ID of a caller known by its client certificate (nil for tokens).
+    var machine: String? = nil
 
     var description: String { "\(name) (\(role.rawValue))" }
 }

@@ -65,6 +65,26 @@ struct AccessRoutes: Sendable {
         if try await store.range(RangeRequest(key: Bytes(utf8: layout.machine(request.machineID)))).kvs.first != nil {
             throw APIError(.conflict, "machine \(request.machineID) is a member and alive; a joining machine needs an ID of its own")
         }
+        return try sign(request)
+    }
+
+    /// Signs new certificates for the calling machine (known by its current client
+    /// certificate), for agents whose certificates are due for renewal and cannot sign.
+    func renew(_ request: JoinRequest, caller: Caller?) async throws -> JoinAnswer {
+        guard let machine = caller?.machine else {
+            throw APIError.badRequest("renewal is for a machine's own certificates: the agent calls it with its client certificate when they are due (a token cannot)")
+        }
+        guard request.machineID == machine else {
+            throw APIError(.forbidden, "machine \(machine) may renew only its own certificates, not those of \(request.machineID.prefix(80))")
+        }
+        guard security.certificates.ca.canSign else {
+            throw APIError(.serviceUnavailable, "this agent holds no CA key and cannot sign; renew through the agent that bootstrapped the cluster")
+        }
+        return try sign(request)
+    }
+
+    /// The signed certificates for `request`, with the CA and the store endpoints.
+    private func sign(_ request: JoinRequest) throws -> JoinAnswer {
         guard request.hosts.count <= 32, request.hosts.allSatisfy({ $0.count <= 253 }) else {
             throw APIError.badRequest("at most 32 host names of at most 253 characters each")
         }

@@ -13,13 +13,14 @@ import NIOSSL
 /// role may not: 403. More than ``FailedLogins/limit`` failed authentications from one
 /// address within a minute: 429 until the oldest failure is a minute old. Requests a web page
 /// sent (they carry `Origin`) are refused with 403: a page the user visits cannot drive the
-/// API with the user's credentials.
+/// API with the user's credentials. A `Host` that is not this server's (``HostCheck``): 421.
 struct Gatekeeper: RouterMiddleware {
     typealias Context = APIRequestContext
     let store: any KeyValueStore
     let layout: StoreLayout
     let failures: FailedLogins
     let audit: AuditTrail
+    let hosts: HostCheck
 
     func handle(_ request: Request, context: APIRequestContext,
                 next: (Request, APIRequestContext) async throws -> Response) async throws -> Response {
@@ -30,6 +31,9 @@ struct Gatekeeper: RouterMiddleware {
                 .response(from: request, context: context)
             response.headers[.retryAfter] = String(Int(wait.rounded(.up)))
             return response
+        }
+        if let problem = hosts.problem(request.head.authority) {
+            throw APIError(.misdirectedRequest, problem)
         }
         if request.headers[.origin] != nil {
             throw APIError(.forbidden, "requests from web pages (with an Origin header) are not accepted; use the flotilla CLI or an HTTP client without Origin")
@@ -43,7 +47,12 @@ struct Gatekeeper: RouterMiddleware {
         }
         let permission = Permission.of(method: request.method, path: request.uri.path)
         guard permission.allowed(for: caller.role) else {
-            let needs = permission == .read ? "a viewer or admin token" : permission == .join ? "a join or admin token" : "an admin token"
+            let needs = switch permission {
+            case .read: "a viewer or admin token"
+            case .join: "a join or admin token"
+            case .renew: "the machine's own client certificate"
+            case .logs, .admin: "an admin token"
+            }
             throw APIError(.forbidden, "\(caller) may not \(request.method) \(request.uri.path); it needs \(needs)")
         }
         var context = context
@@ -83,7 +92,7 @@ struct Gatekeeper: RouterMiddleware {
         }
         if let certificate = try? await context.channel.nioSSL_peerCertificate().get(),
            let machine = PeerIdentity.commonName(of: certificate) {
-            return Caller(name: "machine \(machine)", role: .agent)
+            return Caller(name: "machine \(machine)", role: .agent, machine: machine)
         }
         throw APIError(.unauthorized, "no credentials: send 'Authorization: Bearer TOKEN' (the CLI reads it from ~/.config/flotilla/config.yaml, $FLOTILLA_TOKEN, or an agent's <state-dir>/admin.token)")
     }

@@ -11,6 +11,8 @@ enum Permission: String, Sendable {
     case logs
     /// Signing a new machine's certificates.
     case join
+    /// Signing a member machine's renewed certificates (the machine itself, by its certificate).
+    case renew
     /// Every change (apply, start/stop, destroy, rollback, cordon…) and token management.
     case admin
 
@@ -18,6 +20,7 @@ enum Permission: String, Sendable {
     static func of(method: HTTPRequest.Method, path: String) -> Permission {
         if path.hasPrefix("/v1/logs/") { return .logs }
         if path == "/v1/join" { return method == .post ? .join : .read }
+        if path == "/v1/renew" { return method == .post ? .renew : .read }
         if path == "/v1/tokens" || path.hasPrefix("/v1/tokens/") { return .admin }
         switch method {
         case .get, .head: return .read
@@ -30,7 +33,7 @@ enum Permission: String, Sendable {
     func allowed(for role: Role) -> Bool {
         switch (self, role) {
         case (_, .admin): return true
-        case (.read, .viewer), (.read, .agent), (.logs, .agent): return true
+        case (.read, .viewer), (.read, .agent), (.logs, .agent), (.renew, .agent): return true
         case (.join, .join): return true
         default: return false
         }

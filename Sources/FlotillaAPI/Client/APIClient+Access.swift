@@ -1,7 +1,7 @@
 import FlotillaModel
 import Foundation
 
-/// The token and join routes.
+/// The token, join and renewal routes.
 extension APIClient {
     /// `POST /v1/tokens`.
     public func createToken(_ request: TokenCreateRequest) async throws -> TokenCreated {
@@ -21,5 +21,10 @@ extension APIClient {
     /// `POST /v1/join`.
     public func join(_ request: JoinRequest) async throws -> JoinAnswer {
         try await send("POST", "/v1/join", body: request, as: JoinAnswer.self)
+    }
+
+    /// `POST /v1/renew`: new certificates for the machine whose client certificate calls.
+    public func renew(_ request: JoinRequest) async throws -> JoinAnswer {
+        try await send("POST", "/v1/renew", body: request, as: JoinAnswer.self)
     }
 }

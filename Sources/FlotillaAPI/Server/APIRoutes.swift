@@ -2,6 +2,7 @@ import FlotillaModel
 import FlotillaStore
 import Foundation
 import Hummingbird
+import NIOCore
 
 /// The route handlers, over the store and this machine's journals.
 struct APIRoutes: Sendable {
@@ -10,6 +11,8 @@ struct APIRoutes: Sendable {
     let machineID: String
     let logs: any LogSource
     let access: AccessRoutes
+    /// How long a request body may take to arrive (``APITimeouts/body``).
+    var bodyTimeout: Duration
     var security: APISecurity { access.security }
 
     /// Largest request body accepted (etcd takes at most 1.5 MiB per request anyway).
@@ -55,6 +58,9 @@ struct APIRoutes: Sendable {
         v1.get("tokens") { _, _ in try await answer { try await access.list() } }
         v1.delete("tokens/:name") { _, context in try await answer { try await access.revoke(parameter(context, "name")) } }
         v1.post("join") { request, _ in try await answer { try await access.join(body(request, JoinRequest.self)) } }
+        v1.post("renew") { request, context in
+            try await answer { try await access.renew(body(request, JoinRequest.self), caller: context.caller) }
+        }
         v1.get("units/:stack") { _, context in try await answer { try await stack(parameter(context, "stack")) } }
     }
 
@@ -69,18 +75,40 @@ struct APIRoutes: Sendable {
 
     /// The JSON body as `type`.
     private func body<Body: Decodable>(_ request: Request, _ type: Body.Type) async throws -> Body {
-        var request = request
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.collectBody(upTo: Self.maxBody)
-        } catch {
-            throw APIError(.contentTooLarge, "the request body is larger than \(Self.maxBody >> 20) MiB; send fewer files at once")
+        let buffer = try await collect(request)
+        if JSONDepth.exceeds(buffer.readableBytesView, limit: JSONDepth.limit) {
+            throw APIError.badRequest("the request body is too deeply nested (more than \(JSONDepth.limit) levels of arrays and objects)")
         }
         do {
             return try JSONDecoder().decode(type, from: Data(buffer.readableBytesView))
         } catch {
             throw APIError.badRequest("the request body is not a valid \(type) JSON document (\(error)); see docs for the /v1 API")
         }
+    }
+
+    /// The whole request body: 413 when it is larger than ``maxBody``, 408 when it has not
+    /// arrived within ``bodyTimeout`` (the connection is then closed by ``RequestDeadline``).
+    private func collect(_ request: Request) async throws -> ByteBuffer {
+        let collected = try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
+            group.addTask {
+                var request = request
+                do {
+                    return try await request.collectBody(upTo: Self.maxBody)
+                } catch is NIOTooManyBytesError {
+                    throw APIError(.contentTooLarge, "the request body is larger than \(Self.maxBody >> 20) MiB; send fewer files at once")
+                }
+            }
+            group.addTask {
+                try await Task.sleep(for: bodyTimeout)
+                return nil
+            }
+            defer { group.cancelAll() }
+            return try await group.next() ?? nil
+        }
+        guard let collected else {
+            throw APIError(.requestTimeout, "the request body did not arrive within \(bodyTimeout); send it faster or in smaller requests")
+        }
+        return collected
     }
 
     /// The query parameters (the last value of a repeated name wins).
@@ -90,9 +118,13 @@ struct APIRoutes: Sendable {
         return result
     }
 
-    /// A path parameter, percent-decoded.
+    /// A path parameter, percent-decoded, checked against the one name grammar
+    /// (``RequestName``): no `/`, no `..`, at most 253 characters.
     private func parameter(_ context: APIRequestContext, _ name: String) throws -> String {
         guard let raw = context.parameters.get(name) else { throw APIError.badRequest("the path needs a \(name)") }
-        return raw.removingPercentEncoding ?? raw
+        let value = raw.removingPercentEncoding ?? raw
+        let what = name == "id" ? "machine" : name == "name" ? "stack or token" : name
+        if let problem = RequestName.problem(value, what: what) { throw APIError.badRequest(problem) }
+        return value
     }
 }

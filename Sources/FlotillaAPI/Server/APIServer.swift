@@ -4,6 +4,7 @@ import FlotillaSecurity
 import Hummingbird
 import HummingbirdTLS
 import Logging
+import NIOCore
 import Prometheus
 
 /// The HTTP/JSON API every agent serves (`/v1/…`) over HTTPS only (the machine's server
@@ -33,9 +34,8 @@ public struct APIServer: Sendable {
     public let metrics: PrometheusCollectorRegistry?
     /// The certificates it serves and trusts, and what joining machines are told.
     public let security: APISecurity
-    /// Seconds a connection may send nothing (also mid-request or mid-handshake) before it
-    /// is closed.
-    public static let idleTimeout: Int64 = 60
+    /// How long a connection may send nothing, and a request body may take.
+    public var timeouts = APITimeouts()
 
     /// Creates a server; nothing listens until ``run(onListening:)``.
     public init(store: any KeyValueStore, layout: StoreLayout, machineID: String, logs: any LogSource, security: APISecurity,
@@ -52,14 +52,16 @@ public struct APIServer: Sendable {
         let router = Router(context: APIRequestContext.self)
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: Gatekeeper(store: store, layout: layout, failures: FailedLogins(limit: security.failedLoginLimit),
-                                          audit: AuditTrail(store: store, layout: layout, machineID: machineID, logger: logger)))
+                                          audit: AuditTrail(store: store, layout: layout, machineID: machineID, logger: logger),
+                                          hosts: HostCheck(serverCertificate: security.certificates.server)))
         router.add(middleware: UnroutedPathMiddleware())
         let routes = RouteTable(router: router)
         register(on: routes)
         routes.refuseOtherMethods()
         return Application(
             router: router,
-            server: try .tls(.http1(configuration: .init(idleTimeout: .seconds(Self.idleTimeout))),
+            server: try .tls(.http1(configuration: .init(additionalChannelHandlers: [RequestDeadline(limit: timeouts.requestTimeAmount)],
+                                                        idleTimeout: timeouts.idleTimeAmount)),
                              tlsConfiguration: TLSSettings.server(security.certificates)),
             configuration: .init(address: .hostname(host, port: port), serverName: "flotilla"),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
@@ -76,7 +78,8 @@ public struct APIServer: Sendable {
     /// Registers every route on `routes`.
     private func register(on routes: RouteTable) {
         APIRoutes(store: store, layout: layout, machineID: machineID, logs: logs,
-                  access: AccessRoutes(store: store, layout: layout, security: security)).register(on: routes)
+                  access: AccessRoutes(store: store, layout: layout, security: security),
+                  bodyTimeout: timeouts.body).register(on: routes)
         if let metrics {
             routes.get("metrics") { _, _ in
                 var buffer: [UInt8] = []
@@ -108,4 +111,25 @@ struct UnroutedPathMiddleware: RouterMiddleware {
             throw APIError.notFound("no route serves \(request.method) \(request.uri.path); the API's paths are under /v1 (see docs/architecture.md)")
         }
     }
+}
+
+/// The API's time limits on a connection, so a client that stalls cannot hold one open for good.
+public struct APITimeouts: Sendable {
+    /// A connection that sends nothing this long — before its TLS handshake, between requests,
+    /// or in the middle of one — is closed.
+    public var idle: Duration
+    /// A request body that has not fully arrived this long after its route started reading
+    /// it gets 408 (a body sent a byte at a time never idles).
+    public var body: Duration
+    /// A request that has not fully arrived this long after its head: the connection is
+    /// closed, whatever the route and the answer (``RequestDeadline``). Longer than ``body``,
+    /// so that a 408 gets out first.
+    public var request: Duration
+
+    public init(idle: Duration = .seconds(60), body: Duration = .seconds(60), request: Duration = .seconds(65)) {
+        self.idle = idle; self.body = body; self.request = request
+    }
+
+    var idleTimeAmount: TimeAmount { TimeAmount(idle) }
+    var requestTimeAmount: TimeAmount { TimeAmount(request) }
 }

@@ -21,7 +21,7 @@ public enum MachineIdentity {
         }
         let id = override ?? fresh()
         guard isValid(id) else {
-            throw AgentError("machine ID \"\(id)\" is invalid: use 1 to 64 characters of a-z, 0-9, '-' or '_'")
+            throw AgentError("machine ID \"\(id)\" is invalid: use 1 to 64 characters of a-z, 0-9, '-' or '_', not starting with '-'")
         }
         try Data((id + "\n").utf8).write(to: file, options: .atomic)
         return id
@@ -38,7 +38,8 @@ public enum MachineIdentity {
 
     /// True for 1–64 characters of `a-z 0-9 - _` (they appear in store keys and paths).
     public static func isValid(_ id: String) -> Bool {
-        !id.isEmpty && id.count <= 64 && id.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" || $0 == "_" }
+        !id.isEmpty && id.count <= 64 && !id.hasPrefix("-")
+            && id.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" || $0 == "_" }
     }
 }
 

@@ -16,8 +16,8 @@ public final class EtcdStore: KeyValueStore {
         /// over to the next endpoint when one is unavailable; writes are never retried
         /// (the failed server may have applied them) but later calls use the next endpoint.
         public var endpoints: [String]
-        /// Plaintext by default. TLS hook: pass `.tls(...)` from GRPCNIOTransportHTTP2 to
-        /// talk to a TLS-enabled etcd (not exercised by Flotilla's tests yet).
+        /// Plaintext by default; ``EtcdTLS/clientSecurity`` for an etcd (or embedded store)
+        /// served over TLS, with a client certificate when it checks them.
         public var transportSecurity: HTTP2ClientTransport.Posix.TransportSecurity
         /// Client keepalive ping interval. 30 s is above etcd's 5 s minimum, so etcd never
         /// strikes the client out; pings are sent only while calls (watches, keep-alives) are

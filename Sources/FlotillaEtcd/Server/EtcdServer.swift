@@ -56,6 +56,11 @@ public final class EtcdServer: Service {
         /// `--experimental-watch-progress-notify-interval`, 10 minutes by default); up to a
         /// tenth more is added at random so that watches do not all fire together.
         public var progressNotifyInterval: Duration
+        /// A Watch stream whose client has taken nothing for ``watchStallAfter`` (30 s by
+        /// default) while more than ``watchQueueLimit`` bytes of responses wait for it (64 MiB)
+        /// ends with etcd's `Canceled "etcdserver: watch canceled"`.
+        public var watchQueueLimit: Int = WatchService.defaultQueueLimit
+        public var watchStallAfter: Duration = WatchService.defaultStallAfter
 
         /// Nil: plaintext (etcd's default, `flotilla store serve`). Otherwise TLS with this
         /// server certificate, requiring every client's certificate signed by the CA, like
@@ -96,6 +101,7 @@ public final class EtcdServer: Service {
     private let store: any KeyValueStore
     private let configuration: Configuration
     private let running = Mutex<Running?>(nil)
+    private let stalledWatches = StalledWatchCount()
     private let listening = Mutex(Listening.waiting([]))
 
     /// Creates a server for `store`; nothing listens until ``start()``.
@@ -103,6 +109,10 @@ public final class EtcdServer: Service {
         self.store = store
         self.configuration = configuration
     }
+
+    /// Watch streams cut off so far because their client stopped reading
+    /// (``Configuration/watchQueueLimit``, ``Configuration/watchStallAfter``).
+    public var stalledWatchStreams: Int { stalledWatches.value }
 
     /// The header identity (cluster and member IDs) this server stamps on responses.
     package var stamp: HeaderStamp {
@@ -278,7 +288,9 @@ public final class EtcdServer: Service {
                                       host: configuration.host, boundPort: port,
                                       scheme: configuration.tls == nil ? "http" : "https")
         return [KVService(store: store, stamp: stamp),
-                WatchService(store: store, stamp: stamp, progressNotifyInterval: configuration.progressNotifyInterval),
+                WatchService(store: store, stamp: stamp, progressNotifyInterval: configuration.progressNotifyInterval,
+                             queueLimit: configuration.watchQueueLimit, stallAfter: configuration.watchStallAfter,
+                             stalled: stalledWatches),
                 LeaseService(store: store, stamp: stamp), ClusterService(store: store, identity: identity),
                 MaintenanceService(store: store, identity: identity)]
     }
@@ -287,7 +299,8 @@ public final class EtcdServer: Service {
     static let servedNames = [Etcdserverpb_KV.descriptor, Etcdserverpb_Watch.descriptor, Etcdserverpb_Lease.descriptor,
                               Etcdserverpb_Cluster.descriptor, Etcdserverpb_Maintenance.descriptor].map(\.fullyQualifiedService)
 
-    /// Transport settings: etcd's receive limit (1.5 MiB request + 512 KiB gRPC overhead),
+    /// Transport settings: etcd's receive limit (1.5 MiB request + 512 KiB gRPC overhead,
+    /// answered as etcd does: ``OversizeMessageGuard``),
     /// and a keepalive policy that never sends GOAWAY to clients pinging idle watch or lease
     /// streams (grpc-swift's default allows one ping per 5 minutes and strikes out after 2
     /// faster ones; etcdctl pings every 10 s). The server pings idle clients every 60 s to
@@ -295,6 +308,12 @@ public final class EtcdServer: Service {
     static func transportConfig() -> HTTP2ServerTransport.Posix.Config {
         .defaults { config in
             config.rpc.maxRequestPayloadSize = StoreLimits.maxRequestBytes + 512 * 1024
+            config.channelDebuggingCallbacks.onAcceptHTTP2Stream = { stream in
+                stream.eventLoop.makeCompletedFuture {
+                    try stream.pipeline.syncOperations.addHandler(OversizeMessageGuard(limit: StoreLimits.maxRequestBytes + 512 * 1024),
+                                                                  position: .first)
+                }
+            }
             config.connection.keepalive = .init(
                 time: .seconds(60), timeout: .seconds(20),
                 clientBehavior: .init(minPingIntervalWithoutCalls: .milliseconds(500), allowWithoutCalls: true))

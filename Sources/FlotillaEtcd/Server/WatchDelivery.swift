@@ -28,12 +28,12 @@ final class WatchDelivery: Sendable {
     /// Time between progress checks.
     let interval: Duration
     private let stamp: HeaderStamp
-    private let queue: AsyncStream<Etcdserverpb_WatchResponse>.Continuation
+    private let queue: WatchQueue
     private let state = Mutex(State())
     /// Where the timer runs: a child of the Watch stream's task.
     private let children: ChildTasks
 
-    init(stamp: HeaderStamp, queue: AsyncStream<Etcdserverpb_WatchResponse>.Continuation, children: ChildTasks, interval: Duration) {
+    init(stamp: HeaderStamp, queue: WatchQueue, children: ChildTasks, interval: Duration) {
         self.stamp = stamp
         self.queue = queue
         self.children = children

@@ -5,12 +5,25 @@ import Synchronization
 
 /// etcd `Watch`: one bidirectional stream multiplexes many watches. Responses from all of them
 /// go through one queue to the single writer; the stream ends when the client closes its side
-/// or goes away, and every store watch it started is cancelled.
+/// or goes away, and every store watch it started is cancelled. A client that stops reading
+/// while changes keep coming is cut off once ``queueLimit`` bytes wait for it and it has taken
+/// nothing for ``stallAfter`` (``WatchQueue``).
 struct WatchService: Etcdserverpb_Watch.SimpleServiceProtocol {
     let store: any KeyValueStore
     let stamp: HeaderStamp
     /// Time between progress notifications for `progress_notify` watches (see ``WatchDelivery``).
     var progressNotifyInterval: Duration = .seconds(600)
+    /// Bytes of responses that may wait for one stream's client while it reads nothing, and
+    /// for how long it may read nothing with that much waiting (``WatchQueue``).
+    var queueLimit = WatchService.defaultQueueLimit
+    var stallAfter = WatchService.defaultStallAfter
+    /// Counts the streams cut off for not reading.
+    var stalled: StalledWatchCount = StalledWatchCount()
+
+    /// 64 MiB: tens of etcd's largest events, far more than a reading client ever has waiting.
+    static let defaultQueueLimit = 64 << 20
+    /// 30 s: a client that takes nothing for that long while 64 MiB wait is not coming back.
+    static let defaultStallAfter: Duration = .seconds(30)
 
     /// `flotilla_store_watch_streams`: the Watch streams open now.
     static func openStreams() -> Meter { Meter(label: "flotilla_store_watch_streams") }
@@ -20,17 +33,27 @@ struct WatchService: Etcdserverpb_Watch.SimpleServiceProtocol {
         let open = Self.openStreams()
         open.increment()
         defer { open.decrement() }
-        let (outbound, queue) = AsyncStream<Etcdserverpb_WatchResponse>.makeStream()
+        let queue = WatchQueue(limit: queueLimit, stallAfter: stallAfter)
         let children = ChildTasks()
         let session = WatchSession(store: store, stamp: stamp, queue: queue, children: children,
                                    progressNotifyInterval: progressNotifyInterval)
-        await withTaskGroup(of: Void.self) { group in
+        try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await children.run() }   // the store watches and the progress timer
             group.addTask {
                 do {
-                    for await message in outbound { try await response.write(message) }
+                    for await message in queue.responses {
+                        try await response.write(message)
+                        queue.sent(message)
+                    }
                 } catch {
                     session.close()   // the client went away: stop reading too
+                }
+            }
+            group.addTask {
+                for await _ in queue.overflowed {
+                    stalled.add()
+                    session.close()
+                    throw WatchQueue.stalledError   // ends the call: the writer waiting on the client is cancelled
                 }
             }
             group.addTask {
@@ -41,7 +64,9 @@ struct WatchService: Etcdserverpb_Watch.SimpleServiceProtocol {
                 }
                 session.close()
             }
-            await group.waitForAll()
+            // The first error (a stalled client) ends the call at once: leaving the group
+            // cancels the writer waiting on the client and the reader.
+            while try await group.next() != nil {}
         }
     }
 }
@@ -60,13 +85,13 @@ final class WatchSession: Sendable {
 
     private let store: any KeyValueStore
     private let stamp: HeaderStamp
-    private let queue: AsyncStream<Etcdserverpb_WatchResponse>.Continuation
+    private let queue: WatchQueue
     private let state = Mutex(State())
     private let delivery: WatchDelivery
     /// Where each watch's store stream is followed (see ``WatchService/watch(request:response:context:)``).
     private let children: ChildTasks
 
-    init(store: any KeyValueStore, stamp: HeaderStamp, queue: AsyncStream<Etcdserverpb_WatchResponse>.Continuation,
+    init(store: any KeyValueStore, stamp: HeaderStamp, queue: WatchQueue,
          children: ChildTasks, progressNotifyInterval: Duration = .seconds(600)) {
         self.store = store
         self.stamp = stamp

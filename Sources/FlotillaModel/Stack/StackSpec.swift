@@ -1,6 +1,9 @@
 /// Units that always run together on one machine, with a count (or `global`) and placement
 /// rules. A fleet unit file submitted alone is a stack of one unit.
 public struct StackSpec: Sendable, Hashable, Codable, Identifiable {
+    /// The largest `count` of one stack (the throughput benchmark places 10,000 at once).
+    public static let maxCount = 10_000
+
     /// Stack name: a YAML key like `lamp`, or a fleet unit name like `web@1.service`.
     public var name: String
     /// How many instances run.

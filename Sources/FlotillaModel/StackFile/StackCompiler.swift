@@ -29,6 +29,9 @@ struct StackCompiler {
                 if globalEntry != nil { bothScaleKeys(entry, name) }
                 guard let count = reader.integer(entry.value, "count") else { break }
                 if count < 0 { reader.error(entry.value, "count must be 0 or more, found \(count)") }
+                if count > StackSpec.maxCount {
+                    reader.error(entry.value, "count of stack '\(name)' must be at most \(StackSpec.maxCount), found \(count); split it into several stacks")
+                }
                 if globalEntry == nil { stack.scale = .count(count) }
             case "global":
                 globalEntry = entry

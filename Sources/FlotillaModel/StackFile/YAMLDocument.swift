@@ -27,6 +27,7 @@ enum YAMLDocument {
         switch error {
         case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _),
              let .composer(context, problem, mark, _):
+            if let plain = plainWords(problem, at: mark, in: text) { return (mark.line, mark.column, plain) }
             let while_ = context.map { " (\($0.text))" } ?? ""
             return (mark.line, mark.column, "invalid YAML: \(problem)\(while_)")
         case let .reader(problem, offset, _, _):
@@ -40,6 +41,24 @@ enum YAMLDocument {
         default:
             return (1, 1, "invalid YAML: \(error)")
         }
+    }
+
+    /// libyaml's problems that read like its C API, or that have a likelier cause the user can
+    /// act on, in the user's words; nil for the rest (they are clear as they are).
+    static func plainWords(_ problem: String, at mark: Mark, in text: String) -> String? {
+        if problem.contains("nesting level") {
+            return "invalid YAML: lists and mappings are nested too deeply (more than 1000 levels)"
+        }
+        if problem.contains("another document") {
+            return "invalid YAML: the file holds more than one document ('---'); put every stack in one document"
+        }
+        if problem.contains("cannot start any token") {
+            let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+            if mark.line >= 1, mark.line <= lines.count, lines[mark.line - 1].prefix(while: { $0 == " " || $0 == "\t" }).contains("\t") {
+                return "invalid YAML: a tab indents this line; YAML is indented with spaces only"
+            }
+        }
+        return nil
     }
 
     /// 1-based line and column of a byte offset.

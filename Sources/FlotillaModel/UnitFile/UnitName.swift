@@ -61,6 +61,8 @@ public struct UnitName: Sendable, Hashable, CustomStringConvertible {
             return "unit name '\(name)' contains '\(bad)'; allowed are letters, digits and ':_.@-\\'"
         }
         if name.hasPrefix("@") { return "unit name '\(name)' starts with '@'" }
+        // The API's one grammar for names in paths: a unit that can be applied can be addressed.
+        if let problem = RequestName.problem(name, what: "unit") { return problem }
         guard let dot = name.lastIndex(of: "."), !name[..<dot].isEmpty else {
             return "unit name '\(name)' has no unit type suffix such as '.service'"
         }

@@ -128,7 +128,9 @@ let package = Package(
         .testTarget(name: "FlotillaAgentTests", dependencies: ["FlotillaAgent", "FlotillaModel", "FlotillaStore", "FlotillaTesting"] + observability),
         .testTarget(name: "FlotillaControllerTests", dependencies: ["FlotillaController", "FlotillaModel", "FlotillaScheduler", "FlotillaStore", "FlotillaTesting"]),
         .testTarget(name: "FlotillaCLITests", dependencies: ["FlotillaModel", "FlotillaStore", "FlotillaEtcd", "FlotillaAPI", "FlotillaSecurity", "FlotillaTesting"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "FlotillaAPITests", dependencies: ["FlotillaAPI", "FlotillaModel", "FlotillaStore", "FlotillaController", "FlotillaTesting", "FlotillaSecurity"]),
+        .testTarget(name: "FlotillaAPITests", dependencies: ["FlotillaAPI", "FlotillaModel", "FlotillaStore", "FlotillaController", "FlotillaTesting", "FlotillaSecurity",
+                                                        .product(name: "X509", package: "swift-certificates"),
+                                                        .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "FlotillaSecurityTests", dependencies: ["FlotillaSecurity", "FlotillaModel"]),
         // End-to-end: several real `flotilla agent` processes on loopback, embedded store and a 3-member etcd cluster.
         .testTarget(name: "FlotillaClusterTests", dependencies: ["FlotillaAPI", "FlotillaModel", "FlotillaStore", "FlotillaEtcd", "FlotillaNode", "FlotillaTesting", "FlotillaSecurity"]),

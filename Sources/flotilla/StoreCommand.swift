@@ -1,5 +1,6 @@
 import ArgumentParser
 import FlotillaEtcd
+import FlotillaSecurity
 import FlotillaStore
 import FlotillaStoreSQLite
 import Foundation
@@ -87,8 +88,13 @@ struct StoreServeCommand: AsyncParsableCommand {
                 throw ValidationError("cannot read \(flag) \(path): \(error.localizedDescription)")
             }
         }
-        return EtcdTLS(caPEM: try read(trustedCAFile, "--trusted-ca-file"), certificatePEM: try read(certificateFile, "--cert-file"),
-                       keyPEM: try read(keyFile, "--key-file"))
+        let tls = EtcdTLS(caPEM: try read(trustedCAFile, "--trusted-ca-file"), certificatePEM: try read(certificateFile, "--cert-file"),
+                          keyPEM: try read(keyFile, "--key-file"))
+        if let problem = PEMCheck.problem(certificatePEM: tls.certificatePEM ?? "", keyPEM: tls.keyPEM ?? "", caPEM: tls.caPEM,
+                                          flags: ("--cert-file \(certificateFile)", "--key-file \(keyFile)", "--trusted-ca-file \(trustedCAFile)")) {
+            throw ValidationError(problem)
+        }
+        return tls
     }
 
     private func address() throws -> (host: String, port: Int) {

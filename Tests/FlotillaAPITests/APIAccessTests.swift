@@ -181,4 +181,39 @@ struct APIAccessTests {
             }
         }
     }
+
+    @Test("agents reach each other by any address (their certificate need not name it); people and joins by a name it lists or any name")
+    func agentsDoNotCheckEachOthersNames() async throws {
+        try await withSecuredAPIServer(store: InMemoryStore(), serverNames: ["elsewhere.example"]) { person, port, credentials in
+            // A person's client checks the name: 127.0.0.1 is not in this server's certificate.
+            do {
+                _ = try await person.machines()
+                Issue.record("a client checking names reached a server whose certificate does not name 127.0.0.1")
+            } catch let error as APIClientError {
+                #expect("\(error)".contains("the agent's certificate does not name the host called"), "\(error)")
+            }
+            // An agent's client does not: the cluster CA signs only cluster machines.
+            let peer = try MachineCertificates.issue(by: credentials.certificates.ca, machineID: "m2", names: ServerNames(hosts: []))
+            let agent = try APIClient(endpoint: "https://127.0.0.1:\(port)", credentials: .machine(peer))
+            #expect(try await agent.machines().machines.isEmpty)
+            // Renewal by a name the certificate does not list passes the Host check (a joined
+            // machine may have joined through a DNS alias).
+            let enrollment = Enrollment()
+            let requests = try enrollment.requests(machineID: "m2")
+            let directory = NSTemporaryDirectory() + "flotilla-alias-\(UUID().uuidString.prefix(8))"
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            try peer.client.serializeAsPEM().pemString.write(toFile: directory + "/m2.crt", atomically: true, encoding: .utf8)
+            try peer.clientKey.pemRepresentation.write(toFile: directory + "/m2.key", atomically: true, encoding: .utf8)
+            let body = try String(decoding: JSONEncoder().encode(JoinRequest(machineID: "m2", serverRequest: requests.server,
+                                                                             clientRequest: requests.client, hosts: [])), as: UTF8.self)
+            let renewed = try await output(of: "/usr/bin/curl", ["-si", "-m", "20", "-k", "--cert", directory + "/m2.crt", "--key", directory + "/m2.key",
+                                                                 "-H", "Host: alias.example", "-H", "Content-Type: application/json",
+                                                                 "-X", "POST", "https://127.0.0.1:\(port)/v1/renew", "-d", body])
+            #expect(renewed.hasPrefix("HTTP/1.1 200"), "\(renewed.prefix(300))")
+            let status = try await output(of: "/usr/bin/curl", ["-si", "-m", "20", "-k", "--cert", directory + "/m2.crt", "--key", directory + "/m2.key",
+                                                                "-H", "Host: alias.example", "https://127.0.0.1:\(port)/v1/machines"])
+            #expect(status.hasPrefix("HTTP/1.1 421"), "other routes still check Host: \(status.prefix(300))")
+        }
+    }
 }

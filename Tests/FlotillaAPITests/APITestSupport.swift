@@ -1,3 +1,4 @@
+import Crypto
 import FlotillaAPI
 import FlotillaModel
 import FlotillaSecurity
@@ -5,6 +6,7 @@ import FlotillaStore
 import FlotillaTesting
 import Foundation
 import Testing
+import X509
 
 /// Runs an ``APIServer`` for `machineID` over `store` on 127.0.0.1 (a free port) while `body`
 /// runs, and stops it afterwards, also when `body` throws.
@@ -17,13 +19,21 @@ func withAPIServer<T: Sendable>(store: any KeyValueStore, machineID: String = "m
 /// make more tokens, or clients with other ones).
 func withSecuredAPIServer<T: Sendable>(store: any KeyValueStore, machineID: String = "m1", journal: String = "/nonexistent",
                                        ca: ClusterCA? = nil, failedLoginLimit: Int = 20, timeouts: APITimeouts = APITimeouts(),
+                                       serverNames: [String]? = nil,
                                        _ body: @Sendable (APIClient, Int, TestCredentials) async throws -> T) async throws -> T {
     let directory = NSTemporaryDirectory() + "flotilla-api-test-\(UUID().uuidString.prefix(8))"
     defer { try? FileManager.default.removeItem(atPath: directory) }
     let credentials = try await TestCredentials.make(store: store, machineID: machineID, directory: directory, ca: ca)
-    let server = {
+    var security = credentials.security(failedLoginLimit: failedLoginLimit)
+    if let serverNames {   // a server certificate naming only these DNS names (no addresses)
+        let key = P256.Signing.PrivateKey()
+        security.certificates.server = try security.certificates.ca.issue(
+            CertificateOrder(publicKey: Certificate.PublicKey(key.publicKey), commonName: machineID, dnsNames: serverNames, usage: .server))
+        security.certificates.serverKey = key
+    }
+    let server = { [security] in
         var server = APIServer(store: store, layout: StoreLayout(), machineID: machineID, logs: JournalLogSource(directory: journal),
-                               security: credentials.security(failedLoginLimit: failedLoginLimit), host: "127.0.0.1", port: 0)
+                               security: security, host: "127.0.0.1", port: 0)
         server.timeouts = timeouts
         return server
     }()

@@ -94,6 +94,9 @@ struct StoreServeCommandTests {
         await anonymous.close()
         let partial = try FlotillaBinary.run(["store", "serve", "--data-dir", directory + "/data", "--cert-file", directory + "/server.crt"])
         #expect(partial.status == 64 && partial.stderr.contains("go together"), "\(partial.stderr)")
+        let mismatched = try FlotillaBinary.run(["store", "serve", "--data-dir", directory + "/data", "--cert-file", directory + "/server.crt",
+                                                 "--key-file", directory + "/client.key", "--trusted-ca-file", directory + "/ca.crt"])
+        #expect(mismatched.status == 64 && mismatched.stderr.contains("is not the key of the certificate in --cert-file"), "\(mismatched.stderr)")
     }
 
     @Test func badListenAddressIsAUsageError() throws {

@@ -32,7 +32,10 @@ struct Gatekeeper: RouterMiddleware {
             response.headers[.retryAfter] = String(Int(wait.rounded(.up)))
             return response
         }
-        if let problem = hosts.problem(request.head.authority) {
+        let permission = Permission.of(method: request.method, path: request.uri.path)
+        // Joining and renewal are machines' calls, by any name that reaches the agent (the
+        // joining one pins the CA); a browser has neither a join token nor a machine's key.
+        if permission != .join && permission != .renew, let problem = hosts.problem(request.head.authority) {
             throw APIError(.misdirectedRequest, problem)
         }
         if request.headers[.origin] != nil {
@@ -45,7 +48,6 @@ struct Gatekeeper: RouterMiddleware {
             failures.record(address, now: now)
             throw error
         }
-        let permission = Permission.of(method: request.method, path: request.uri.path)
         guard permission.allowed(for: caller.role) else {
             let needs = switch permission {
             case .read: "a viewer or admin token"

@@ -11,6 +11,11 @@ public struct APICredentials: Sendable {
     public var token: String?
     /// A client certificate and key (PEM): a machine's identity toward other agents.
     public var identity: Identity?
+    /// Whether the agent's certificate must name the host called. Agents calling agents skip
+    /// it: the cluster CA signs only cluster machines, and an agent is often reached by an
+    /// address its certificate does not list (one listening on 0.0.0.0, or joined through a
+    /// DNS alias).
+    public var checksServerName = true
 
     /// A client certificate and its key, PEM.
     public struct Identity: Sendable {
@@ -25,9 +30,11 @@ public struct APICredentials: Sendable {
 
     /// A machine's credentials: its CA and its client certificate.
     public static func machine(_ certificates: MachineCertificates) throws -> APICredentials {
-        APICredentials(caPEM: certificates.ca.certificatePEM,
-                       identity: Identity(certificate: try certificates.client.serializeAsPEM().pemString,
-                                          key: certificates.clientKey.pemRepresentation))
+        var credentials = APICredentials(caPEM: certificates.ca.certificatePEM,
+                                         identity: Identity(certificate: try certificates.client.serializeAsPEM().pemString,
+                                                            key: certificates.clientKey.pemRepresentation))
+        credentials.checksServerName = false
+        return credentials
     }
 
     /// The CA in `caFile` and the token in `tokenFile` (an agent's `tls/ca.crt` and `admin.token`).
@@ -48,7 +55,7 @@ public struct APICredentials: Sendable {
     /// The TLS configuration these credentials make.
     func tls() throws -> TLSConfiguration {
         do {
-            return try TLSSettings.client(caPEM: caPEM, identity: identity.map { ($0.certificate, $0.key) })
+            return try TLSSettings.client(caPEM: caPEM, identity: identity.map { ($0.certificate, $0.key) }, checksName: checksServerName)
         } catch {
             throw APIClientError.credentials("the CA certificate or client identity is not usable PEM (\(error))")
         }

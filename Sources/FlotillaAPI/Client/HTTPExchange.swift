@@ -128,6 +128,9 @@ struct HTTPExchange: Sendable {
             default: return "TLS: \(tls)"
             }
         }
+        if let extra = error as? NIOSSLExtraError, extra == .failedToValidateHostname {
+            return "TLS: the agent's certificate does not name the host called; use a name or address it lists (its API URL in flotilla machines)"
+        }
         if let channel = error as? ChannelError {
             switch channel {
             case .connectTimeout: return "no answer in time"

@@ -299,6 +299,10 @@ public final class EtcdServer: Service {
     static let servedNames = [Etcdserverpb_KV.descriptor, Etcdserverpb_Watch.descriptor, Etcdserverpb_Lease.descriptor,
                               Etcdserverpb_Cluster.descriptor, Etcdserverpb_Maintenance.descriptor].map(\.fullyQualifiedService)
 
+    /// The largest gRPC message received: etcd's request limit plus its 512 KiB allowance
+    /// for gRPC's own overhead.
+    static let maxMessageBytes = StoreLimits.maxRequestBytes + 512 * 1024
+
     /// Transport settings: etcd's receive limit (1.5 MiB request + 512 KiB gRPC overhead,
     /// answered as etcd does: ``OversizeMessageGuard``),
     /// and a keepalive policy that never sends GOAWAY to clients pinging idle watch or lease
@@ -307,11 +311,12 @@ public final class EtcdServer: Service {
     /// drop dead connections.
     static func transportConfig() -> HTTP2ServerTransport.Posix.Config {
         .defaults { config in
-            config.rpc.maxRequestPayloadSize = StoreLimits.maxRequestBytes + 512 * 1024
+            config.rpc.maxRequestPayloadSize = maxMessageBytes
+            // The transport's only per-stream hook (named for debugging); StoreBadInputTests pins
+            // what it brings: RESOURCE_EXHAUSTED with grpc-go's text instead of a reset.
             config.channelDebuggingCallbacks.onAcceptHTTP2Stream = { stream in
                 stream.eventLoop.makeCompletedFuture {
-                    try stream.pipeline.syncOperations.addHandler(OversizeMessageGuard(limit: StoreLimits.maxRequestBytes + 512 * 1024),
-                                                                  position: .first)
+                    try stream.pipeline.syncOperations.addHandler(OversizeMessageGuard(limit: maxMessageBytes), position: .first)
                 }
             }
             config.connection.keepalive = .init(

@@ -9,7 +9,7 @@ import SwiftProtobuf
 enum WatchFragments {
     /// The size etcd 3.4 keeps pieces under: `--max-request-bytes` (1.5 MiB) plus its 512 KiB
     /// allowance for gRPC overhead, 2 MiB in all (measured against etcd 3.4.23).
-    static let limit = StoreLimits.maxRequestBytes + 512 * 1024
+    static let limit = EtcdServer.maxMessageBytes
 
     /// The pieces to send for `response`, whose encoding must stay under `limit` bytes.
     static func split(_ response: Etcdserverpb_WatchResponse, limit: Int) -> [Etcdserverpb_WatchResponse] {

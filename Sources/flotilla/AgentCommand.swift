@@ -56,6 +56,13 @@ struct AgentCommand: AsyncParsableCommand {
     /// Replaces this process with a new start of the same command line (same PID, so a
     /// supervisor such as systemd sees no exit); returns only when that fails.
     static func restartInPlace() {
+        // A new program inherits this thread's signal mask and ignored signals (the service
+        // group ignores SIGTERM and SIGINT to watch them itself): start it with neither.
+        var none = sigset_t()
+        sigemptyset(&none)
+        pthread_sigmask(SIG_SETMASK, &none, nil)
+        signal(SIGTERM, SIG_DFL)
+        signal(SIGINT, SIG_DFL)
         let arguments = CommandLine.arguments
         var pointers = arguments.map { strdup($0) } + [nil]
         execv("/proc/self/exe", &pointers)

@@ -89,6 +89,9 @@ extension ClusterScenarioTests {
                 guard let url = machine?.record?.apiURL, url != restarted.api else { return nil }
                 return try await APIClient(endpoint: url, credentials: cluster.credentials(), timeout: 5).health().storeReachable ? true : nil
             }
+            // And SIGTERM still stops it (the restarted program must not inherit blocked or ignored signals).
+            restarted.process.signal(SIGTERM)
+            #expect(restarted.process.waitForExit(timeout: .seconds(20)) == 0, "the restarted agent stops on SIGTERM: \(restarted.process.logTail())")
         }
     }
 }

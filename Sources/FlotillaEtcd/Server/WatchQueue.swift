@@ -27,20 +27,22 @@ final class WatchQueue: Sendable {
     private struct State {
         var bytes = 0
         var over = false
-        /// When the writer last handed a response to the connection (or the queue began).
+        /// When the writer last handed a response to the connection, or the queue last
+        /// filled from empty.
         var progress: ContinuousClock.Instant
     }
 
     private let continuation: AsyncStream<Etcdserverpb_WatchResponse>.Continuation
     private let overflow: AsyncStream<Void>.Continuation
     private let state: Mutex<State>
-    private let clock: ContinuousClock
+    /// The time (an input, so tests need not wait).
+    private let now: @Sendable () -> ContinuousClock.Instant
 
-    init(limit: Int, stallAfter: Duration, clock: ContinuousClock = ContinuousClock()) {
+    init(limit: Int, stallAfter: Duration, now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }) {
         self.limit = limit
         self.stallAfter = stallAfter
-        self.clock = clock
-        state = Mutex(State(progress: clock.now))
+        self.now = now
+        state = Mutex(State(progress: now()))
         (responses, continuation) = AsyncStream.makeStream()
         (overflowed, overflow) = AsyncStream.makeStream()
     }
@@ -48,9 +50,12 @@ final class WatchQueue: Sendable {
     /// Queues `response` for the writer, unless the stream is given up (see the type).
     func yield(_ response: Etcdserverpb_WatchResponse) {
         let size = Self.size(of: response)
-        let now = clock.now
+        let now = now()
         let first = state.withLock { state -> Bool? in
             if state.over { return nil }
+            // An empty queue means the writer is keeping up: the stall clock starts now, not at
+            // the last response it sent (perhaps hours ago, when nothing changed since).
+            if state.bytes == 0 { state.progress = now }
             state.bytes += size
             guard state.bytes > limit, now - state.progress >= stallAfter else { return false }
             state.over = true
@@ -66,10 +71,13 @@ final class WatchQueue: Sendable {
         }
     }
 
+    /// Whether the stream has been given up.
+    var givenUp: Bool { state.withLock { $0.over } }
+
     /// Records that the writer has handed `response` to the connection.
     func sent(_ response: Etcdserverpb_WatchResponse) {
         let size = Self.size(of: response)
-        let now = clock.now
+        let now = now()
         state.withLock { state in
             state.bytes -= size
             state.progress = now

@@ -84,6 +84,7 @@ let package = Package(
         ]),
         // One machine's side: membership under a lease, the supervisor and its drivers,
         // per-unit journals, self-fencing, the assignment watch.
+        .target(name: "FlotillaNetwork", dependencies: ["FlotillaModel", "FlotillaStore"] + observability + lifecycle),
         .target(name: "FlotillaAgent", dependencies: ["FlotillaModel", "FlotillaStore"] + observability + lifecycle),
         // The leader's side: election, the level-triggered reconcile loop over the pure
         // scheduler, plan commits guarded by the leader key, events.
@@ -104,12 +105,12 @@ let package = Package(
         // API): used by `flotilla agent`, `flotilla dev`, the cluster tests and benchmarks.
         .target(name: "FlotillaNode", dependencies: [
             "FlotillaModel", "FlotillaStore", "FlotillaStoreSQLite", "FlotillaEtcd",
-            "FlotillaAgent", "FlotillaController", "FlotillaAPI", "FlotillaSecurity",
+            "FlotillaAgent", "FlotillaController", "FlotillaAPI", "FlotillaSecurity", "FlotillaNetwork",
             .product(name: "Prometheus", package: "swift-prometheus"),
         ] + observability + lifecycle),
         // Test support shared by tests and benchmarks: seeded random clusters and stacks,
         // the store conformance suite.
-        .target(name: "FlotillaTesting", dependencies: ["FlotillaModel", "FlotillaScheduler", "FlotillaStore", "FlotillaAgent", "FlotillaAPI", "FlotillaSecurity"] + observability),
+        .target(name: "FlotillaTesting", dependencies: ["FlotillaModel", "FlotillaScheduler", "FlotillaStore", "FlotillaEtcd", "FlotillaNetwork", "FlotillaAgent", "FlotillaAPI", "FlotillaSecurity"] + observability),
         .executableTarget(name: "flotilla", dependencies: [
             "FlotillaModel", "FlotillaScheduler", "FlotillaStore", "FlotillaStoreSQLite", "FlotillaEtcd",
             "FlotillaAgent", "FlotillaController", "FlotillaAPI", "FlotillaNode", "FlotillaSecurity",
@@ -125,6 +126,7 @@ let package = Package(
         .testTarget(name: "FlotillaSchedulerTests", dependencies: ["FlotillaScheduler", "FlotillaTesting"]),
         .testTarget(name: "FlotillaStoreTests", dependencies: ["FlotillaStore", "FlotillaStoreSQLite", "FlotillaEtcd", "FlotillaTesting",
                                                           .product(name: "NIOHPACK", package: "swift-nio-http2")]),
+        .testTarget(name: "FlotillaNetworkTests", dependencies: ["FlotillaNetwork", "FlotillaStore", "FlotillaEtcd", "FlotillaTesting"]),
         .testTarget(name: "FlotillaAgentTests", dependencies: ["FlotillaAgent", "FlotillaModel", "FlotillaStore", "FlotillaTesting"] + observability),
         .testTarget(name: "FlotillaControllerTests", dependencies: ["FlotillaController", "FlotillaModel", "FlotillaScheduler", "FlotillaStore", "FlotillaTesting"]),
         .testTarget(name: "FlotillaCLITests", dependencies: ["FlotillaModel", "FlotillaStore", "FlotillaEtcd", "FlotillaAPI", "FlotillaSecurity", "FlotillaTesting"], resources: [.copy("Fixtures")]),

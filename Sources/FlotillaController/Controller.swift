@@ -58,10 +58,10 @@ public struct Controller: Service {
     }
 
     /// One term: win the election, lead until the session ends or a guarded write fails.
+    /// The session (its keep-alive a child of this term) is closed when the term ends.
     private func term() async throws {
-        let session = try await Session(store: store, ttl: ttl)
-        let election = Election(session: session, prefix: layout.leader)
-        do {
+        try await Session.with(store: store, ttl: ttl) { session in
+            let election = Election(session: session, prefix: layout.leader)
             let leaderGuard = try await election.campaign(Bytes(utf8: machineID))
             logger.notice("won the controller election; leading", metadata: ["revision": "\(leaderGuard.createRevision)"])
             let loop = ReconcileLoop(store: store, layout: layout, machineID: machineID, settings: settings, logger: logger)
@@ -73,10 +73,6 @@ public struct Controller: Service {
             }
             logger.notice("no longer leading the controller", metadata: ["revision": "\(leaderGuard.createRevision)"])
             try? await election.resign()
-            try? await session.close()
-        } catch {
-            try? await session.close()
-            throw error
         }
     }
 }

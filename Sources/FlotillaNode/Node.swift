@@ -3,6 +3,7 @@ import FlotillaAgent
 import FlotillaAPI
 import FlotillaController
 import FlotillaModel
+import FlotillaNetwork
 import FlotillaSecurity
 import FlotillaStore
 import Logging
@@ -13,7 +14,7 @@ import ServiceLifecycle
 /// membership under a lease, the assignment feed and the controller (leads when elected).
 ///
 /// ``make(_:)`` gets the machine's certificates (``NodeCredentials``: has them, joins, or
-/// bootstraps the cluster), opens the store and binds its server, picks the API's port and
+/// bootstraps the cluster), opens the store and reserves its server's port, picks the API's port and
 /// starts the fence watchdog, so every address is known before anything runs; ``services`` are then run
 /// in one `ServiceGroup` (the `agent` and `dev` commands, benchmarks). The group starts them
 /// together and, on a graceful shutdown (SIGTERM, SIGINT), stops them in reverse order:
@@ -46,17 +47,25 @@ package final class Node: Sendable {
     /// caller starts it again, and the new start renews them.
     package var restartForRenewal: Bool { renewal.restartRequested }
     private let renewal: CertificateRenewal
+    private let backend: StoreBackend
 
     private init(configuration: NodeConfiguration, ca: ClusterCA, endpoints: Endpoints,
-                 services: [ServiceGroupConfiguration.ServiceConfiguration], renewal: CertificateRenewal) {
+                 services: [ServiceGroupConfiguration.ServiceConfiguration], renewal: CertificateRenewal, backend: StoreBackend) {
         self.configuration = configuration
         self.ca = ca
         self.endpoints = endpoints
         self.services = services
         self.renewal = renewal
+        self.backend = backend
     }
 
-    /// Opens the store, binds its server, reserves the API's address and starts the fence
+    /// Returns once the embedded store this node serves takes connections (its services must
+    /// be running): other nodes of the same process that use this store are made after it.
+    package func storeListening() async throws {
+        try await backend.serverListening()
+    }
+
+    /// Opens the store, reserves its server's and the API's addresses and starts the fence
     /// watchdog; nothing else runs before ``services`` do.
     package static func make(_ configuration: NodeConfiguration) async throws -> Node {
         var c = configuration
@@ -72,16 +81,18 @@ package final class Node: Sendable {
             var joinToken: String?
             let certificates: MachineCertificates
             if let existing = start.certificates {
-                certificates = try await NodeCredentials.confirm(existing, c, store: backend.store, layout: layout,
-                                                                 machineID: machineID, logger: logger)
+                certificates = try await backend.setUp { store in
+                    try await NodeCredentials.confirm(existing, c, store: store, layout: layout, machineID: machineID, logger: logger)
+                }
             } else {
-                let made = try await NodeCredentials.bootstrap(c, store: backend.store, layout: layout, machineID: machineID,
-                                                               apiURL: address.url)
+                let made = try await backend.setUp { store in
+                    try await NodeCredentials.bootstrap(c, store: store, layout: layout, machineID: machineID, apiURL: address.url)
+                }
                 certificates = made.certificates
                 joinToken = made.joinToken
                 logger.info("bootstrapped a new cluster", metadata: ["ca": "\(made.certificates.ca.fingerprint.prefix(16))"])
             }
-            backend = try await backend.serving(c, try .server(certificates))
+            backend = try backend.serving(c, try .server(certificates))
             let security = APISecurity(certificates: certificates, storeEndpoints: backend.endpointsForJoiners(c))
             let api = try NodeAPI(c, address: address, store: backend.store, layout: layout, machineID: machineID,
                                   security: security, logger: logger)
@@ -113,12 +124,17 @@ package final class Node: Sendable {
             let controller = Controller(store: backend.store, layout: layout, machineID: machineID, ttl: c.ttl,
                                         settings: loop, logger: logger.labelled("flotilla.controller"))
             let renewal = CertificateRenewal(certificates: certificates, logger: logger)
+            let overlay = c.overlay.map {
+                OverlayNetwork(store: backend.store, settings: $0, layout: layout, machineID: machineID,
+                               logger: logger.labelled("flotilla.network"), clock: ContinuousClock())
+            }
             var parts: [(any Service, String)] = []
             if let watchdog { parts.append((watchdog, "fence-watchdog")) }
             parts += backend.services
             parts += [(api, "api"), (supervisor, "supervisor"), (publisher, "status-publisher"),
                       (membership, "membership"), (feed, "assignment-feed"), (controller, "controller"),
                       (renewal, "certificate-renewal")]
+            if let overlay { parts.append((overlay, "overlay-network")) }
             // A part that ends or fails shuts the others down gracefully, in reverse order.
             let services = parts.map { service, name in
                 ServiceGroupConfiguration.ServiceConfiguration(
@@ -128,7 +144,7 @@ package final class Node: Sendable {
             logger.info("agent starting", metadata: ["api": "\(api.url)", "store": "\(backend.summary)"])
             return Node(configuration: c, ca: certificates.ca,
                         endpoints: Endpoints(machineID: machineID, api: api.url, store: backend.servedAddress, joinToken: joinToken),
-                        services: services, renewal: renewal)
+                        services: services, renewal: renewal, backend: backend)
         } catch {
             await backend.close()
             throw error

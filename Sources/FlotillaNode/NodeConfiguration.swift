@@ -3,6 +3,7 @@ import FlotillaAgent
 import FlotillaAPI
 import FlotillaController
 import FlotillaModel
+import FlotillaNetwork
 import FlotillaSecurity
 import FlotillaStoreSQLite
 import Logging
@@ -68,6 +69,9 @@ package struct NodeConfiguration: Sendable {
     package var issuer: ClusterCA?
     /// Where a bootstrapping node writes the client config for its user (nil: nowhere).
     package var clientConfigPath: String?
+    /// How the node takes part in the overlay network; nil: not at all (`--no-overlay`, and
+    /// the in-process nodes of `flotilla dev` and benchmarks, which share one network namespace).
+    package var overlay: OverlaySettings?
 
     /// Settings from a config file and flags (flags are already merged into `config`).
     package init(_ config: AgentConfig, logger: Logger = Logger(label: "flotilla.agent")) {
@@ -88,6 +92,14 @@ package struct NodeConfiguration: Sendable {
         stopsUnitsOnShutdown = false
         join = config.join
         joinToken = config.joinToken
+        if config.overlay ?? true {
+            var overlay = OverlaySettings()
+            if let prefix = config.networkPrefix { overlay.prefix = prefix }
+            if let file = config.subnetFile { overlay.subnetFile = file }
+            overlay.interface = config.iface
+            overlay.ipMasquerade = config.ipMasquerade ?? false
+            self.overlay = overlay
+        }
         self.logger = logger
     }
 }

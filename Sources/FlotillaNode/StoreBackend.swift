@@ -14,21 +14,31 @@ import ServiceLifecycle
 ///
 /// Its ``services`` come first in the node's group, so they are the last to stop: the
 /// embedded store's (lease expiry, automatic compaction; closes the store when it ends), then
-/// its server's (stops serving before the store closes) — or the etcd client's.
-struct StoreBackend {
+/// its server's (stops serving before the store closes) — or the etcd client's (its
+/// connections and watch streams). What the node does with the store before its group runs
+/// goes through ``setUp(_:)``.
+struct StoreBackend: Sendable {
     let store: any KeyValueStore
     /// What it is, for the start-up log line.
     let description: String
     /// `host:port` of the embedded store's server, once ``serving(_:_:logger:)`` bound it.
     private(set) var servedAddress: String?
     private let sqlite: SQLiteStore?
-    private var server: EtcdServer?
+    private var server: StoreServer?
     private let client: EtcdStore?
 
     /// The services to run, in dependency order.
     var services: [(any Service, String)] {
         if let sqlite, let server { return [(sqlite, "store"), (server, "store-server")] }
-        return client.map { [(EtcdClientService(client: $0), "etcd-client")] } ?? []
+        return client.map { [($0, "etcd-client")] } ?? []
+    }
+
+    /// Runs `body` with the store before the node's group runs: the embedded store itself, or
+    /// a short-lived client of the etcd endpoints (the node's own client connects once its
+    /// service runs).
+    func setUp<T>(_ body: (any KeyValueStore) async throws -> T) async throws -> T {
+        if let client { return try await EtcdStore.with(configuration: client.configuration) { try await body($0) } }
+        return try await body(store)
     }
 
     /// Connects to the etcd endpoints (with `tls` when given), or opens the embedded store;
@@ -48,24 +58,31 @@ struct StoreBackend {
         return StoreBackend(store: sqlite, description: "embedded \(directory)", servedAddress: nil, sqlite: sqlite, server: nil, client: nil)
     }
 
-    /// Binds the embedded store's server on `--store-listen` with `tls` (a port in use is
-    /// reported here, before anything runs); unchanged for an etcd client.
-    func serving(_ c: NodeConfiguration, _ tls: EtcdTLS) async throws -> StoreBackend {
+    /// Reserves `--store-listen` for the embedded store's server (a port in use is reported
+    /// here, before anything runs; the server binds it when its service runs) with `tls`;
+    /// unchanged for an etcd client.
+    func serving(_ c: NodeConfiguration, _ tls: EtcdTLS) throws -> StoreBackend {
         guard let sqlite else { return self }
         let (host, port): (String, Int)
         do { (host, port) = try HostPort.parse(c.storeListen, setting: "store listen address") } catch { throw AgentError(error.description) }
-        var configuration = EtcdServer.Configuration(host: host, port: port, name: "flotilla")
-        configuration.tls = tls
-        let server = EtcdServer(store: sqlite, configuration: configuration)
+        let reservation: PortReservation
         do {
-            let address = HostPort.format(host: host, port: try await server.start())
-            var served = self
-            served.server = server
-            served.servedAddress = address
-            return served
+            reservation = try PortReservation(host: host, port: port)
         } catch {
             throw AgentError("cannot serve the embedded store on \(HostPort.format(host: host, port: port)): \(error); pick another --store-listen or stop what uses that port")
         }
+        var configuration = EtcdServer.Configuration(host: host, port: reservation.port, name: "flotilla")
+        configuration.tls = tls
+        var served = self
+        served.server = StoreServer(server: EtcdServer(store: sqlite, configuration: configuration), reservation: reservation)
+        served.servedAddress = HostPort.format(host: host, port: reservation.port)
+        return served
+    }
+
+    /// Returns once the embedded store's server listens (at once for an etcd client); throws
+    /// its bind error.
+    func serverListening() async throws {
+        _ = try await server?.server.listeningPort()
     }
 
     /// What the start-up line says.
@@ -83,9 +100,8 @@ struct StoreBackend {
         return ["https://" + HostPort.format(host: reachable.trimmingCharacters(in: CharacterSet(charactersIn: "[]")), port: port)]
     }
 
-    /// Closes what ``open(_:tls:logger:)`` and ``serving(_:_:logger:)`` opened, for a node that never ran.
+    /// Closes what ``open(_:tls:logger:)`` opened, for a node that never ran.
     func close() async {
-        await server?.stop()
         await sqlite?.close()
         await client?.close()
     }
@@ -105,12 +121,13 @@ extension EtcdTLS {
     }
 }
 
-/// Closes the etcd client once the node shuts down (its connections run until then).
-struct EtcdClientService: Service {
-    let client: EtcdStore
+/// The embedded store's server, holding its port from ``StoreBackend/serving(_:_:)`` until it listens.
+private struct StoreServer: Service, Sendable {
+    let server: EtcdServer
+    let reservation: PortReservation
 
-    func run() async {
-        try? await gracefulShutdown()
-        await client.close()
+    func run() async throws {
+        defer { withExtendedLifetime(reservation) {} }
+        try await server.run()
     }
 }

@@ -41,12 +41,18 @@ struct ThroughputBench {
         }
     }
 
-    /// Applies the stack and times it until every instance is assigned and running; returns
-    /// instances per second.
+    /// Measures one run with an observer connected to the first agent's embedded store.
     private func measure(client: APIClient, storeAddress: String, root: String) async throws -> Double {
         let tls = try EtcdTLS.files(ca: "\(root)/machine-1/tls/ca.crt", certificate: "\(root)/machine-1/tls/client.crt",
                                     key: "\(root)/machine-1/tls/client.key")
-        let observer = try EtcdStore(configuration: .init(endpoints: [storeAddress], transportSecurity: tls.clientSecurity))
+        return try await EtcdStore.with(configuration: .init(endpoints: [storeAddress], transportSecurity: tls.clientSecurity)) { observer in
+            try await measure(client: client, observer: observer, root: root)
+        }
+    }
+
+    /// Applies the stack and times it until every instance is assigned and running (the
+    /// observer counts assignments and running statuses); returns instances per second.
+    private func measure(client: APIClient, observer: EtcdStore, root: String) async throws -> Double {
         let request = try stackRequest("""
             stacks:
               bulk:
@@ -74,7 +80,6 @@ struct ThroughputBench {
         say(String(format: "  (apply → all %d assigned in %.2f s, all running in %.2f s; fake driver, embedded store; %.2f s of CPU, %.1f cores busy)",
                    instances, assignedAfter, elapsed, cpu, cpu / elapsed))
         say("  (state under \(root), \(Self.filesystem(of: NSTemporaryDirectory())))")
-        await observer.close()
         return Double(instances) / elapsed
     }
 
@@ -113,37 +118,53 @@ enum HollowCluster {
     /// address, and stops them.
     static func run<T: Sendable>(agents: Int, root: String,
                                  _ body: @Sendable (_ client: APIClient, _ store: String) async throws -> T) async throws -> T {
-        var nodes: [Node] = []
         var logger = Logger(label: "flotilla-bench")
         logger.logLevel = ProcessInfo.processInfo.environment["FLOTILLA_BENCH_VERBOSE"] != nil ? .info : .critical
-        for k in 1...agents {
+        func configuration(_ k: Int, first: Node?) -> NodeConfiguration {
             var config = AgentConfig()
             config.stateDirectory = "\(root)/machine-\(k)"
             config.metadata = ["machine": String(k)]
             config.listen = "127.0.0.1:0"
             config.cpu = 4000
             config.memory = 64 << 30
-            if k == 1 { config.storeListen = "127.0.0.1:0" } else { config.store = ["https://" + (nodes[0].endpoints.store ?? "")] }
+            if let first { config.store = ["https://" + (first.endpoints.store ?? "")] } else { config.storeListen = "127.0.0.1:0" }
             var configuration = NodeConfiguration(config, logger: logger)
             configuration.driver = FakeDriver()
-            if k > 1 { configuration.issuer = nodes[0].ca }
-            nodes.append(try await Node.make(configuration))
+            configuration.issuer = first?.ca
+            configuration.overlay = nil   // in-process agents share one network namespace
+            return configuration
         }
-        let group = ServiceGroup(configuration: .init(services: nodes.flatMap(\.services), logger: logger))
-        let store = nodes[0].endpoints.store ?? ""
-        let client = try APIClient(endpoint: nodes[0].endpoints.api,
+        // The first agent serves the store the others use: it runs before they are made, and
+        // stops after them.
+        let first = try await Node.make(configuration(1, first: nil))
+        let firstGroup = ServiceGroup(configuration: .init(services: first.services, logger: logger))
+        let store = first.endpoints.store ?? ""
+        let client = try APIClient(endpoint: first.endpoints.api,
                                    credentials: try APICredentials.files(ca: "\(root)/machine-1/tls/ca.crt", token: "\(root)/machine-1/admin.token"))
         return try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
+            tasks.addTask { try await firstGroup.run() }
             let result: T
             do {
-                try await waitForMachines(client, agents)
-                result = try await body(client, store)
-            } catch {
+                try await first.storeListening()
+                var others: [Node] = []
+                for k in stride(from: 2, through: agents, by: 1) { others.append(try await Node.make(configuration(k, first: first))) }
+                let group = ServiceGroup(configuration: .init(services: others.flatMap(\.services), logger: logger))
+                tasks.addTask { try await group.run() }
+                do {
+                    try await waitForMachines(client, agents)
+                    result = try await body(client, store)
+                } catch {
+                    await group.triggerGracefulShutdown()
+                    throw error
+                }
                 await group.triggerGracefulShutdown()
+            } catch {
+                await firstGroup.triggerGracefulShutdown()
                 throw error
             }
-            await group.triggerGracefulShutdown()
+            // The others' group ends first; then the first agent stops.
+            _ = try await tasks.next()
+            await firstGroup.triggerGracefulShutdown()
             try await tasks.waitForAll()
             return result
         }

@@ -106,19 +106,15 @@ struct StoreBench: AsyncParsableCommand {
     }
 
     private func measure(endpoint: String, label: String, limit: StoreBenchLimit) async throws -> StoreBenchFigures {
-        let stores = try (0..<connections).map { _ in try EtcdStore(endpoints: [endpoint]) }
-        let writer = try EtcdStore(endpoints: [endpoint])
-        let figures: StoreBenchFigures
         do {
-            figures = try await measurePhases(stores: stores, writer: writer, endpoint: endpoint, label: label, limit: limit)
+            return try await EtcdStore.with(configurations: Array(repeating: .init(endpoints: [endpoint]), count: connections + 1)) { all in
+                try await measurePhases(stores: Array(all.dropLast()), writer: all[connections], endpoint: endpoint, label: label, limit: limit)
+            }
         } catch {
-            for store in stores + [writer] { await store.close() }
             var reason = "\(error)"
             while reason.hasSuffix(".") { reason.removeLast() }
             throw StoreBenchFailure(message: "\(label) (\(endpoint)): \(reason). Is an etcd v3 endpoint listening there, and is it healthy?")
         }
-        for store in stores + [writer] { await store.close() }
-        return figures
     }
 
     private func measurePhases(stores: [EtcdStore], writer: EtcdStore, endpoint: String, label: String,

@@ -22,10 +22,14 @@ struct StoreBenchMemoryServer: AsyncParsableCommand {
         let (host, port): (String, Int)
         do { (host, port) = try HostPort.parse(listen, setting: "--listen") } catch { throw ValidationError(error.description) }
         let server = EtcdServer(store: InMemoryStore(), configuration: .init(host: host, port: port, name: "memory"))
-        let bound = try await server.start()
-        FileHandle.standardOutput.write(Data("flotilla-bench memory-store: serving on \(host):\(bound) (etcd v3 API, in memory)\n".utf8))
         // The server stops on SIGTERM or SIGINT.
-        try await ServiceGroup(configuration: .init(services: [server], gracefulShutdownSignals: [.sigterm, .sigint],
-                                                    logger: Logger(label: "flotilla-bench"))).run()
+        let group = ServiceGroup(configuration: .init(services: [server], gracefulShutdownSignals: [.sigterm, .sigint],
+                                                      logger: Logger(label: "flotilla-bench")))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            let bound = try await server.listeningPort()
+            FileHandle.standardOutput.write(Data("flotilla-bench memory-store: serving on \(host):\(bound) (etcd v3 API, in memory)\n".utf8))
+            try await tasks.waitForAll()
+        }
     }
 }

@@ -132,6 +132,21 @@ struct AgentOptions: ParsableArguments {
 
     @OptionGroup var compaction: CompactionOptions
 
+    @Flag(name: .customLong("no-overlay"), help: "Take no part in the overlay network, even once <network-prefix>/config exists.")
+    var noOverlay = false
+
+    @Option(name: .customLong("network-prefix"), help: "Where the overlay network's config and subnet leases are (flannel's --etcd-prefix; default /coreos.com/network).")
+    var networkPrefix: String?
+
+    @Option(name: .customLong("subnet-file"), help: "Where the subnet file goes (flannel's; default /run/flannel/subnet.env).")
+    var subnetFile: String?
+
+    @Option(name: .long, help: "Interface toward the other machines, by name or IPv4 address (default: the default route's).")
+    var iface: String?
+
+    @Flag(name: .customLong("ip-masq"), help: "Masquerade traffic from the overlay network leaving it.")
+    var ipMasquerade = false
+
     /// The config file merged with the flags.
     func agentConfig() throws -> AgentConfig {
         var config = AgentConfig()
@@ -181,6 +196,14 @@ struct AgentOptions: ParsableArguments {
             config.stormShare = share
         }
         if let stormGrace { config.stormGrace = stormGrace.value }
+        if noOverlay { config.overlay = false }
+        if let networkPrefix {
+            guard networkPrefix.hasPrefix("/") else { throw ValidationError("--network-prefix must start with / (e.g. /coreos.com/network), got \(networkPrefix)") }
+            config.networkPrefix = networkPrefix
+        }
+        if let subnetFile { config.subnetFile = subnetFile }
+        if let iface { config.iface = iface }
+        if ipMasquerade { config.ipMasquerade = true }
         return config
     }
 

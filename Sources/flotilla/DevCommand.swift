@@ -59,35 +59,55 @@ struct DevCommand: AsyncParsableCommand {
         let metrics = logging.bootstrap()
         let logger = Logger(label: "flotilla.dev")
         if !keep { try? FileManager.default.removeItem(atPath: stateDirectory) }
-        var nodes: [Node] = []
-        do {
-            for k in 1...machines {
-                var config = AgentConfig()
-                config.stateDirectory = "\(stateDirectory)/machine-\(k)"
-                config.metadata = ["machine": String(k)]
-                config.listen = "127.0.0.1:\(apiPort + k - 1)"
-                config.ttl = ttl
-                if k == 1 { config.storeListen = "127.0.0.1:\(storePort)" } else { config.store = ["https://127.0.0.1:\(storePort)"] }
-                var configuration = NodeConfiguration(config, logger: logger)
-                // Machine 1 bootstraps the cluster and writes the client config; the others'
-                // certificates are signed by its CA in-process.
-                if k == 1 { configuration.clientConfigPath = ClientConfig.path() } else { configuration.issuer = nodes[0].ca }
-                configuration.fenceWatchdog = flotillaExecutable()
-                configuration.stopsUnitsOnShutdown = true
-                configuration.metrics = metrics
-                nodes.append(try await Node.make(configuration))
-            }
-        } catch {
+        func configuration(_ k: Int, first: Node?) -> NodeConfiguration {
+            var config = AgentConfig()
+            config.stateDirectory = "\(stateDirectory)/machine-\(k)"
+            config.metadata = ["machine": String(k)]
+            config.listen = "127.0.0.1:\(apiPort + k - 1)"
+            config.ttl = ttl
+            if k == 1 { config.storeListen = "127.0.0.1:\(storePort)" } else { config.store = ["https://127.0.0.1:\(storePort)"] }
+            var configuration = NodeConfiguration(config, logger: logger)
+            // Machine 1 bootstraps the cluster and writes the client config; the others'
+            // certificates are signed by its CA in-process.
+            if let first { configuration.issuer = first.ca } else { configuration.clientConfigPath = ClientConfig.path() }
+            configuration.fenceWatchdog = flotillaExecutable()
+            configuration.stopsUnitsOnShutdown = true
+            configuration.metrics = metrics
+            configuration.overlay = nil   // the machines share this host's network namespace
+            return configuration
+        }
+        let first: Node
+        do { first = try await Node.make(configuration(1, first: nil)) } catch {
             throw ValidationError("could not start the dev cluster: \(error)")
         }
-        let setup = DevSetup(command: self, endpoints: nodes.map(\.endpoints),
-                             credentials: try APICredentials.files(ca: "\(stateDirectory)/machine-1/tls/ca.crt",
-                                                                   token: "\(stateDirectory)/machine-1/admin.token"))
-        let group = ServiceGroup(configuration: .init(
-            services: nodes.flatMap(\.services) + [.init(service: setup, successTerminationBehavior: .ignore,
-                                                             failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: "dev-setup")],
-            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        // Machine 1 serves the store the others use: it runs first, and stops last (once the
+        // others' group, which takes the signals, has stopped).
+        let firstGroup = ServiceGroup(configuration: .init(services: first.services, logger: logger))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await firstGroup.run() }
+            do {
+                var nodes = [first]
+                do {
+                    try await first.storeListening()
+                    for k in stride(from: 2, through: machines, by: 1) { nodes.append(try await Node.make(configuration(k, first: first))) }
+                } catch {
+                    throw ValidationError("could not start the dev cluster: \(error)")
+                }
+                let setup = DevSetup(command: self, endpoints: nodes.map(\.endpoints),
+                                     credentials: try APICredentials.files(ca: "\(stateDirectory)/machine-1/tls/ca.crt",
+                                                                           token: "\(stateDirectory)/machine-1/admin.token"))
+                let others = ServiceGroup(configuration: .init(
+                    services: nodes.dropFirst().flatMap(\.services) + [.init(service: setup, successTerminationBehavior: .ignore,
+                                                                              failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: "dev-setup")],
+                    gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+                try await others.run()
+            } catch {
+                await firstGroup.triggerGracefulShutdown()
+                throw error
+            }
+            await firstGroup.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
         printError("flotilla dev: units and agents stopped")
     }
 

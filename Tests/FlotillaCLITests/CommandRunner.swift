@@ -1,3 +1,4 @@
+import FlotillaTesting
 import Foundation
 
 /// Runs the real `flotilla` binary built next to the test bundle and captures its output.
@@ -9,17 +10,7 @@ struct CommandResult {
 
 enum FlotillaBinary {
     /// The built `flotilla` executable: `$FLOTILLA_BIN`, or the one beside the test runner.
-    static var url: URL {
-        if let path = ProcessInfo.processInfo.environment["FLOTILLA_BIN"] { return URL(fileURLWithPath: path) }
-        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for _ in 0..<4 {
-            let candidate = directory.appendingPathComponent("flotilla")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-            directory.deleteLastPathComponent()
-        }
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        return root.appendingPathComponent(".build/debug/flotilla")
-    }
+    static var url: URL { URL(fileURLWithPath: BuiltFlotilla.path) }
 
     /// Directory of this target's fixtures.
     static var fixtures: URL { Bundle.module.url(forResource: "Fixtures", withExtension: nil)! }

@@ -1,3 +1,4 @@
+import FlotillaTesting
 import FlotillaEtcd
 import FlotillaStore
 import Foundation
@@ -16,7 +17,7 @@ struct StoreCrashSafetyTests {
         try server.start()
         let endpoint = "127.0.0.1:\(server.port)"
         // The same clients for every round: they must reconnect to the restarted server.
-        let clients = try (0...Self.writerCount).map { _ in try EtcdStore(endpoints: [endpoint]) }
+        let clients = try (0...Self.writerCount).map { _ in try EtcdStore.running(endpoints: [endpoint]) }
         let checker = clients[Self.writerCount]
         var ledger = CrashLedger()
         var problems: [String] = []
@@ -77,7 +78,7 @@ struct StoreCrashSafetyTests {
         let server = KillableServer(directory: scratchDirectory("crash-lease"))
         defer { server.destroy() }
         try server.start()
-        let client = try EtcdStore(endpoints: ["127.0.0.1:\(server.port)"])
+        let client = try EtcdStore.running(endpoints: ["127.0.0.1:\(server.port)"])
         do {
             try await Self.leaseScenario(server: server, client: client)
         } catch {

@@ -1,3 +1,4 @@
+import FlotillaTesting
 import FlotillaEtcd
 import FlotillaSecurity
 import FlotillaStore
@@ -49,14 +50,14 @@ struct StoreServeCommandTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
 
         let first = try ServeProcess(dataDirectory: directory)
-        let client = try EtcdStore(endpoints: ["127.0.0.1:\(first.port)"])
+        let client = try EtcdStore.running(endpoints: ["127.0.0.1:\(first.port)"])
         let put = try await client.put(PutRequest(key: Bytes(utf8: "/flotilla/a"), value: Bytes(utf8: "1")))
         _ = try await client.put(PutRequest(key: Bytes(utf8: "/flotilla/a"), value: Bytes(utf8: "2")))
         await client.close()
         #expect(first.stop() == 0)
 
         let second = try ServeProcess(dataDirectory: directory)
-        let again = try EtcdStore(endpoints: ["127.0.0.1:\(second.port)"])
+        let again = try EtcdStore.running(endpoints: ["127.0.0.1:\(second.port)"])
         let read = try await again.range(RangeRequest.prefix(Bytes(utf8: "/flotilla/")))
         #expect(read.kvs.map(\.value.utf8String) == ["2"])
         #expect(read.kvs.first?.version == 2)
@@ -83,11 +84,11 @@ struct StoreServeCommandTests {
         defer { _ = serve.stop() }
         let endpoint = "https://127.0.0.1:\(serve.port)"
         let withCertificate = EtcdTLS(caPEM: ca.certificatePEM, certificatePEM: client.certificatePEM, keyPEM: client.keyPEM)
-        let trusted = try EtcdStore(configuration: .init(endpoints: [endpoint], transportSecurity: withCertificate.clientSecurity))
+        let trusted = try EtcdStore.running(configuration: .init(endpoints: [endpoint], transportSecurity: withCertificate.clientSecurity))
         let put = try await trusted.put(PutRequest(key: Bytes(utf8: "/tls/a"), value: Bytes(utf8: "1")))
         #expect(put.header.revision == 2)
         await trusted.close()
-        let anonymous = try EtcdStore(configuration: .init(endpoints: [endpoint], transportSecurity: EtcdTLS(caPEM: ca.certificatePEM).clientSecurity))
+        let anonymous = try EtcdStore.running(configuration: .init(endpoints: [endpoint], transportSecurity: EtcdTLS(caPEM: ca.certificatePEM).clientSecurity))
         await #expect(throws: (any Error).self, "a client without a certificate is refused") {
             _ = try await anonymous.range(RangeRequest(key: Bytes(utf8: "/tls/a")))
         }

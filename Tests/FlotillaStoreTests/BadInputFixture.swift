@@ -1,3 +1,4 @@
+import FlotillaTesting
 import FlotillaEtcd
 import FlotillaStore
 import FlotillaStoreSQLite
@@ -23,7 +24,7 @@ func withEtcdServer(over store: any KeyValueStore, configuration: EtcdServer.Con
     configuration.port = 0
     let server = EtcdServer(store: store, configuration: configuration)
     let port = try await server.start()
-    let client = try EtcdStore(endpoints: ["127.0.0.1:\(port)"])
+    let client = try EtcdStore.running(endpoints: ["127.0.0.1:\(port)"])
     do {
         try await body(client, port, server)
     } catch {
@@ -40,7 +41,7 @@ func withEtcdServer(over store: any KeyValueStore, configuration: EtcdServer.Con
 @discardableResult
 func expectServes(_ client: EtcdStore, port: Int, since revision: Int64, after label: String,
                   sourceLocation: SourceLocation = #_sourceLocation) async throws -> Int64 {
-    let fresh = try EtcdStore(endpoints: ["127.0.0.1:\(port)"])
+    let fresh = try EtcdStore.running(endpoints: ["127.0.0.1:\(port)"])
     do {
         let now = try await fresh.range(RangeRequest(key: Bytes(utf8: "alive"))).header.revision
         #expect(now == revision, "after \(label): revision moved from \(revision) to \(now) (partial state?)", sourceLocation: sourceLocation)

@@ -14,7 +14,7 @@ final class RealEtcdHarness: StoreHarness, @unchecked Sendable {
     func makeStore() async throws -> any KeyValueStore {
         for _ in 0..<3 {
             let etcd = try EtcdSpares.current?.take() ?? RealEtcd.start(checkingPort: false)
-            let client = try EtcdStore(endpoints: ["127.0.0.1:\(etcd.clientPort)"])
+            let client = try EtcdStore.running(endpoints: ["127.0.0.1:\(etcd.clientPort)"])
             lock.withLock { started.append((etcd, client)) }
             // Wait until etcd answers a write (a fresh member needs about a second to elect
             // itself leader); one that exited lost its port between choosing and binding:

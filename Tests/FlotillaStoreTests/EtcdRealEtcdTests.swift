@@ -1,3 +1,4 @@
+import FlotillaTesting
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -52,7 +53,7 @@ struct RealEtcd {
 struct EtcdRealEtcdTests {
     @Test func clientAgainstRealEtcd() async throws {
         let etcd = try RealEtcd.start()
-        let client = try EtcdStore(endpoints: ["127.0.0.1:\(etcd.clientPort)"])
+        let client = try EtcdStore.running(endpoints: ["127.0.0.1:\(etcd.clientPort)"])
         do {
             try await check(client)
             await client.close()
@@ -95,7 +96,7 @@ struct EtcdRealEtcdTests {
     /// Reads fail over from a dead endpoint to a live one.
     @Test func readsFailOver() async throws {
         try await withEtcdServer { _, port, _ in
-            let client = try EtcdStore(endpoints: ["127.0.0.1:1", "127.0.0.1:\(port)"])
+            let client = try EtcdStore.running(endpoints: ["127.0.0.1:1", "127.0.0.1:\(port)"])
             let result = await Result(catching: { try await client.range(RangeRequest(key: Bytes(utf8: "x"))) })
             await client.close()
             #expect(try result.get().header.revision == 1)

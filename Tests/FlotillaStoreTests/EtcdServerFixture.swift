@@ -10,7 +10,7 @@ func withEtcdServer<T>(clock: ManualLeaseClock? = nil,
     let backing = clock.map { InMemoryStore(clock: $0, seed: 1) } ?? InMemoryStore()
     let server = EtcdServer(store: backing, configuration: .init(port: 0, name: "test-node"))
     let port = try await server.start()
-    let client = try EtcdStore(endpoints: ["127.0.0.1:\(port)"])
+    let client = try EtcdStore.running(endpoints: ["127.0.0.1:\(port)"])
     do {
         let result = try await body(client, port, backing)
         await client.close()
@@ -33,7 +33,7 @@ final class EtcdOverGRPCHarness: StoreHarness, @unchecked Sendable {
     func makeStore() async throws -> any KeyValueStore {
         let server = EtcdServer(store: try await inner.makeStore(), configuration: .init(port: 0))
         let port = try await server.start()
-        let client = try EtcdStore(endpoints: ["127.0.0.1:\(port)"])
+        let client = try EtcdStore.running(endpoints: ["127.0.0.1:\(port)"])
         lock.withLock { started.append((server, client)) }
         return client
     }

@@ -1,3 +1,4 @@
+import FlotillaTesting
 import Foundation
 import FlotillaEtcd
 import FlotillaStore

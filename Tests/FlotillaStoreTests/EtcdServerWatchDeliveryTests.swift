@@ -1,3 +1,4 @@
+import FlotillaTesting
 import Foundation
 import FlotillaEtcd
 import FlotillaStore
@@ -58,7 +59,7 @@ import Testing
         let etcd = try RealEtcd.start()
         let real: [[Int]]
         do {
-            let client = try EtcdStore(endpoints: ["127.0.0.1:\(etcd.clientPort)"])
+            let client = try EtcdStore.running(endpoints: ["127.0.0.1:\(etcd.clientPort)"])
             do {
                 try await waitUntilServing(client)
                 try await putLargeValues(client)
@@ -77,7 +78,7 @@ import Testing
         try await withScratch { scratch in
             let server = EtcdServer(store: try scratch.open(), configuration: .init(port: 0))
             let port = try await server.start()
-            let client = try EtcdStore(endpoints: ["127.0.0.1:\(port)"])
+            let client = try EtcdStore.running(endpoints: ["127.0.0.1:\(port)"])
             let ours: [[Int]]
             do {
                 try await putLargeValues(client)

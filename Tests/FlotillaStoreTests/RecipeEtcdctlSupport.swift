@@ -1,3 +1,4 @@
+import FlotillaTesting
 import FlotillaEtcd
 import FlotillaStore
 import Foundation
@@ -18,7 +19,7 @@ enum InteropTarget: String, CaseIterable, Sendable {
         case .etcd:
             let etcd = try RealEtcd.start()
             let client: EtcdStore
-            do { client = try EtcdStore(endpoints: ["127.0.0.1:\(etcd.clientPort)"]) } catch {
+            do { client = try EtcdStore.running(endpoints: ["127.0.0.1:\(etcd.clientPort)"]) } catch {
                 etcd.stop()
                 throw error
             }

@@ -6,15 +6,30 @@ import Testing
     @Test(arguments: RecipeBackend.allCases)
     func closeStopsKeepAliveAndRevokes(backend: RecipeBackend) async throws {
         try await backend.withStore { store in
-            let session = try await Session(store: store, ttl: 30)
-            #expect(session.ttl == 30 && session.end == nil)
-            try await store.put("/owned", "x", lease: session.lease)
-            try await session.close()
+            try await Session.with(store: store, ttl: 30) { session in
+                #expect(session.ttl == 30 && session.end == nil)
+                try await store.put("/owned", "x", lease: session.lease)
+                try await session.close()
+                #expect(session.end == .closed)
+                #expect(try await session.done == .closed)
+                #expect(try await store.under("/owned").isEmpty)
+                #expect(try await store.leaseTimeToLive(id: session.lease, keys: false).ttl == -1)
+                try await session.close()
+            }
+        }
+    }
+
+    /// Leaving the scope closes the session: its keys go with the revoked lease.
+    @Test(arguments: RecipeBackend.allCases)
+    func leavingTheScopeCloses(backend: RecipeBackend) async throws {
+        try await backend.withStore { store in
+            let session = try await Session.with(store: store, ttl: 30) { session in
+                try await store.put("/owned", "x", lease: session.lease)
+                return session
+            }
             #expect(session.end == .closed)
-            #expect(try await session.done == .closed)
             #expect(try await store.under("/owned").isEmpty)
             #expect(try await store.leaseTimeToLive(id: session.lease, keys: false).ttl == -1)
-            try await session.close()
         }
     }
 
@@ -36,11 +51,12 @@ import Testing
     @Test(arguments: RecipeBackend.allCases)
     func revokedLeaseIsReported(backend: RecipeBackend) async throws {
         try await backend.withStore { store in
-            let session = try await Session(store: store, keepAliveInterval: .milliseconds(100))
-            _ = try await store.leaseRevoke(id: session.lease)
-            #expect(try await within(20, "session noticing the revoke") { try await session.done } == .leaseLost)
-            try await session.close()
-            #expect(session.end == .leaseLost)
+            try await Session.with(store: store, keepAliveInterval: .milliseconds(100)) { session in
+                _ = try await store.leaseRevoke(id: session.lease)
+                #expect(try await within(20, "session noticing the revoke") { try await session.done } == .leaseLost)
+                try await session.close()
+                #expect(session.end == .leaseLost)
+            }
         }
     }
 
@@ -48,38 +64,39 @@ import Testing
     @Test func unreachableStoreEndsSessionAtDeadline() async throws {
         try await withScratch { scratch in
             let store = try scratch.open()
-            let session = try await Session(store: store, ttl: 2)
-            await store.close()
-            let end = try await within(30, "session giving up") { try await session.done }
-            guard case .keepAliveFailed = end else {
-                Issue.record("expected keepAliveFailed, got \(end)")
-                return
+            try await Session.with(store: store, ttl: 2) { session in
+                await store.close()
+                let end = try await within(30, "session giving up") { try await session.done }
+                guard case .keepAliveFailed = end else {
+                    Issue.record("expected keepAliveFailed, got \(end)")
+                    return
+                }
+                #expect(session.leaseDeadline <= .now)
+                await session.orphan()
             }
-            #expect(session.leaseDeadline <= .now)
-            await session.orphan()
         }
     }
 
     @Test func waitingForTheEndIsCancellable() async throws {
         let store = InMemoryStore()
-        let session = try await Session(store: store)
-        let outcome = RecipeRecord<String>()
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                do { _ = try await session.done; outcome.append("ended") } catch { outcome.append("cancelled") }
+        try await Session.with(store: store) { session in
+            let outcome = RecipeRecord<String>()
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    do { _ = try await session.done; outcome.append("ended") } catch { outcome.append("cancelled") }
+                }
+                group.cancelAll()
             }
-            group.cancelAll()
+            #expect(outcome.all == ["cancelled"] && session.end == nil)
         }
-        #expect(outcome.all == ["cancelled"] && session.end == nil)
-        try await session.close()
     }
 
     @Test func adoptsAnExistingLease() async throws {
         let store = InMemoryStore()
         let lease = try await store.leaseGrant(ttl: 45, id: 0)
-        let session = try await Session(store: store, lease: lease.id)
-        #expect(session.lease == lease.id && session.ttl == 45)
-        try await session.close()
-        await #expect(throws: RecipeError.sessionExpired(lease: lease.id)) { _ = try await Session(store: store, lease: lease.id) }
+        try await Session.with(store: store, lease: lease.id) { session in
+            #expect(session.lease == lease.id && session.ttl == 45)
+        }
+        await #expect(throws: RecipeError.sessionExpired(lease: lease.id)) { try await Session.with(store: store, lease: lease.id) { _ in } }
     }
 }

@@ -24,17 +24,11 @@ enum RecipeBackend: String, CaseIterable, Sendable, CustomTestStringConvertible 
 /// Runs `body` with `count` fresh sessions on `store`, all closed afterwards (also on failure).
 func withSessions(_ count: Int, on store: any KeyValueStore, ttl: Int64 = 60, keepAliveInterval: Duration? = nil,
                   _ body: ([Session]) async throws -> Void) async throws {
-    var sessions: [Session] = []
-    do {
-        for _ in 0..<count {
-            sessions.append(try await Session(store: store, ttl: ttl, keepAliveInterval: keepAliveInterval))
-        }
-        try await body(sessions)
-    } catch {
-        for session in sessions { try? await session.close() }
-        throw error
+    func nest(_ opened: [Session]) async throws {
+        guard opened.count < count else { return try await body(opened) }
+        try await Session.with(store: store, ttl: ttl, keepAliveInterval: keepAliveInterval) { try await nest(opened + [$0]) }
     }
-    for session in sessions { try? await session.close() }
+    try await nest([])
 }
 
 /// Runs `body`, failing with a clear message when it takes longer than `seconds` (so a

@@ -1,3 +1,4 @@
+import FlotillaTesting
 import FlotillaStore
 import NIOCore
 import NIOEmbedded
@@ -51,7 +52,7 @@ struct ServerPingAnsweringTests {
 struct EtcdStoreSustainedLoadTests {
     @Test func sixHundredSequentialRequestsOnOneConnection() async throws {
         let etcd = try RealEtcd.start()
-        let client = try EtcdStore(endpoints: ["127.0.0.1:\(etcd.clientPort)"])
+        let client = try EtcdStore.running(endpoints: ["127.0.0.1:\(etcd.clientPort)"])
         do {
             var ready = false
             for _ in 0..<100 where !ready {

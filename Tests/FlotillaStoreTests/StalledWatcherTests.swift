@@ -1,3 +1,4 @@
+import FlotillaTesting
 import FlotillaEtcd
 import FlotillaStore
 import Foundation

@@ -1,3 +1,4 @@
+import FlotillaTesting
 import FlotillaEtcd
 import FlotillaStore
 import FlotillaStoreSQLite
@@ -13,7 +14,7 @@ struct StoreServiceTests {
             group.addTask { try await server.run() }
             let port = try await server.listeningPort()
             #expect(server.port == port)
-            let client = try EtcdStore(endpoints: ["127.0.0.1:\(port)"])
+            let client = try EtcdStore.running(endpoints: ["127.0.0.1:\(port)"])
             _ = try await client.put(PutRequest(key: Bytes(utf8: "k"), value: Bytes(utf8: "v")))
             #expect(try await client.range(RangeRequest(key: Bytes(utf8: "k"))).kvs.count == 1)
             await client.close()

@@ -1,3 +1,4 @@
+import FlotillaTesting
 import Foundation
 import FlotillaEtcd
 import FlotillaStore
@@ -68,7 +69,7 @@ import Testing
     func realEtcdAgrees() async throws {
         let etcd = try RealEtcd.start()
         defer { etcd.stop() }
-        let client = try EtcdStore(endpoints: ["127.0.0.1:\(etcd.clientPort)"])
+        let client = try EtcdStore.running(endpoints: ["127.0.0.1:\(etcd.clientPort)"])
         do {
             var ready = false
             for _ in 0..<100 where !ready {

@@ -163,7 +163,8 @@ extension Supervisor {
         return run.units.values.allSatisfy { other in !other.spec.after.contains(unit) || other.isDown }
     }
 
-    private func isStopping(_ run: UnitRun) -> Bool {
+    /// Whether the unit is on its way down (ExecStop, the stop signal, the kill, ExecStopPost).
+    func isStopping(_ run: UnitRun) -> Bool {
         switch run.lifecycle.phase {
         case .stop, .stopSignal, .stopKill, .stopPost: true
         default: false

@@ -54,13 +54,15 @@ extension Supervisor {
         return true
     }
 
-    /// When `assignment` runs what the run kept aside for `name` runs, that run takes the
-    /// instance back (its processes keep running) and the current one is stopped and forgotten;
-    /// true when it did.
+    /// When `assignment` runs what the run kept aside for `name` runs, and that run is still
+    /// up (not yet stopping: its successor failed or came up), it takes the instance back (its
+    /// processes keep running) and the current one is stopped and forgotten; true when it did.
     func takeBack(_ name: String, _ assignment: Assignment) -> Bool {
         let aside = Self.retiringName(name)
         guard assignment.desired == .launched, var back = instances[aside], back.target == .retire, var replaced = instances[name],
-              back.assignment.stack == assignment.stack, Self.sameUnits(back.assignment.units, assignment.units) else { return false }
+              back.assignment.stack == assignment.stack, Self.sameUnits(back.assignment.units, assignment.units),
+              // Already stopping (its successor came up or failed), it cannot take the instance back: it is replaced anew.
+              back.units.values.allSatisfy({ !$0.isDown && !isStopping($0) }) else { return false }
         back.target = .run
         back.retirement = nil
         back.assignment = assignment

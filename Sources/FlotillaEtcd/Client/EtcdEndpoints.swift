@@ -3,8 +3,9 @@ import GRPCCore
 import GRPCNIOTransportHTTP2
 import Synchronization
 
-/// The connections of an ``EtcdStore``: one gRPC client per endpoint, each with its own
-/// connection task, and the endpoint currently in use.
+/// The connections of an ``EtcdStore``: one gRPC client per endpoint (their connections run
+/// in ``runConnections()``, a child of the store's ``EtcdStore/run()``), and the endpoint
+/// currently in use.
 ///
 /// Failover policy: a call goes to the current endpoint. When it fails as *unavailable*
 /// (connection refused or lost, server shutting down), the store moves to the next endpoint.
@@ -19,7 +20,6 @@ final class EtcdEndpoints: Sendable {
     /// Endpoint texts, as configured.
     let names: [String]
     private let clients: [Client]
-    private let tasks: Mutex<[Task<Void, Never>]>
     private let current = Mutex(0)
 
     init(configuration: EtcdStore.Configuration) throws {
@@ -40,7 +40,16 @@ final class EtcdEndpoints: Sendable {
             clients.append(GRPCClient(transport: transport))
         }
         self.clients = clients
-        tasks = Mutex(clients.map { client in Task { try? await client.runConnections() } })
+    }
+
+    /// Runs every client's connections until ``beginShutdown()`` and the calls still open
+    /// have finished, or until cancelled.
+    func runConnections() async {
+        await withDiscardingTaskGroup { group in
+            for client in clients {
+                group.addTask { try? await client.runConnections() }
+            }
+        }
     }
 
     /// An IP address as an address target (with TLS, its certificate's IP entries are checked
@@ -94,17 +103,8 @@ final class EtcdEndpoints: Sendable {
         return options
     }
 
-    /// Shuts every connection down and waits for the connection tasks.
-    func close() async {
+    /// Lets the open calls finish and accepts no new ones; ``runConnections()`` then returns.
+    func beginShutdown() {
         for client in clients { client.beginGracefulShutdown() }
-        let running = tasks.withLock { t -> [Task<Void, Never>] in defer { t = [] }; return t }
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { for task in running { await task.value } }
-            group.addTask { try? await Task.sleep(for: .seconds(1)) }
-            await group.next()
-            for task in running { task.cancel() }
-            group.cancelAll()
-        }
-        for task in running { await task.value }
     }
 }

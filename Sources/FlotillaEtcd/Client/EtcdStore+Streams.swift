@@ -26,7 +26,14 @@ extension EtcdStore {
         requests.yield(create)
 
         let watchClient = Etcdserverpb_Watch.Client(wrapping: client)
-        let task = Task {
+        let failUnstarted: @Sendable () -> Void = {
+            let closed = StoreError.unavailable("etcd client: the store closed before the watch started")
+            acknowledge.finish(throwing: closed)
+            output.finish(throwing: closed)
+        }
+        // Dropped unrun (the store closed first), the closure releases this guard, which fails the wait below.
+        let spawned = streams.spawnStoppable { [dropped = OnRelease(failUnstarted)] in
+            _ = dropped
             do {
                 try await watchClient.watch(options: options, requestProducer: { writer in
                     for await message in outbound { try await writer.write(message) }
@@ -60,6 +67,7 @@ extension EtcdStore {
             }
         }
 
+        guard let stop = spawned else { throw StoreError.unavailable("etcd client: the store is closed") }
         let key = UUID()
         let stream = WatchStream(responses: responses, requestProgress: {
             var progress = Etcdserverpb_WatchRequest()
@@ -67,13 +75,13 @@ extension EtcdStore {
             requests.yield(progress)
         }, cancel: { [weak self] in
             requests.finish()
-            task.cancel()
+            stop()
             output.finish()
             _ = self?.watches.withLock { $0.removeValue(forKey: key) }
         })
         output.onTermination = { _ in
             requests.finish()
-            task.cancel()
+            stop()
         }
         do {
             var iterator = ack.makeAsyncIterator()

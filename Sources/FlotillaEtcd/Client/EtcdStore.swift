@@ -2,14 +2,19 @@ import Foundation
 import FlotillaStore
 import GRPCCore
 import GRPCNIOTransportHTTP2
+import ServiceLifecycle
 import Synchronization
 
 /// A ``KeyValueStore`` backed by an etcd v3 cluster (or any server speaking the etcd v3 gRPC
 /// API, such as ``EtcdServer``). Errors are ``StoreError`` values with etcd's texts, so they
 /// compare equal to those of the other backends.
 ///
-/// Several endpoints give failover (see ``Configuration/endpoints``). Call ``close()`` when done.
-public final class EtcdStore: KeyValueStore {
+/// Several endpoints give failover (see ``Configuration/endpoints``).
+///
+/// The connections and watch streams run in ``run()``: as a `Service` of a `ServiceGroup`
+/// (a graceful shutdown closes the store), or in the scope of
+/// ``with(configuration:_:)``. Calls made before ``run()`` starts wait for it.
+public final class EtcdStore: KeyValueStore, Service {
     /// How to reach the cluster.
     public struct Configuration: Sendable {
         /// `host:port` or `http(s)://host:port` of each member, tried in order. Reads fail
@@ -41,26 +46,92 @@ public final class EtcdStore: KeyValueStore {
         }
     }
 
+    /// How it was configured.
+    public let configuration: Configuration
     let endpoints: EtcdEndpoints
     let watches = Mutex<[UUID: WatchStream]>([:])
     let sendLimit: SendLimit
+    /// The watch streams, children of ``run()``.
+    let streams = ChildTasks()
+    private let closing = Latch()
+    private let started = Mutex(false)
+    private let ended = Latch()
 
-    /// Connects (lazily) to the configured endpoints.
+    /// A client of the configured endpoints; it connects once ``run()`` runs.
     public init(configuration: Configuration) throws {
+        self.configuration = configuration
         endpoints = try EtcdEndpoints(configuration: configuration)
         sendLimit = SendLimit(bytes: configuration.maxSendMessageBytes)
     }
 
-    /// Connects (lazily) to `endpoints` over plaintext.
+    /// A client of `endpoints` over plaintext; it connects once ``run()`` runs.
     public convenience init(endpoints: [String]) throws {
         try self.init(configuration: Configuration(endpoints: endpoints))
     }
 
-    /// Cancels every watch and closes the connections.
+    /// Runs `body` with a store of `configuration` whose connections run alongside it, and
+    /// closes the store when `body` returns or throws.
+    public static func with<T>(configuration: Configuration, _ body: (EtcdStore) async throws -> T) async throws -> T {
+        try await with(configurations: [configuration]) { try await body($0[0]) }
+    }
+
+    /// Runs `body` with one store per configuration (each its own connections, as separate
+    /// clients have), all closed when `body` returns or throws.
+    public static func with<T>(configurations: [Configuration], _ body: ([EtcdStore]) async throws -> T) async throws -> T {
+        let stores = try configurations.map { try EtcdStore(configuration: $0) }
+        return try await withThrowingTaskGroup(of: Void.self, returning: T.self) { group in
+            for store in stores { group.addTask { await store.run() } }
+            do {
+                let result = try await body(stores)
+                for store in stores { await store.close() }
+                return result
+            } catch {
+                for store in stores { await store.close() }
+                throw error
+            }
+        }
+    }
+
+    /// Runs the connections and watch streams until ``close()``, a graceful shutdown (inside a
+    /// `ServiceGroup`) or cancellation. After a close, open calls get one second to finish;
+    /// then they are cut. Call it once.
+    public func run() async {
+        started.withLock { $0 = true }
+        defer { ended.open() }
+        await withGracefulShutdownHandler {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    await withDiscardingTaskGroup { running in
+                        running.addTask { await self.endpoints.runConnections() }
+                        running.addTask { await self.streams.run() }
+                    }
+                }
+                group.addTask {
+                    await self.closing.wait()
+                    try? await Task.sleep(for: .seconds(1))
+                }
+                await group.next()
+                group.cancelAll()
+            }
+        } onGracefulShutdown: {
+            self.beginClose()
+        }
+    }
+
+    /// Cancels every watch and closes the connections; returns once ``run()`` has returned
+    /// (at once when it never ran).
     public func close() async {
+        beginClose()
+        guard started.withLock({ $0 }) else { return }
+        await ended.waitIgnoringCancellation()
+    }
+
+    private func beginClose() {
         let open = watches.withLock { w -> [WatchStream] in defer { w = [:] }; return Array(w.values) }
         for watch in open { watch.cancel() }
-        await endpoints.close()
+        streams.finish()
+        endpoints.beginShutdown()
+        closing.open()
     }
 
     private func kv(_ client: EtcdEndpoints.Client) -> Etcdserverpb_KV.Client<HTTP2ClientTransport.Posix> { .init(wrapping: client) }

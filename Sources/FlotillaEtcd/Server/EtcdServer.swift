@@ -25,13 +25,13 @@ import Synchronization
 /// try await group.run()
 /// ```
 ///
-/// Tests may instead call ``start()`` (returns the bound port) and ``stop()``.
+/// Outside a group, run it as a child task and end it with ``stop()``.
 public final class EtcdServer: Service {
     /// Where and as whom the server listens.
     public struct Configuration: Sendable {
         /// Host to bind (an IPv4 address or `localhost`).
         public var host: String
-        /// TCP port; 0 picks a free one (see ``EtcdServer/start()``).
+        /// TCP port; 0 picks a free one (see ``EtcdServer/listeningPort()``).
         public var port: Int
         /// Member name shown by `etcdctl member list`.
         public var name: String
@@ -83,10 +83,6 @@ public final class EtcdServer: Service {
 
     private struct Running {
         var server: GRPCServer<HTTP2ServerTransport.Posix>
-        /// The serving task of ``start()``; nil inside ``run()``.
-        var task: Task<Void, any Error>?
-        /// Ends ``run()``'s wait (``stop()`` during ``run()``).
-        var shutdown: AsyncStream<Void>.Continuation?
         var port: Int
         var health: HealthStatus
     }
@@ -103,8 +99,11 @@ public final class EtcdServer: Service {
     private let running = Mutex<Running?>(nil)
     private let stalledWatches = StalledWatchCount()
     private let listening = Mutex(Listening.waiting([]))
+    private let stopping = Latch()
+    private let started = Mutex(false)
+    private let ended = Latch()
 
-    /// Creates a server for `store`; nothing listens until ``start()``.
+    /// Creates a server for `store`; nothing listens until ``run()``.
     public init(store: any KeyValueStore, configuration: Configuration = Configuration()) {
         self.store = store
         self.configuration = configuration
@@ -127,15 +126,11 @@ public final class EtcdServer: Service {
     /// `ServiceGroup`) or ``stop()`` is called; then stops listening, lets open calls finish
     /// for ``Configuration/shutdownGrace``, cuts the rest (watch and keep-alive streams) and
     /// returns. Throws when the address cannot be bound (``listeningPort()`` callers get the
-    /// same error). After ``start()``, it only waits for the shutdown and stops.
+    /// same error). Call it once.
     public func run() async throws {
-        if port != nil {
-            await Self.untilShutdown(nil)
-            await stop()
-            return
-        }
+        started.withLock { $0 = true }
+        defer { ended.open() }
         let (server, health) = makeServer()
-        let (shutdown, shutdownTrigger) = AsyncStream.makeStream(of: Void.self)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try? await server.serve() }
             let port: Int
@@ -148,9 +143,13 @@ public final class EtcdServer: Service {
                 throw error
             }
             health.set(.serving, for: [""] + Self.servedNames)
-            running.withLock { $0 = Running(server: server, task: nil, shutdown: shutdownTrigger, port: port, health: health) }
+            running.withLock { $0 = Running(server: server, port: port, health: health) }
             listened(.success(port))
-            await Self.untilShutdown(shutdown)
+            await withGracefulShutdownHandler {
+                await stopping.wait()
+            } onGracefulShutdown: {
+                self.stopping.open()
+            }
             running.withLock { $0 = nil }
             health.shutDown()
             server.beginGracefulShutdown()
@@ -161,8 +160,8 @@ public final class EtcdServer: Service {
         }
     }
 
-    /// The port the server listens on, once it does (waits for ``run()`` or ``start()`` to
-    /// bind; throws their bind error).
+    /// The port the server listens on, once it does (waits for ``run()`` to bind; throws its
+    /// bind error).
     public func listeningPort() async throws -> Int {
         try await withCheckedThrowingContinuation { (waiter: CheckedContinuation<Int, any Error>) in
             let known = listening.withLock { state -> Result<Int, any Error>? in
@@ -189,25 +188,6 @@ public final class EtcdServer: Service {
             return waiters
         }
         for waiter in waiters { waiter.resume(with: outcome) }
-    }
-
-    /// Returns when `trigger` ends (``stop()``), the task is cancelled, or a graceful shutdown begins.
-    private static func untilShutdown(_ trigger: AsyncStream<Void>?) async {
-        let ended = AsyncStream.makeStream(of: Void.self)
-        await withGracefulShutdownHandler {
-            await withDiscardingTaskGroup { group in
-                if let trigger {
-                    group.addTask {
-                        for await _ in trigger {}
-                        ended.continuation.finish()
-                    }
-                }
-                for await _ in ended.stream {}
-                group.cancelAll()
-            }
-        } onGracefulShutdown: {
-            ended.continuation.finish()
-        }
     }
 
     /// The gRPC server with the etcd and health services.
@@ -237,48 +217,12 @@ public final class EtcdServer: Service {
         }
     }
 
-    /// Starts listening in a task of its own and returns the bound port (for tests and callers
-    /// outside a `ServiceGroup`; pair with ``stop()``). Throws if the address can't be bound.
-    @discardableResult
-    public func start() async throws -> Int {
-        if let port { return port }
-        let (server, health) = makeServer()
-        let task = Task { try await server.serve() }
-        let port: Int
-        do {
-            port = try await boundPort(server)
-        } catch {
-            task.cancel()
-            listened(.failure(error))
-            throw error
-        }
-        health.set(.serving, for: [""] + Self.servedNames)
-        running.withLock { $0 = Running(server: server, task: task, shutdown: nil, port: port, health: health) }
-        listened(.success(port))
-        return port
-    }
-
-    /// After ``start()``: stops listening, lets open calls finish for
-    /// ``Configuration/shutdownGrace``, then cuts the rest (open watches and keep-alive
-    /// streams), and returns when the server is down. During ``run()``: tells it to shut down
-    /// the same way and returns at once.
+    /// Ends ``run()`` the way a graceful shutdown does and returns once it has returned (at
+    /// once when it never ran).
     public func stop() async {
-        guard let current = running.withLock({ r -> Running? in defer { r = nil }; return r }) else { return }
-        guard let task = current.task else {
-            current.shutdown?.finish()
-            return
-        }
-        current.health.shutDown()
-        current.server.beginGracefulShutdown()
-        let grace = configuration.shutdownGrace
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { _ = try? await task.value }
-            group.addTask { try? await Task.sleep(for: grace) }
-            await group.next()
-            task.cancel()
-            group.cancelAll()
-        }
-        _ = try? await task.value
+        stopping.open()
+        guard started.withLock({ $0 }) else { return }
+        await ended.waitIgnoringCancellation()
     }
 
     private func services(port: @escaping @Sendable () -> Int) -> [any RegistrableRPCService] {

@@ -41,6 +41,18 @@ public struct AgentConfig: Sendable, Hashable {
     public var join: String?
     /// The join token (`flj1:<CA SHA-256>:NAME.SECRET`).
     public var joinToken: String?
+    /// Whether the machine takes part in the overlay network once its config exists (default
+    /// true; `--no-overlay`).
+    public var overlay: Bool?
+    /// flannel's `--etcd-prefix`: where the network config and the subnet leases are
+    /// (default `/coreos.com/network`).
+    public var networkPrefix: String?
+    /// Where the subnet file goes (default `/run/flannel/subnet.env`).
+    public var subnetFile: String?
+    /// The interface toward the other machines, by name or IPv4 address (flannel's `--iface`).
+    public var iface: String?
+    /// Masquerade traffic from the overlay leaving it (flannel's `--ip-masq`).
+    public var ipMasquerade: Bool?
 
     /// An empty config.
     public init() {}
@@ -48,7 +60,7 @@ public struct AgentConfig: Sendable, Hashable {
     /// The keys a config file may hold.
     public static let keys = ["state_dir", "machine_id", "metadata", "capacity", "store", "store_listen",
                               "listen", "advertise", "ttl", "prefix", "storm_share", "storm_grace", "join", "join_token",
-                              "store_cacert", "store_cert", "store_key"]
+                              "store_cacert", "store_cert", "store_key", "overlay", "network_prefix", "subnet_file", "iface", "ip_masq"]
 
     /// Parses a config file; `file` names it in diagnostics. With any error, the config is nil.
     public static func parse(text: String, file: String) -> (config: AgentConfig?, diagnostics: [Diagnostic]) {
@@ -115,6 +127,15 @@ public struct AgentConfig: Sendable, Hashable {
         case "join_token": joinToken = reader.string(value, "join_token")
         case "storm_grace":
             if let seconds = reader.duration(value, "storm_grace") { stormGrace = seconds }
+        case "overlay": overlay = reader.bool(value, "overlay")
+        case "network_prefix":
+            networkPrefix = reader.string(value, "network_prefix")
+            if let prefix = networkPrefix, !prefix.hasPrefix("/") {
+                reader.error(value, "network_prefix must start with / (e.g. /coreos.com/network), found '\(prefix)'")
+            }
+        case "subnet_file": subnetFile = reader.string(value, "subnet_file")
+        case "iface": iface = reader.string(value, "iface")
+        case "ip_masq": ipMasquerade = reader.bool(value, "ip_masq")
         default: break
         }
     }

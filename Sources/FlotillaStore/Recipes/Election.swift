@@ -68,7 +68,7 @@ public actor Election {
         } catch {
             if candidacy == mine { candidacy = nil }
             if Task.isCancelled {
-                await RecipeWaits.cleanUp { [mine] in try await Self.delete(mine, in: store) }
+                await RecipeWaits.cleanUp(in: session) { [mine] in try await Self.delete(mine, in: store) }
             }
             throw error
         }

@@ -57,10 +57,9 @@ enum RecipeWaits {
     }
 
     /// Runs clean-up work (deleting a recipe key) even when the calling task is cancelled:
-    /// the work runs in a task of its own, which does not inherit the cancellation, and is
-    /// awaited here, so it never outlives the caller. Errors are dropped: the key goes with
-    /// its lease anyway.
-    static func cleanUp(_ work: @escaping @Sendable () async throws -> Void) async {
-        await Task { try? await work() }.value
+    /// the work runs among `session`'s children, which the caller's cancellation does not
+    /// reach, and is awaited here. Errors are dropped: the key goes with its lease anyway.
+    static func cleanUp(in session: Session, _ work: @escaping @Sendable () async throws -> Void) async {
+        await session.children.runShielded { try? await work() }
     }
 }

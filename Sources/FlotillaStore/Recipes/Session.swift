@@ -4,18 +4,22 @@
 /// reason — closed, revoked, or expired because this process stopped renewing.
 ///
 /// Lifecycle and ordering contract:
-/// - ``init(store:ttl:lease:keepAliveInterval:)`` grants the lease (or adopts a given one)
-///   and starts the session's single keep-alive task; nothing else runs in the background.
-/// - The task renews the lease every `keepAliveInterval` (default TTL/3). A failed renewal is
-///   retried every ≤ 500 ms until the lease's local deadline (send time of the last
-///   successful renewal + TTL) passes.
+/// - ``with(store:ttl:lease:keepAliveInterval:_:)`` grants the lease (or adopts a given
+///   one), runs the session's keep-alive as a child task of the caller while `body` runs, and
+///   closes the session when `body` returns or throws; nothing outlives that call.
+/// - The keep-alive renews the lease every `keepAliveInterval` (default TTL/3). A failed
+///   renewal is retried every ≤ 500 ms until the lease's local deadline (send time of the
+///   last successful renewal + TTL) passes.
 /// - The session ends exactly once, with a ``SessionEnd``: `.leaseLost` when the store
 ///   answers that the lease is gone, `.keepAliveFailed` when the deadline passed without a
 ///   successful renewal, `.closed` after ``close()`` or ``orphan()``. ``done`` returns it.
-/// - ``close()`` first cancels the keep-alive task and waits for it to finish (no renewal
-///   runs after that), then revokes the lease, which deletes every key of the session in one
+/// - ``close()`` first stops the keep-alive and waits for it to finish (no renewal runs
+///   after that), then revokes the lease, which deletes every key of the session in one
 ///   revision, then returns. ``orphan()`` does the first step only: the lease expires on its
 ///   own after at most its TTL.
+/// - Clean-up a recipe must do although its caller was cancelled (deleting a key of an
+///   abandoned campaign) runs among the session's children, so it is not cancelled with that
+///   caller and still never outlives the session.
 /// - A process that must never act on a lost lease (fencing) should stop acting by
 ///   ``leaseDeadline``, which is never later than the store's own expiry.
 public final class Session: Sendable {
@@ -29,13 +33,31 @@ public final class Session: Sendable {
     /// The lease's TTL in seconds, as granted by the store.
     public let ttl: Int64
     private let life: SessionLife
-    private let keeper: Task<Void, Never>
+    /// The keep-alive and shielded clean-up work, run by ``with(store:ttl:lease:keepAliveInterval:_:)``.
+    let children = ChildTasks()
 
-    /// Grants a lease of `ttl` seconds (etcd default 60) and starts keeping it alive. With
-    /// `lease` ≠ 0, adopts that existing lease instead (e.g. the machine's membership lease);
-    /// throws ``RecipeError/sessionExpired(lease:)`` when it no longer exists.
-    public init(store: any KeyValueStore, ttl: Int64 = Session.defaultTTL, lease: Int64 = 0,
-                keepAliveInterval: Duration? = nil) async throws {
+    /// Grants a lease of `ttl` seconds (etcd default 60) and keeps it alive while `body` runs,
+    /// then closes the session (a failed revoke is not reported: the lease then expires after
+    /// its TTL). With `lease` ≠ 0, adopts that existing lease instead (e.g. the machine's
+    /// membership lease); throws ``RecipeError/sessionExpired(lease:)`` when it no longer exists.
+    public static func with<T>(store: any KeyValueStore, ttl: Int64 = Session.defaultTTL, lease: Int64 = 0,
+                               keepAliveInterval: Duration? = nil,
+                               _ body: (Session) async throws -> T) async throws -> T {
+        let session = try await Session(store: store, ttl: ttl, lease: lease, keepAliveInterval: keepAliveInterval)
+        return try await withThrowingTaskGroup(of: Void.self, returning: T.self) { group in
+            group.addTask { await session.children.run() }
+            do {
+                let result = try await body(session)
+                try? await session.close()
+                return result
+            } catch {
+                try? await session.close()
+                throw error
+            }
+        }
+    }
+
+    private init(store: any KeyValueStore, ttl: Int64, lease: Int64, keepAliveInterval: Duration?) async throws {
         let sent = ContinuousClock.now
         let granted: Int64
         if lease == 0 {
@@ -51,7 +73,7 @@ public final class Session: Sendable {
         let life = SessionLife(deadline: sent + .seconds(granted))
         self.life = life
         let interval = keepAliveInterval ?? .milliseconds(granted * 1000 / 3)
-        keeper = Task { [lease = self.lease] in
+        children.spawn { [lease = self.lease] in
             await SessionLife.keepAlive(store: store, lease: lease, interval: interval, life: life)
         }
     }
@@ -87,12 +109,9 @@ public final class Session: Sendable {
     /// Stops the keep-alive and waits for it to finish, without revoking the lease (etcd
     /// `Orphan`): the session's keys live until the lease expires.
     public func orphan() async {
-        keeper.cancel()
-        await keeper.value
+        await children.finishAndWait()
         life.finish(.closed)
     }
-
-    deinit { keeper.cancel() }
 }
 
 /// Why a ``Session`` ended.

@@ -47,7 +47,7 @@ public actor StoreMutex {
             guard try await mine.holds(in: session.store) else { throw RecipeError.sessionExpired(lease: session.lease) }
         } catch {
             let store = session.store, compare = mine.compare
-            await RecipeWaits.cleanUp {
+            await RecipeWaits.cleanUp(in: session) {
                 _ = try await store.txn(TxnRequest(compare: [compare], success: [.deleteRange(DeleteRangeRequest(key: compare.key))]))
             }
             throw error

@@ -1,3 +1,4 @@
+import FlotillaTesting
 import FlotillaEtcd
 import FlotillaSecurity
 import FlotillaStore
@@ -115,7 +116,7 @@ final class EtcdCluster: Sendable {
     private func waitUntilWritable() async throws {
         let deadline = ContinuousClock.now + .seconds(30)
         for member in members {
-            let client = try EtcdStore(configuration: .init(endpoints: ["https://127.0.0.1:\(member.clientPort)"],
+            let client = try EtcdStore.running(configuration: .init(endpoints: ["https://127.0.0.1:\(member.clientPort)"],
                                                             transportSecurity: tls.clientSecurity))
             let result = await Result { try await write(through: client, member: member, deadline: deadline) }
             await client.close()

@@ -1,3 +1,4 @@
+import FlotillaTesting
 import Foundation
 import Glibc
 
@@ -19,18 +20,7 @@ struct CLIResult: CustomStringConvertible {
 /// The built `flotilla` executable, run the way a user runs it.
 enum FlotillaCLI {
     /// `$FLOTILLA_BIN`, or the `flotilla` beside the test bundle, or `.build/debug/flotilla`.
-    static var path: String {
-        if let path = ProcessInfo.processInfo.environment["FLOTILLA_BIN"] { return path }
-        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for _ in 0..<4 {
-            let candidate = directory.appendingPathComponent("flotilla")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate.path }
-            directory.deleteLastPathComponent()
-        }
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent()
-        return root.appendingPathComponent(".build/debug/flotilla").path
-    }
+    static var path: String { BuiltFlotilla.path }
 
     /// Runs `flotilla ARGS` to completion (killed after `timeout`), output captured in files
     /// under `directory`.

@@ -1,3 +1,4 @@
+import FlotillaTesting
 import FlotillaAPI
 import FlotillaEtcd
 import FlotillaModel
@@ -44,11 +45,11 @@ final class TestCluster: Sendable {
     /// A client of the cluster's store (agent 1's embedded store, or the etcd cluster); the
     /// caller closes it.
     func storeClient() throws -> EtcdStore {
-        if let etcd { return try EtcdStore(configuration: .init(endpoints: etcd.endpoints, transportSecurity: etcd.tls.clientSecurity)) }
+        if let etcd { return try EtcdStore.running(configuration: .init(endpoints: etcd.endpoints, transportSecurity: etcd.tls.clientSecurity)) }
         // The embedded store takes only certificates of the cluster CA: agent 1's own.
         let tls = agents[0].stateDirectory + "/tls/"
         let client = try EtcdTLS.files(ca: tls + "ca.crt", certificate: tls + "client.crt", key: tls + "client.key")
-        return try EtcdStore(configuration: .init(endpoints: [agents[0].storeAddress ?? ""], transportSecurity: client.clientSecurity))
+        return try EtcdStore.running(configuration: .init(endpoints: [agents[0].storeAddress ?? ""], transportSecurity: client.clientSecurity))
     }
 
     /// Runs `body` on a cluster of `agents` agents; cleans up whatever happens.

@@ -7,16 +7,27 @@ import Foundation
 /// and its commands are what an operator types to see the same state (`ip route`,
 /// `bridge fdb`, `ip neigh`).
 package struct IPRoute2: Sendable {
-    package init() {}
+    /// The network namespace the commands act in (`ip netns exec`); nil: the process's own.
+    package var namespace: String?
 
-    /// Runs `tool` with `arguments`; throws with its output when it fails.
+    package init(namespace: String? = nil) {
+        self.namespace = namespace
+    }
+
+    /// Runs `tool` with `arguments` in ``namespace``; throws with its output when it fails.
     @discardableResult
     package func run(_ tool: String, _ arguments: [String]) throws -> String {
-        let (status, output) = try Self.execute(tool, arguments)
+        let (status, output) = try execute(tool, arguments)
         guard status == 0 else {
             throw NetworkKernelError("\(tool) \(arguments.joined(separator: " ")) failed: \(output.trimmingCharacters(in: .whitespacesAndNewlines))")
         }
         return output
+    }
+
+    /// Runs `tool` in ``namespace`` and returns its status and output.
+    func execute(_ tool: String, _ arguments: [String]) throws -> (Int32, String) {
+        guard let namespace else { return try Self.execute(tool, arguments) }
+        return try Self.execute("ip", ["netns", "exec", namespace, tool] + arguments)
     }
 
     /// Runs `tool` (a name looked up in the system directories, or a path) and returns its
@@ -91,7 +102,7 @@ package struct IPRoute2: Sendable {
 
     /// The MAC address of interface `name`, or nil when there is no such interface.
     package func mac(of name: String) throws -> String? {
-        let (status, text) = try Self.execute("ip", ["-o", "link", "show", "dev", name])
+        let (status, text) = try execute("ip", ["-o", "link", "show", "dev", name])
         guard status == 0 else { return nil }
         let fields = text.split(separator: " ")
         guard let index = fields.firstIndex(of: "link/ether"), index + 1 < fields.count else { return nil }
@@ -104,11 +115,11 @@ package struct IPRoute2: Sendable {
     /// the same VNI; made again otherwise), up with `mtu`; returns its MAC address.
     package func vxlanDevice(_ vxlan: NetworkConfig.VXLAN, on interface: Interface, mtu: Int) throws -> String {
         let name = OverlayDevices.vxlan(vxlan.vni)
-        let details = (try? Self.execute("ip", ["-d", "-o", "link", "show", "dev", name]))?.1 ?? ""
+        let details = (try? execute("ip", ["-d", "-o", "link", "show", "dev", name]))?.1 ?? ""
         let matches = details.contains("vxlan id \(vxlan.vni) ") && details.contains("local \(interface.address) ")
             && details.contains("dstport \(vxlan.port) ")
         if !matches {
-            _ = try? Self.execute("ip", ["link", "delete", name])
+            _ = try? execute("ip", ["link", "delete", name])
             try run("ip", ["link", "add", name, "type", "vxlan", "id", "\(vxlan.vni)", "local", "\(interface.address)",
                            "dev", interface.name, "dstport", "\(vxlan.port)", "nolearning"])
         }
@@ -140,6 +151,10 @@ package struct IPRoute2: Sendable {
 
     /// Turns IPv4 forwarding on (the machine routes between its instances and the overlay).
     package func enableForwarding() throws {
+        if namespace != nil {
+            try run("/bin/sh", ["-c", "echo 1 > /proc/sys/net/ipv4/ip_forward"])
+            return
+        }
         do {
             try "1\n".write(toFile: "/proc/sys/net/ipv4/ip_forward", atomically: false, encoding: .utf8)
         } catch {

@@ -21,14 +21,15 @@ package struct OverlayNetwork<C: Clock>: Service where C.Duration == Duration {
     let machineID: String
     let logger: Logger
     let clock: C
-    let kernel = IPRoute2()
+    let kernel: IPRoute2
     /// How long before expiry the lease is renewed (flannel's `--subnet-lease-renew-margin`, 60 min).
     let renewMargin: Duration = .seconds(3600)
 
+    /// `kernel` acts in the process's own network namespace unless a test gives it another.
     package init(store: any KeyValueStore, settings: OverlaySettings, layout: StoreLayout, machineID: String,
-                 logger: Logger, clock: C) {
+                 logger: Logger, clock: C, kernel: IPRoute2 = IPRoute2()) {
         self.store = store; self.settings = settings; self.layout = layout; self.machineID = machineID
-        self.logger = logger; self.clock = clock
+        self.logger = logger; self.clock = clock; self.kernel = kernel
     }
 
     package func run() async {

@@ -51,18 +51,18 @@ extension IPRoute2 {
     package func remove(_ peer: PeerRoute) {
         switch peer.path {
         case .vxlan(let device, let mac, let publicIP):
-            _ = try? Self.execute("ip", ["route", "del", "\(peer.subnet)", "via", "\(peer.subnet.address)", "dev", device])
-            _ = try? Self.execute("ip", ["neigh", "del", "\(peer.subnet.address)", "dev", device])
-            _ = try? Self.execute("bridge", ["fdb", "del", mac, "dev", device, "dst", "\(publicIP)", "self"])
+            _ = try? execute("ip", ["route", "del", "\(peer.subnet)", "via", "\(peer.subnet.address)", "dev", device])
+            _ = try? execute("ip", ["neigh", "del", "\(peer.subnet.address)", "dev", device])
+            _ = try? execute("bridge", ["fdb", "del", mac, "dev", device, "dst", "\(publicIP)", "self"])
         case .direct(let via, let interface):
-            _ = try? Self.execute("ip", ["route", "del", "\(peer.subnet)", "via", "\(via)", "dev", interface])
+            _ = try? execute("ip", ["route", "del", "\(peer.subnet)", "via", "\(via)", "dev", interface])
         }
     }
 
     /// Masquerades traffic from the overlay `network` leaving it (flannel's `--ip-masq`), in
     /// nftables table `ip flotilla_overlay`, made anew.
     package func masquerade(_ network: IPv4Subnet) throws {
-        _ = try? Self.execute("nft", ["delete", "table", "ip", "flotilla_overlay"])
+        _ = try? execute("nft", ["delete", "table", "ip", "flotilla_overlay"])
         try run("nft", ["add table ip flotilla_overlay"])
         try run("nft", ["add chain ip flotilla_overlay postrouting { type nat hook postrouting priority srcnat; policy accept; }"])
         try run("nft", ["add rule ip flotilla_overlay postrouting ip saddr \(network) ip daddr \(network) return"])

@@ -21,7 +21,7 @@ struct StoreBackend: Sendable {
     let store: any KeyValueStore
     /// What it is, for the start-up log line.
     let description: String
-    /// `host:port` of the embedded store's server, once ``serving(_:_:logger:)`` bound it.
+    /// `host:port` of the embedded store's server, once ``serving(_:_:)`` reserved it.
     private(set) var servedAddress: String?
     private let sqlite: SQLiteStore?
     private var server: StoreServer?
@@ -42,7 +42,7 @@ struct StoreBackend: Sendable {
     }
 
     /// Connects to the etcd endpoints (with `tls` when given), or opens the embedded store;
-    /// the embedded store is served by ``serving(_:_:logger:)`` once the node has its
+    /// the embedded store is served by ``serving(_:_:)`` once the node has its
     /// certificates.
     static func open(_ c: NodeConfiguration, tls: EtcdTLS?, logger: Logger) async throws -> StoreBackend {
         let logger = logger.labelled("flotilla.store")

@@ -27,7 +27,7 @@ struct OverlayBedTests {
                 ["--iface", bed.hosts[2].address] + (backend == "vxlan" ? [] : ["--network-prefix", prefix]),
                 ["--no-overlay"],
             ]
-            let machines = try await startAgents(bed, directory: directory, flags: flags)
+            let machines = try await BedAgents.start(bed, directory: directory, flags: flags)
             let tls = directory + "/a1/tls/"
             let store = try EtcdStore.running(configuration: .init(
                 endpoints: ["\(bed.hosts[0].address):2379"],
@@ -39,7 +39,7 @@ struct OverlayBedTests {
             var subnets: [IPv4Subnet] = []
             for (host, state) in zip(bed.hosts, machines.states).prefix(3) {
                 let file = state + "/subnet.env"
-                let text = try await eventually("\(host.namespace)'s subnet file") { try? String(contentsOfFile: file, encoding: .utf8) }
+                let text = try await bedEventually("\(host.namespace)'s subnet file") { try? String(contentsOfFile: file, encoding: .utf8) }
                 let subnet = try #require(SubnetFile.previousSubnet(in: text))
                 #expect(text == "FLANNEL_NETWORK=10.5.0.0/16\nFLANNEL_SUBNET=\(subnet.gateway)/24\nFLANNEL_MTU=\(backend == "vxlan" ? 1450 : 1500)\nFLANNEL_IPMASQ=\(host.index == 1)\n")
                 let lease = try await store.range(RangeRequest(key: Bytes(utf8: prefix + "/subnets/" + subnet.leaseKey)))
@@ -63,7 +63,7 @@ struct OverlayBedTests {
 
             // Host 1 reaches host 3's subnet (its bridge's gateway address) over the overlay, and back.
             for host in bed.hosts.prefix(3) { _ = try bed.start(host, listener) }
-            #expect(try await eventually("h1 → h3's subnet") { try connects(bed, bed.hosts[0], to: subnets[2].gateway) ? true : nil })
+            #expect(try await bedEventually("h1 → h3's subnet") { try connects(bed, bed.hosts[0], to: subnets[2].gateway) ? true : nil })
             #expect(try connects(bed, bed.hosts[2], to: subnets[0].gateway))
             #expect(try connects(bed, bed.hosts[1], to: subnets[0].gateway))
 
@@ -72,26 +72,26 @@ struct OverlayBedTests {
             try await store.put(prefix + "/subnets/10.5.200.0-24", documented)
             let h1 = bed.hosts[0]
             if backend == "vxlan" {
-                _ = try await eventually("the route to 10.5.200.0/24") {
+                _ = try await bedEventually("the route to 10.5.200.0/24") {
                     try bed.run(h1, ["/usr/sbin/ip", "route", "show", "10.5.200.0/24"]).output.contains("via 10.5.200.0 dev flannel.1 onlink") ? true : nil
                 }
                 #expect(try bed.run(h1, ["/usr/sbin/ip", "neigh", "show", "dev", "flannel.1"]).output.contains("10.5.200.0 lladdr c6:d2:32:6f:8f:44 PERMANENT"))
                 #expect(try bed.run(h1, ["/usr/sbin/bridge", "fdb", "show", "dev", "flannel.1"]).output.contains("c6:d2:32:6f:8f:44 dst \(bed.bridgeAddress) self permanent"))
             } else {
-                _ = try await eventually("the route to 10.5.200.0/24") {
+                _ = try await bedEventually("the route to 10.5.200.0/24") {
                     try bed.run(h1, ["/usr/sbin/ip", "route", "show", "10.5.200.0/24"]).output.contains("via \(bed.bridgeAddress) dev eth0") ? true : nil
                 }
             }
             // Removing that lease removes its entries only.
             _ = try await store.deleteRange(DeleteRangeRequest(key: Bytes(utf8: prefix + "/subnets/10.5.200.0-24")))
-            _ = try await eventually("the route to 10.5.200.0/24 removed") {
+            _ = try await bedEventually("the route to 10.5.200.0/24 removed") {
                 try bed.run(h1, ["/usr/sbin/ip", "route", "show", "10.5.200.0/24"]).output.isEmpty ? true : nil
             }
             #expect(try connects(bed, h1, to: subnets[2].gateway), "the other peers' routes stay")
 
             // Host 2's own lease deleted: it takes the same subnet again, and says so.
             _ = try await store.deleteRange(DeleteRangeRequest(key: Bytes(utf8: prefix + "/subnets/" + subnets[1].leaseKey)))
-            _ = try await eventually("host 2's lease taken again") {
+            _ = try await bedEventually("host 2's lease taken again") {
                 try await store.range(RangeRequest(key: Bytes(utf8: prefix + "/subnets/" + subnets[1].leaseKey))).kvs.first
             }
             let events = try await store.range(.prefix(Bytes(utf8: "/flotilla/events/"))).kvs.map(\.value.utf8String)
@@ -102,7 +102,7 @@ struct OverlayBedTests {
             bed.kill(machines.processes[2])
             let before = try await store.range(RangeRequest(key: Bytes(utf8: prefix + "/subnets/" + subnets[2].leaseKey))).kvs.first?.lease
             _ = try bed.start(h3, machines.arguments[2], log: "\(directory)/a3-again.log")
-            _ = try await eventually("host 3's lease renewed by its restarted agent") {
+            _ = try await bedEventually("host 3's lease renewed by its restarted agent") {
                 let now = try await store.range(RangeRequest(key: Bytes(utf8: prefix + "/subnets/" + subnets[2].leaseKey))).kvs.first?.lease
                 return now != nil && now != before ? true : nil
             }
@@ -122,44 +122,6 @@ struct OverlayBedTests {
 
     private func connects(_ bed: TestBed, _ from: TestBed.Host, to address: IPv4Address) throws -> Bool {
         try bed.run(from, ["/usr/bin/python3", "-c", "import socket; socket.create_connection(('\(address)', 7), timeout=2)"]).status == 0
-    }
-
-    /// Starts agent 1 on host 1 (bootstraps, serves the store on its address), then the others
-    /// joining through it, each with its `flags`; returns their state directories, processes
-    /// and command lines.
-    private func startAgents(_ bed: TestBed, directory: String, flags: [[String]]) async throws
-        -> (states: [String], processes: [Process], arguments: [[String]]) {
-        var states: [String] = []
-        var processes: [Process] = []
-        var commands: [[String]] = []
-        for host in bed.hosts {
-            let state = "\(directory)/a\(host.index)"
-            var arguments = [BuiltFlotilla.path, "agent", "--state-dir", state, "--listen", "\(host.address):4880",
-                             "--ttl", "3", "--subnet-file", state + "/subnet.env", "--metadata", "machine=\(host.index)"]
-                + flags[host.index - 1]
-            if host.index == 1 {
-                arguments += ["--store-listen", "\(host.address):2379"]
-            } else {
-                let token = try String(contentsOfFile: directory + "/a1/join.token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-                arguments += ["--join", "https://\(bed.hosts[0].address):4880", "--join-token", token]
-            }
-            processes.append(try bed.start(host, arguments, environment: ["FLOTILLA_CONFIG": directory + "/client.yaml"], log: "\(directory)/a\(host.index).log"))
-            commands.append(arguments)
-            _ = try await eventually("agent \(host.index) started") {
-                FileManager.default.fileExists(atPath: state + "/tls/client.crt") && (host.index > 1 || FileManager.default.fileExists(atPath: state + "/join.token")) ? true : nil
-            }
-            states.append(state)
-        }
-        return (states, processes, commands)
-    }
-
-    /// Polls `value` every 100 ms for up to 30 s; fails naming `what` when it stays nil.
-    private func eventually<T>(_ what: String, _ value: () async throws -> T?) async throws -> T {
-        for _ in 0..<300 {
-            if let found = try await value() { return found }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        throw TestBedError("timed out waiting for \(what)")
     }
 }
 

@@ -1,3 +1,4 @@
+import FlotillaNetwork
 import FlotillaTesting
 import Foundation
 import Glibc
@@ -66,18 +67,9 @@ struct PartitionBedTests {
         return found
     }
 
+    /// Runs `flotilla ARGS` from the root namespace as the cluster's admin (agent 1's client config).
     private func cli(_ arguments: [String], directory: String) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: BuiltFlotilla.path)
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(["FLOTILLA_CONFIG": directory + "/client.yaml"]) { $1 }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        try IPRoute2.execute("/usr/bin/env", ["FLOTILLA_CONFIG=\(directory)/client.yaml", BuiltFlotilla.path] + arguments)
     }
 
     /// Samples where the unit runs every 50 ms and keeps the most copies seen at once.

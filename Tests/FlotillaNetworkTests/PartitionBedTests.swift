@@ -41,11 +41,10 @@ struct PartitionBedTests {
             #expect(try !running(marker, bed).contains(cut.namespace), "fenced on the cut-off machine")
 
             try bed.heal()
-            let machines = try await bedEventually("the cut-off machine back") {
+            _ = try await bedEventually("the cut-off machine back") {
                 let listed = try cli(["machines", "-o", "json"], directory: directory).output
                 return listed.components(separatedBy: "\"alive\"").count - 1 == 3 ? listed : nil
             }
-            _ = machines
             let settle = ContinuousClock.now + .seconds(3)
             try await sampler.watch(until: { _ in ContinuousClock.now >= settle })
             #expect(sampler.mostAtOnce == 1, "the unit ran twice at once after healing: \(sampler.log)")

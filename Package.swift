@@ -84,8 +84,13 @@ let package = Package(
         ]),
         // One machine's side: membership under a lease, the supervisor and its drivers,
         // per-unit journals, self-fencing, the assignment watch.
-        .target(name: "FlotillaNetwork", dependencies: ["FlotillaModel", "FlotillaStore"] + observability + lifecycle),
-        .target(name: "FlotillaAgent", dependencies: ["FlotillaModel", "FlotillaStore"] + observability + lifecycle),
+        .target(name: "FlotillaNetwork", dependencies: [
+            "FlotillaModel", "FlotillaStore",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOExtras", package: "swift-nio-extras"),
+        ] + observability + lifecycle),
+        .target(name: "FlotillaAgent", dependencies: ["FlotillaModel", "FlotillaStore", "FlotillaNetwork"] + observability + lifecycle),
         // The leader's side: election, the level-triggered reconcile loop over the pure
         // scheduler, plan commits guarded by the leader key, events.
         .target(name: "FlotillaController", dependencies: ["FlotillaModel", "FlotillaScheduler", "FlotillaStore"] + observability + lifecycle),
@@ -112,14 +117,15 @@ let package = Package(
         // the store conformance suite.
         .target(name: "FlotillaTesting", dependencies: ["FlotillaModel", "FlotillaScheduler", "FlotillaStore", "FlotillaEtcd", "FlotillaNetwork", "FlotillaAgent", "FlotillaAPI", "FlotillaSecurity"] + observability),
         .executableTarget(name: "flotilla", dependencies: [
-            "FlotillaModel", "FlotillaScheduler", "FlotillaStore", "FlotillaStoreSQLite", "FlotillaEtcd",
+            "FlotillaModel", "FlotillaScheduler", "FlotillaStore", "FlotillaStoreSQLite", "FlotillaEtcd", "FlotillaNetwork",
             "FlotillaAgent", "FlotillaController", "FlotillaAPI", "FlotillaNode", "FlotillaSecurity",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Yams", package: "Yams"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         ] + observability + lifecycle, linkerSettings: [.unsafeFlags(releaseLinkFlags, .when(configuration: .release))]),
         .executableTarget(name: "flotilla-bench", dependencies: [
             "FlotillaModel", "FlotillaScheduler", "FlotillaTesting", "FlotillaStore", "FlotillaEtcd",
-            "FlotillaStoreSQLite", "FlotillaAgent", "FlotillaNode",
+            "FlotillaStoreSQLite", "FlotillaAgent", "FlotillaNode", "FlotillaNetwork", "FlotillaAPI",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ] + observability + lifecycle),
         .testTarget(name: "FlotillaModelTests", dependencies: ["FlotillaModel"], resources: [.copy("Fixtures")]),

@@ -322,6 +322,7 @@ struct DecisionBuilder {
         var assignment = Assignment(instance: instance, stack: stack, machine: machine, units: units,
                                     specRevision: stored.revision, fencingToken: 0, desired: stored.record.desired)
         assignment.stopAfterDisconnect = stored.record.spec.disconnect?.stopAfter
+        assignment.network = stored.record.spec.network
         return assignment
     }
 

@@ -22,14 +22,16 @@ package struct OverlayNetwork<C: Clock>: Service where C.Duration == Duration {
     let logger: Logger
     let clock: C
     let kernel: IPRoute2
+    /// Where the subnet and MTU go once the bridge owns the gateway (for instances' namespaces).
+    let state: OverlayState
     /// How long before expiry the lease is renewed (flannel's `--subnet-lease-renew-margin`, 60 min).
     let renewMargin: Duration = .seconds(3600)
 
     /// `kernel` acts in the process's own network namespace unless a test gives it another.
     package init(store: any KeyValueStore, settings: OverlaySettings, layout: StoreLayout, machineID: String,
-                 logger: Logger, clock: C, kernel: IPRoute2 = IPRoute2()) {
+                 logger: Logger, clock: C, kernel: IPRoute2 = IPRoute2(), state: OverlayState = OverlayState()) {
         self.store = store; self.settings = settings; self.layout = layout; self.machineID = machineID
-        self.logger = logger; self.clock = clock; self.kernel = kernel
+        self.logger = logger; self.clock = clock; self.kernel = kernel; self.state = state
     }
 
     package func run() async {
@@ -147,6 +149,7 @@ package struct OverlayNetwork<C: Clock>: Service where C.Duration == Duration {
         if settings.ipMasquerade { try kernel.masquerade(held.config.network) }
         let file = SubnetFile(network: held.config.network, subnet: held.lease.subnet, mtu: mtu, ipMasquerade: settings.ipMasquerade)
         try writeAtomically(file.text, to: settings.subnetFile)
+        state.set(LocalOverlay(subnet: held.lease.subnet, mtu: mtu))
     }
 
     /// Programs every other machine's lease as it is now; returns the revision read.

@@ -100,6 +100,8 @@ package final class Node: Sendable {
             try watchdog?.start()
             var supervision = SupervisorConfiguration(machine: machineID, stateDirectory: c.stateDirectory)
             supervision.fenceFiles = watchdog?.files
+            let overlayState = OverlayState()
+            if c.overlay != nil { supervision.networks = InstanceNetworks(overlay: overlayState) }
             supervision.logger = logger.labelled("flotilla.supervisor")
             let supervisor = Supervisor(configuration: supervision, driver: c.driver)
             let measured = UsageProbe.capacity(directory: c.stateDirectory)
@@ -126,7 +128,7 @@ package final class Node: Sendable {
             let renewal = CertificateRenewal(certificates: certificates, logger: logger)
             let overlay = c.overlay.map {
                 OverlayNetwork(store: backend.store, settings: $0, layout: layout, machineID: machineID,
-                               logger: logger.labelled("flotilla.network"), clock: ContinuousClock())
+                               logger: logger.labelled("flotilla.network"), clock: ContinuousClock(), state: overlayState)
             }
             var parts: [(any Service, String)] = []
             if let watchdog { parts.append((watchdog, "fence-watchdog")) }
@@ -134,7 +136,11 @@ package final class Node: Sendable {
             parts += [(api, "api"), (supervisor, "supervisor"), (publisher, "status-publisher"),
                       (membership, "membership"), (feed, "assignment-feed"), (controller, "controller"),
                       (renewal, "certificate-renewal")]
-            if let overlay { parts.append((overlay, "overlay-network")) }
+            if let overlay {
+                parts.append((overlay, "overlay-network"))
+                parts.append((DiscoveryDNS(store: backend.store, layout: layout, overlay: overlayState,
+                                           logger: logger.labelled("flotilla.dns"), clock: ContinuousClock()), "discovery-dns"))
+            }
             // A part that ends or fails shuts the others down gracefully, in reverse order.
             let services = parts.map { service, name in
                 ServiceGroupConfiguration.ServiceConfiguration(

@@ -7,5 +7,5 @@ struct FlotillaBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "flotilla-bench",
         abstract: "Benchmarks of Flotilla's cores (run a release build).",
-        subcommands: [SchedulerBench.self, StoreBench.self, StoreBenchMemoryServer.self, ClusterBench.self])
+        subcommands: [SchedulerBench.self, StoreBench.self, StoreBenchMemoryServer.self, ClusterBench.self, NetworkBench.self])
 }

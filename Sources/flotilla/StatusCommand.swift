@@ -29,19 +29,24 @@ struct StatusCommand: AsyncParsableCommand {
     /// unit, stacks waiting for the controller, rollouts in progress or failed, and stacks
     /// without instances.
     static func text(_ report: StatusReport, machines: MachineLabel) -> String {
-        var table = Table(header: ["INSTANCE", "UNIT", "MACHINE", "STATE", "RESTARTS", "LAST-EXIT", "SINCE"])
+        // ADDRESS only when some instance is on the overlay (`network: overlay`).
+        let addressed = report.instances.contains { $0.units.contains { $0.status?.address != nil } }
+        func address(_ instance: InstanceReport) -> [String] {
+            addressed ? [instance.units.lazy.compactMap { $0.status?.address }.first ?? "-"] : []
+        }
+        var table = Table(header: ["INSTANCE", "UNIT", "MACHINE"] + (addressed ? ["ADDRESS"] : []) + ["STATE", "RESTARTS", "LAST-EXIT", "SINCE"])
         var why: [Int: String] = [:]
         for instance in report.instances {
             if instance.units.isEmpty {
-                table.rows.append([instance.instance, "-", machines.text(instance.machine), instance.placement.rawValue, "-", "-",
-                                   instance.unplaced.map { ago($0.since) } ?? "-"])
+                table.rows.append([instance.instance, "-", machines.text(instance.machine)] + address(instance)
+                                  + [instance.placement.rawValue, "-", "-", instance.unplaced.map { ago($0.since) } ?? "-"])
                 if let reason = instance.unplaced?.reason { why[table.rows.count] = reason }
                 continue
             }
             for unit in instance.units {
-                table.rows.append([instance.instance, unit.name, machines.text(instance.machine), state(of: unit, in: instance),
-                                   unit.status.map { String($0.restarts) } ?? "-", lastExit(unit.status),
-                                   unit.status.map { ago($0.since) } ?? "-"])
+                table.rows.append([instance.instance, unit.name, machines.text(instance.machine)] + address(instance)
+                                  + [state(of: unit, in: instance), unit.status.map { String($0.restarts) } ?? "-", lastExit(unit.status),
+                                     unit.status.map { ago($0.since) } ?? "-"])
                 if let reason = trouble(unit) { why[table.rows.count] = reason }
             }
         }

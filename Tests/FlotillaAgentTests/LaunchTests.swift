@@ -62,6 +62,22 @@ struct LaunchTests {
         }
     }
 
+    @Test("network: overlay: ip netns exec enters the instance's namespace before setpriv drops root, inside the cgroup")
+    func composeInNamespace() throws {
+        let nobody = UserIdentity(name: "nobody", uid: 65534, gid: 65533, home: "/", shell: "/bin/false")
+        let all = try LaunchCommand.compose(program: "/bin/app", arguments: ["app", "x"], cgroupProcs: ["/cg/a/cgroup.procs"], user: nobody,
+                                            setpriv: "/usr/bin/setpriv", namespace: "flotilla-0123456789", ip: "/usr/sbin/ip")
+        #expect(all.arguments == ["/bin/sh", "-c", LaunchCommand.joinScript, "flotilla-cgroup-join", "/cg/a/cgroup.procs", "--",
+                                  "/usr/sbin/ip", "netns", "exec", "flotilla-0123456789",
+                                  "/usr/bin/setpriv", "--reuid=65534", "--regid=65533", "--init-groups", "--", "/bin/app", "x"])
+        let plain = try LaunchCommand.compose(program: "/bin/app", arguments: ["app"], cgroupProcs: [], user: nil, setpriv: nil,
+                                              namespace: "flotilla-0123456789", ip: "/sbin/ip")
+        #expect(plain == LaunchCommand(path: "/sbin/ip", arguments: ["ip", "netns", "exec", "flotilla-0123456789", "/bin/app"]))
+        #expect(throws: SpawnFailure("network: overlay needs ip from iproute2, which is not installed; install iproute2 (apt-get install iproute2)")) {
+            try LaunchCommand.compose(program: "/bin/app", arguments: ["app"], cgroupProcs: [], user: nil, setpriv: nil, namespace: "n", ip: nil)
+        }
+    }
+
     @Test("program lookup follows the unit's PATH and explains misses")
     func resolve() throws {
         let present: Set<String> = ["/opt/bin/tool", "/usr/bin/tool", "/abs/prog"]

@@ -1,3 +1,6 @@
+import FlotillaEtcd
+import FlotillaNetwork
+import FlotillaStore
 import FlotillaTesting
 import Foundation
 
@@ -9,30 +12,14 @@ enum BedAgents {
     /// Starts agent 1 on host 1 (bootstraps, serves the store on its address), then the others
     /// joining through it, each with its `flags`; returns their state directories, processes
     /// and command lines.
-    static func start(_ bed: TestBed, directory: String, ttl: Int = 3, flags: [[String]]) async throws
-        -> (states: [String], processes: [Process], arguments: [[String]]) {
-        var states: [String] = []
-        var processes: [Process] = []
-        var commands: [[String]] = []
-        for host in bed.hosts {
-            let state = "\(directory)/a\(host.index)"
-            var arguments = [BuiltFlotilla.path, "agent", "--state-dir", state, "--listen", "\(host.address):4880",
-                             "--ttl", "\(ttl)", "--subnet-file", state + "/subnet.env", "--metadata", "machine=\(host.index)"]
-                + flags[host.index - 1]
-            if host.index == 1 {
-                arguments += ["--store-listen", "\(host.address):2379"]
-            } else {
-                let token = try String(contentsOfFile: directory + "/a1/join.token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-                arguments += ["--join", "https://\(bed.hosts[0].address):4880", "--join-token", token]
-            }
-            processes.append(try bed.start(host, arguments, environment: ["FLOTILLA_CONFIG": directory + "/client.yaml"], log: "\(directory)/a\(host.index).log"))
-            commands.append(arguments)
-            _ = try await bedEventually("agent \(host.index) started") {
-                FileManager.default.fileExists(atPath: state + "/tls/client.crt") && (host.index > 1 || FileManager.default.fileExists(atPath: state + "/join.token")) ? true : nil
-            }
-            states.append(state)
-        }
-        return (states, processes, commands)
+    static func start(_ bed: TestBed, directory: String, ttl: Int = 3, flags: [[String]]) async throws -> TestBed.Agents {
+        try await bed.startAgents(executable: BuiltFlotilla.path, state: { "\(directory)/a\($0.index)" }, log: { "\(directory)/a\($0.index).log" },
+                                  ttl: ttl, flags: flags, environment: ["FLOTILLA_CONFIG": directory + "/client.yaml"])
+    }
+
+    /// Runs `flotilla ARGS` from the root namespace as the cluster's admin (agent 1's client config).
+    static func cli(_ arguments: [String], directory: String) throws -> (status: Int32, output: String) {
+        try IPRoute2.execute("/usr/bin/env", ["FLOTILLA_CONFIG=\(directory)/client.yaml", BuiltFlotilla.path] + arguments)
     }
 }
 
@@ -43,4 +30,11 @@ func bedEventually<T>(_ what: String, _ value: () async throws -> T?) async thro
         try await Task.sleep(for: .milliseconds(100))
     }
     throw TestBedError("timed out waiting for \(what)")
+}
+
+extension EtcdStore {
+    /// Writes `value` at `key` (text, no lease).
+    func put(_ key: String, _ value: String) async throws {
+        _ = try await put(PutRequest(key: Bytes(utf8: key), value: Bytes(utf8: value)))
+    }
 }

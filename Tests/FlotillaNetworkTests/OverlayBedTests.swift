@@ -125,8 +125,3 @@ struct OverlayBedTests {
     }
 }
 
-extension EtcdStore {
-    fileprivate func put(_ key: String, _ value: String) async throws {
-        _ = try await put(PutRequest(key: Bytes(utf8: key), value: Bytes(utf8: value)))
-    }
-}

@@ -1,3 +1,4 @@
+import FlotillaNetwork
 import FlotillaTesting
 import Foundation
 import Testing

@@ -2,7 +2,9 @@ import FlotillaModel
 import FlotillaStore
 import ServiceLifecycle
 
-/// Writes unit status changes to `status/<instance>/<unit>` under the machine's lease.
+/// Writes unit status changes to `status/<instance>/<unit>` under the machine's lease, and
+/// keeps `endpoints/<stack>/<instance>` (``ServiceEndpoint``) for each instance with an overlay
+/// address while all its units run (healthy, where they have a check).
 ///
 /// Changes are coalesced (only the newest status of a unit is written) and flushed in
 /// transactions of up to ``batchSize`` operations, so a machine starting a thousand units makes
@@ -14,6 +16,8 @@ import ServiceLifecycle
 /// that lost an instance (it moved while the agent was dead or cut off, or the agent restarted
 /// and found units it no longer owns) therefore never overwrites or deletes the new owner's
 /// status; the controller deletes an instance's statuses when it takes the assignment away.
+/// An endpoint is deleted only while it still holds what this machine wrote (a compare on
+/// the value), so a new owner's endpoint is never removed by the old one.
 ///
 /// A `Service`: ``run()`` follows the supervisor's changes and the membership's lease events
 /// and writes, until cancelled or shut down gracefully.
@@ -29,6 +33,14 @@ package actor StatusPublisher: Service {
     private var dirty: Set<String> = []
     /// Keys to delete, with their instance.
     private var deleted: [String: String] = [:]
+    /// Status keys by instance.
+    private var unitsByInstance: [String: Set<String>] = [:]
+    /// The endpoint key of each instance that has had an overlay address.
+    private var endpointKeys: [String: String] = [:]
+    /// Endpoints that should exist, by key.
+    private var endpoints: [String: ServiceEndpoint] = [:]
+    /// What this machine last wrote at each endpoint key (the guard of its deletion).
+    private var written: [String: Bytes] = [:]
     private let signal: AsyncStream<Void>
     private let trigger: AsyncStream<Void>.Continuation
 
@@ -53,7 +65,27 @@ package actor StatusPublisher: Service {
         known[key] = status
         dirty.insert(key)
         deleted[key] = nil
+        unitsByInstance[status.instance, default: []].insert(key)
+        refreshEndpoint(status.instance)
         trigger.yield()
+    }
+
+    /// Sets or clears the instance's endpoint from its units' statuses.
+    private func refreshEndpoint(_ instance: String) {
+        let statuses = (unitsByInstance[instance] ?? []).compactMap { known[$0] }
+        if let first = statuses.first(where: { $0.address != nil }), let stack = first.stack {
+            endpointKeys[instance] = layout.endpoint(stack: stack, instance: instance)
+        }
+        guard let key = endpointKeys[instance] else { return }
+        let ready = !statuses.isEmpty && statuses.allSatisfy {
+            $0.state == .running && ($0.health == nil || $0.health == .healthy) && $0.address != nil && $0.stack != nil
+        }
+        let wanted = ready ? ServiceEndpoint(stack: statuses[0].stack!, instance: instance, machine: machineID, address: statuses[0].address!) : nil
+        if endpoints[key] != wanted {
+            endpoints[key] = wanted
+            dirty.insert(key)
+        }
+        if statuses.isEmpty { endpointKeys[instance] = nil; unitsByInstance[instance] = nil }
     }
 
     /// The statuses last published, by key.
@@ -65,6 +97,8 @@ package actor StatusPublisher: Service {
         known[key] = nil
         dirty.remove(key)
         deleted[key] = instance
+        unitsByInstance[instance]?.remove(key)
+        refreshEndpoint(instance)
         trigger.yield()
     }
 
@@ -72,6 +106,7 @@ package actor StatusPublisher: Service {
     func leaseChanged(to lease: Int64) {
         self.lease = lease
         dirty.formUnion(known.keys)
+        dirty.formUnion(endpoints.keys)
         trigger.yield()
     }
 
@@ -115,18 +150,29 @@ package actor StatusPublisher: Service {
             ops.append(guarded(instance, .deleteRange(DeleteRangeRequest(key: Bytes(utf8: key)))))
         }
         var taken: [String] = []
+        var writes: [String: Bytes?] = [:]
         for key in dirty.prefix(Self.batchSize - ops.count) {
-            guard let status = known[key] else { continue }
-            ops.append(guarded(status.instance, .put(PutRequest(key: Bytes(utf8: key), value: RecordCodec.encode(status), lease: lease))))
+            if let status = known[key] {
+                ops.append(guarded(status.instance, .put(PutRequest(key: Bytes(utf8: key), value: RecordCodec.encode(status), lease: lease))))
+            } else if let endpoint = endpoints[key] {
+                let value = RecordCodec.encode(endpoint)
+                ops.append(guarded(endpoint.instance, .put(PutRequest(key: Bytes(utf8: key), value: value, lease: lease))))
+                writes[key] = .some(value)
+            } else if let value = written[key] {
+                ops.append(.txn(TxnRequest(compare: [Compare(key: Bytes(utf8: key), .value(value), .equal)],
+                                           success: [.deleteRange(DeleteRangeRequest(key: Bytes(utf8: key)))])))
+                writes[key] = .some(nil)
+            }
             taken.append(key)
         }
         for key in taken { dirty.remove(key) }
         for (key, _) in deletedKeys { deleted[key] = nil }
         do {
             _ = try await store.txn(TxnRequest(success: ops))
+            for (key, value) in writes { written[key] = value }
             return true
         } catch {
-            for key in taken where known[key] != nil { dirty.insert(key) }
+            for key in taken where known[key] != nil || endpoints[key] != nil || written[key] != nil { dirty.insert(key) }
             for (key, instance) in deletedKeys where known[key] == nil { deleted[key] = instance }
             return false
         }

@@ -1,4 +1,5 @@
 import FlotillaModel
+import FlotillaNetwork
 
 /// One instance on this machine: the assignment it runs and its units.
 struct InstanceRun: Sendable {
@@ -28,6 +29,9 @@ struct InstanceRun: Sendable {
     var serial: String
     /// For a run kept aside (``Target/retire``): when it stops (see `Supervisor+Retire`).
     var retirement: Retirement?
+    /// Its overlay namespace and address (`network: overlay`), made before its first unit
+    /// starts and removed when the run is forgotten; unit restarts keep it.
+    var network: InstanceAttachment?
 
     /// When a run kept aside stops: once its successor has been up for ``upFor`` seconds (up
     /// since ``upSince``), at the latest at ``by`` (wall clock).

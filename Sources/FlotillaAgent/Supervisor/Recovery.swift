@@ -31,6 +31,10 @@ struct Recovery {
             unit.cgroup = record.cgroup
             unit.lastRun = record.lastRun
             result[record.instance]!.assignment.units.append(record.spec)
+            if let network = record.network {   // the namespace outlived the agent; the run keeps it
+                result[record.instance]!.network = network
+                result[record.instance]!.assignment.network = .overlay
+            }
             result[record.instance]!.units[name] = unit
             result[record.instance]!.order.append(name)
         }

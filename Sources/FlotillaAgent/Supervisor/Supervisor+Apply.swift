@@ -31,7 +31,8 @@ extension Supervisor {
                 instances[name] = InstanceRun(assignment, now: now)
                 continue
             }
-            let sameSpec = current.assignment.stack == assignment.stack && Self.sameUnits(current.assignment.units, assignment.units)
+            let sameSpec = current.assignment.stack == assignment.stack && current.assignment.network == assignment.network
+                && Self.sameUnits(current.assignment.units, assignment.units)
             let launch = assignment.desired == .launched
             switch current.target {
             case .run where sameSpec, .hold where sameSpec:
@@ -176,6 +177,7 @@ extension Supervisor {
     private func forget(_ name: String, keepingStatus kept: Set<String> = []) {
         guard let run = instances.removeValue(forKey: name) else { return }
         records.remove(instance: name)
+        if let network = run.network { configuration.networks?.detach(network) }
         for unit in run.units.values {
             if let cgroup = unit.cgroup, !cgroup.paths.isEmpty, !driver.removeCgroup(cgroup) { leftoverCgroups.append(cgroup) }
         }

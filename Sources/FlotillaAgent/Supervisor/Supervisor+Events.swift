@@ -1,4 +1,5 @@
 import FlotillaModel
+import FlotillaNetwork
 
 extension Supervisor {
     /// Feeds `event` to one unit's lifecycle and executes what it asks, answering spawns at
@@ -46,9 +47,11 @@ extension Supervisor {
             listExclusive(starting: (instance, unit))
         }
         do throws(SpawnFailure) {
+            let network = try attachNetwork(instance)
             let request = try launch.request(command, spec: run.spec, instance: Self.instanceName(instance),
                                              mainPID: role == .control ? run.lifecycle.main : nil,
-                                             outputPath: journal.path(instance: Self.instanceName(instance), unit: unit), cgroup: run.cgroup)
+                                             outputPath: journal.path(instance: Self.instanceName(instance), unit: unit),
+                                             cgroup: run.cgroup, network: network)
             let sink = inboxSink
             let handle = try driver.spawn(request) { process, status in
                 sink.yield(.exited(instance: instance, unit: unit, process: process, status))
@@ -59,6 +62,27 @@ extension Supervisor {
         } catch {
             instances[instance]!.units[unit] = run
             return .spawnFailed(role, reason: error.description) // the lifecycle notes it
+        }
+    }
+
+    /// The run's overlay namespace (`network: overlay`), made now if it has none yet; nil for
+    /// `network: host`.
+    private func attachNetwork(_ instance: String) throws(SpawnFailure) -> InstanceAttachment? {
+        let owner = instances[instance]!
+        guard owner.assignment.network == .overlay else { return nil }
+        if let existing = owner.network { return existing }
+        guard let networks = configuration.networks else {
+            throw SpawnFailure("network: overlay is not available: this agent runs without an overlay network (--no-overlay)")
+        }
+        do {
+            let taken = Set(instances.values.compactMap { $0.network?.address })
+            let made = try networks.attach(seed: "\(configuration.machine)/\(instance)/\(owner.serial)", taken: taken,
+                                           ports: owner.assignment.units.flatMap(\.resources.ports))
+            instances[instance]!.network = made
+            for unit in owner.order { saveRecord(instance: instance, unit: unit) }
+            return made
+        } catch {
+            throw SpawnFailure("\(error)")
         }
     }
 
@@ -84,7 +108,8 @@ extension Supervisor {
                           health: run.health,
                           lastError: run.lifecycle.lastError, warning: run.cgroup?.warning, since: run.lifecycle.since,
                           fencingToken: owner.assignment.fencingToken, lastRun: run.lastRun,
-                          nextRun: owner.target == .run ? run.nextRun : nil)
+                          nextRun: owner.target == .run ? run.nextRun : nil, stack: owner.assignment.stack,
+                          address: owner.network?.address)
     }
 
     /// Publishes the statuses of `names` that changed since they were last published; each
@@ -134,7 +159,7 @@ extension Supervisor {
                                    fencingToken: owner.assignment.fencingToken, desired: owner.assignment.desired, spec: run.spec,
                                    state: alive.state, main: run.main, control: run.control, cgroup: run.cgroup,
                                    restarts: alive.restarts, lastError: alive.lastError, since: alive.since,
-                                   lastRun: run.lastRun)
+                                   lastRun: run.lastRun, network: owner.network)
         guard record != run.saved else { return }
         records.save(record)
         instances[instance]!.units[unit]!.saved = record

@@ -1,4 +1,5 @@
 import FlotillaModel
+import FlotillaNetwork
 import Foundation
 import Logging
 import Metrics
@@ -21,6 +22,9 @@ package struct SupervisorConfiguration: Sendable {
     package var fenceFiles: FenceFiles?
     /// Where unit starts, failures and fencing are logged (metadata: machine, instance, unit).
     package var logger: Logger
+    /// Makes instances' overlay namespaces (`network: overlay`); nil: the agent has no overlay,
+    /// and such instances fail to start, saying so.
+    package var networks: InstanceNetworks?
 
     /// A configuration; hostname and boot ID are read from the machine.
     package init(machine: String, stateDirectory: String, journal: Journal.Settings = Journal.Settings(),

@@ -58,12 +58,14 @@ package struct SpawnRequest: Sendable, Hashable {
     package var outputPath: String
     /// The unit's cgroup, joined before the program runs.
     package var cgroup: CgroupPlacement?
+    /// The named network namespace the program runs in (`network: overlay`); nil: the agent's.
+    package var namespace: String?
 
     /// A request.
     package init(arguments: [String], environment: [String], workingDirectory: String? = nil, user: UserIdentity? = nil,
-                 outputPath: String, cgroup: CgroupPlacement? = nil) {
+                 outputPath: String, cgroup: CgroupPlacement? = nil, namespace: String? = nil) {
         self.arguments = arguments; self.environment = environment; self.workingDirectory = workingDirectory
-        self.user = user; self.outputPath = outputPath; self.cgroup = cgroup
+        self.user = user; self.outputPath = outputPath; self.cgroup = cgroup; self.namespace = namespace
     }
 }
 

@@ -1,4 +1,5 @@
 import FlotillaModel
+import FlotillaNetwork
 import Foundation
 import Glibc
 import Synchronization
@@ -40,12 +41,15 @@ package struct UnitRunRecord: Sendable, Hashable, Codable {
     /// A timer-driven unit: when its last run started (`Persistent=` catches up a run missed
     /// while the agent was down).
     package var lastRun: Double?
+    /// The instance's overlay namespace and address (`network: overlay`), the same in every
+    /// unit's record of the run.
+    package var network: InstanceAttachment?
 }
 
 extension UnitRunRecord {
     private enum CodingKeys: String, CodingKey {
         case schema, instance, stack, specRevision, fencingToken, desired, spec, unit, state, main, control, cgroup, restarts,
-             lastError, since, lastRun
+             lastError, since, lastRun, network
     }
 
     /// Set to `true` in an encoder's `userInfo` to write the unit's name (`unit`) instead of its
@@ -70,6 +74,7 @@ extension UnitRunRecord {
         lastError = try c.decodeIfPresent(String.self, forKey: .lastError)
         since = try c.decodeIfPresent(Double.self, forKey: .since)
         lastRun = try c.decodeIfPresent(Double.self, forKey: .lastRun)
+        network = try c.decodeIfPresent(InstanceAttachment.self, forKey: .network)
     }
 
     package func encode(to encoder: any Encoder) throws {
@@ -93,6 +98,7 @@ extension UnitRunRecord {
         try c.encodeIfPresent(lastError, forKey: .lastError)
         try c.encodeIfPresent(since, forKey: .since)
         try c.encodeIfPresent(lastRun, forKey: .lastRun)
+        try c.encodeIfPresent(network, forKey: .network)
     }
 }
 

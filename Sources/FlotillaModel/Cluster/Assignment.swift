@@ -31,6 +31,8 @@ public struct Assignment: Sendable, Hashable, Codable {
     /// current one and stops that one once this one has been up long enough (or has failed,
     /// or at the latest deadline). nil: stop first.
     public var startFirst: Overlap?
+    /// The stack's `network:` mode; nil: `host`.
+    public var network: NetworkMode?
 
     public init(instance: String, stack: String, machine: String, units: [UnitSpec], specRevision: Int64,
                 fencingToken: Int64, desired: DesiredState = .launched) {

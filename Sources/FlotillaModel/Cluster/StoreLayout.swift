@@ -58,6 +58,10 @@ public struct StoreLayout: Sendable, Hashable {
     public func statuses(of instance: String) -> String { statuses + instance + "/" }
     /// One unit's status.
     public func status(instance: String, unit: String) -> String { statuses(of: instance) + unit }
+    /// Prefix of every discovery endpoint (``ServiceEndpoint``).
+    public var endpoints: String { prefix + "endpoints/" }
+    /// Where a running overlay instance is reachable.
+    public func endpoint(stack: String, instance: String) -> String { endpoints + stack + "/" + instance }
     /// Prefix of every stack's decision record.
     public var decisions: String { prefix + "decisions/" }
     /// What the controller decided for one stack.

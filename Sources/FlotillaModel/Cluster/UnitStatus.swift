@@ -36,16 +36,21 @@ public struct UnitStatus: Sendable, Hashable, Codable {
     /// 1970); nil for other units, and before the first run / when nothing triggers again.
     public var lastRun: Double?
     public var nextRun: Double?
+    /// The stack the instance belongs to (nil in records written before it was recorded).
+    public var stack: String?
+    /// The instance's overlay address (a stack with `network: overlay`) while it has one.
+    public var address: String?
 
     /// Creates a status record.
     public init(instance: String, unit: String, machine: String, state: UnitState, pid: Int32? = nil,
                 exitCode: Int32? = nil, exitSignal: Int32? = nil, restarts: Int = 0, health: HealthState? = nil,
                 lastError: String? = nil, warning: String? = nil, since: Double, fencingToken: Int64,
-                lastRun: Double? = nil, nextRun: Double? = nil) {
+                lastRun: Double? = nil, nextRun: Double? = nil, stack: String? = nil, address: String? = nil) {
         self.instance = instance; self.unit = unit; self.machine = machine; self.state = state
         self.pid = pid; self.exitCode = exitCode; self.exitSignal = exitSignal; self.restarts = restarts
         self.health = health; self.lastError = lastError; self.warning = warning; self.since = since
         self.fencingToken = fencingToken; self.lastRun = lastRun; self.nextRun = nextRun
+        self.stack = stack; self.address = address
     }
 }
 

@@ -25,6 +25,10 @@ public struct StackSpec: Sendable, Hashable, Codable, Identifiable {
     /// The `disconnect:` block; nil: non-exclusive units of a machine that lost its lease keep
     /// running.
     public var disconnect: DisconnectPolicy?
+    /// The `network:` key: `host` (nil, the default: units share the machine's network) or
+    /// `overlay` (each instance in its own network namespace with an address from the machine's
+    /// overlay subnet).
+    public var network: NetworkMode?
     /// Versions of the stack kept in the store (`keep_versions`, at least 1); nil: the default (10).
     public var keepVersions: Int?
     /// Where the stack was defined, for messages.
@@ -66,6 +70,15 @@ public struct StackSpec: Sendable, Hashable, Codable, Identifiable {
 
     /// The name of a global stack's instance on `machineID`: `lamp@<machineID>`.
     public func instanceName(machineID: String) -> String { "\(name)@\(machineID)" }
+}
+
+/// Where an instance's processes live on the network (the stack's `network:` key).
+public enum NetworkMode: String, Sendable, Hashable, Codable, CaseIterable {
+    /// The machine's own network namespace: ports are the machine's ports.
+    case host
+    /// A network namespace of the instance's own on the machine's overlay bridge (`flotilla0`),
+    /// with an address from the machine's subnet, released when the instance stops.
+    case overlay
 }
 
 /// How many instances a stack runs.

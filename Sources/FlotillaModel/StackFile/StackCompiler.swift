@@ -3,7 +3,7 @@ import Yams
 /// Compiles one entry of `stacks:` to a ``StackSpec``.
 struct StackCompiler {
     /// Every key a stack may have.
-    static let knownKeys = ["count", "global", "spread", "placement", "update", "reschedule", "disruption", "disconnect", "keep_versions", "units"]
+    static let knownKeys = ["count", "global", "spread", "placement", "update", "reschedule", "disruption", "disconnect", "keep_versions", "network", "units"]
 
     /// Where problems go.
     let reader: YAMLReader
@@ -43,6 +43,13 @@ struct StackCompiler {
                 guard let keep = reader.integer(entry.value, "keep_versions") else { break }
                 if keep < 1 { reader.error(entry.value, "keep_versions of stack '\(name)' must be 1 or more (the current version is always kept), got \(keep)") }
                 stack.keepVersions = keep
+            case "network":
+                guard let text = reader.string(entry.value, "network") else { break }
+                guard let mode = NetworkMode(rawValue: text) else {
+                    reader.error(entry.value, "network of stack '\(name)' must be 'host' or 'overlay', got '\(text)'")
+                    break
+                }
+                stack.network = mode == .host ? nil : mode
             case "disruption":
                 guard let entries = reader.entries(entry.value, of: "disruption", context: "in disruption of stack '\(name)'",
                                                    known: ["max_unavailable"]) else { break }

@@ -37,7 +37,7 @@ package final class ExecDriver: UnitDriver {
         }
         let procs = (request.cgroup?.paths ?? []).map { $0 + "/cgroup.procs" }
         let launch = try LaunchCommand.compose(program: resolved, arguments: request.arguments, cgroupProcs: procs,
-                                               user: request.user, setpriv: LaunchCommand.setprivPath)
+                                               user: request.user, setpriv: LaunchCommand.setprivPath, namespace: request.namespace)
         let output = open(request.outputPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o640)
         guard output >= 0 else {
             throw SpawnFailure("cannot open journal \(request.outputPath): \(String(cString: strerror(errno)))")

@@ -6,7 +6,9 @@ import Glibc
 /// into each `cgroup.procs` and then `exec`s the command, so the program and everything it
 /// forks start inside the cgroup (no window in which a child could escape). With `User=`,
 /// util-linux `setpriv` switches uid, gid and supplementary groups and then `exec`s the
-/// program. The pid the driver watches is the same through every `exec`.
+/// program. In a named network namespace (`network: overlay`), iproute2's `ip netns exec`
+/// enters it (and puts `/etc/netns/<namespace>/` files in place) before `setpriv` drops
+/// root. The pid the driver watches is the same through every `exec`.
 package struct LaunchCommand: Sendable, Hashable {
     /// The file to execute.
     package var path: String
@@ -18,7 +20,7 @@ package struct LaunchCommand: Sendable, Hashable {
 
     /// Composes the launch of `program` (absolute) with argv `arguments` (argv[0] first).
     package static func compose(program: String, arguments: [String], cgroupProcs: [String], user: UserIdentity?,
-                                setpriv: String?) throws(SpawnFailure) -> LaunchCommand {
+                                setpriv: String?, namespace: String? = nil, ip: String? = ipPath) throws(SpawnFailure) -> LaunchCommand {
         var command = LaunchCommand(path: program, arguments: arguments.isEmpty ? [program] : arguments)
         if let user {
             guard let setpriv else {
@@ -26,6 +28,12 @@ package struct LaunchCommand: Sendable, Hashable {
             }
             command = LaunchCommand(path: setpriv, arguments: ["setpriv", "--reuid=\(user.uid)", "--regid=\(user.gid)",
                                                                 "--init-groups", "--", program] + command.arguments.dropFirst())
+        }
+        if let namespace {
+            guard let ip else {
+                throw SpawnFailure("network: overlay needs ip from iproute2, which is not installed; install iproute2 (apt-get install iproute2)")
+            }
+            command = LaunchCommand(path: ip, arguments: ["ip", "netns", "exec", namespace, command.path] + command.arguments.dropFirst())
         }
         if !cgroupProcs.isEmpty {
             command = LaunchCommand(path: "/bin/sh", arguments: ["/bin/sh", "-c", joinScript, "flotilla-cgroup-join"]
@@ -54,6 +62,9 @@ package struct LaunchCommand: Sendable, Hashable {
         guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return false }
         return access(path, X_OK) == 0
     }
+
+    /// Where iproute2's ip is, if anywhere.
+    static let ipPath: String? = ["/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"].first(where: isExecutable)
 
     /// Where setpriv is, if anywhere.
     static let setprivPath: String? = ["/usr/bin/setpriv", "/bin/setpriv", "/usr/sbin/setpriv"].first(where: isExecutable)

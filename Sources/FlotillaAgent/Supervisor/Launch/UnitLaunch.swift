@@ -1,17 +1,19 @@
 import FlotillaModel
+import FlotillaNetwork
 import Foundation
 import Glibc
 
 /// Turns one of a unit's commands into a ``SpawnRequest``: the environment (systemd's
 /// `PATH`, the user's `HOME`/`USER`/`LOGNAME`/`SHELL`, `FLOTILLA_*`, `Environment=`, then
 /// `EnvironmentFile=`, whose values win, then `env_from`'s values from the store as the
-/// controller resolved them, which win over both, and `MAINPID` for control commands), the expanded
+/// controller resolved them, which win over both, `MAINPID` for control commands and
+/// `FLOTILLA_IP` on the overlay), the network namespace (`network: overlay`), the expanded
 /// argument vector, `User=`/`Group=` and `WorkingDirectory=` (default `/`, `~` = home).
 struct UnitLaunch: Sendable {
     let facts: ExecExpansion.MachineFacts
 
     func request(_ command: ExecCommand, spec: UnitSpec, instance: String, mainPID: Int32?, outputPath: String,
-                 cgroup: CgroupPlacement?) throws(SpawnFailure) -> SpawnRequest {
+                 cgroup: CgroupPlacement?, network: InstanceAttachment? = nil) throws(SpawnFailure) -> SpawnRequest {
         let user = try spec.user.map { name throws(SpawnFailure) in try Self.lookUpUser(specifiers(name), group: spec.group.map(specifiers)) }
         var environment: [String: String] = ["PATH": ExecDriver.defaultPath, "FLOTILLA_INSTANCE": instance,
                                              "FLOTILLA_UNIT": spec.name, "FLOTILLA_MACHINE": facts.machineID]
@@ -32,12 +34,14 @@ struct UnitLaunch: Sendable {
         }
         for (name, value) in spec.storeEnvironment { environment[name] = value }   // env_from, verbatim
         if let mainPID { environment["MAINPID"] = String(mainPID) }
+        if let network { environment["FLOTILLA_IP"] = network.address }
         var directory = spec.workingDirectory.map(specifiers) ?? "/"
         if directory == "~" { directory = user?.home ?? Self.agentHome() }
         let arguments = command.verbatim ? command.arguments : ExecExpansion.expand(command.arguments, environment: environment, facts: facts)
         return SpawnRequest(arguments: arguments,
                             environment: environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" },
-                            workingDirectory: directory, user: user, outputPath: outputPath, cgroup: cgroup)
+                            workingDirectory: directory, user: user, outputPath: outputPath, cgroup: cgroup,
+                            namespace: network?.namespace)
     }
 
     private func specifiers(_ text: String) -> String { ExecExpansion.specifiers(text, facts) }

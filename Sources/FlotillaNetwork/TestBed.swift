@@ -1,4 +1,3 @@
-import FlotillaNetwork
 import Foundation
 import Glibc
 import Synchronization
@@ -110,10 +109,14 @@ package final class TestBed: Sendable {
 
     /// Starts `command` in `host`'s namespace and leaves it running (output to `log`, or
     /// discarded); the bed kills it at teardown if it is still running.
+    ///
+    /// It enters only the network namespace (`nsenter --net`), not a mount namespace of its
+    /// own as `ip netns exec` would: an agent's instance namespaces (`ip netns add`) are then
+    /// visible to every process, as they are on a machine, and outlive the agent.
     package func start(_ host: Host, _ command: [String], environment: [String: String] = [:], log: String? = nil) throws -> Process {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.tool("ip")!)
-        process.arguments = ["netns", "exec", host.namespace] + command
+        process.executableURL = URL(fileURLWithPath: Self.tool("nsenter")!)
+        process.arguments = ["--net=/run/netns/" + host.namespace, "--"] + command
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         if let log {
             _ = FileManager.default.createFile(atPath: log, contents: nil)
@@ -211,9 +214,37 @@ package final class TestBed: Sendable {
         }
         for host in hosts {
             Self.killEverything(in: host.namespace)
+            Self.deleteInstanceLinks(in: host.namespace)
             _ = try? Self.execute(Self.tool("ip")!, ["netns", "delete", host.namespace])
         }
         _ = try? Self.execute(Self.tool("ip")!, ["link", "delete", bridge])
+        Self.removeOrphanedInstanceNamespaces()
+    }
+
+    /// Deletes the bridge ends of instances' veth pairs (`fv…`) in host namespace `name`, which
+    /// takes their `eth0` at once (a namespace's own links go only once nothing uses it).
+    private static func deleteInstanceLinks(in name: String) {
+        guard let ip = tool("ip"), let links = try? execute(ip, ["-n", name, "-o", "link", "show"]).output else { return }
+        for line in links.split(separator: "\n") {
+            let fields = line.split(separator: " ")
+            guard fields.count > 1, fields[1].hasPrefix("fv") else { continue }
+            _ = try? execute(ip, ["-n", name, "link", "delete", String(fields[1].dropLast().split(separator: "@").first ?? "")])
+        }
+    }
+
+    /// Deletes instance namespaces (`flotilla-…`, made by agents for `network: overlay`) whose
+    /// `eth0` is gone — its other end was in a host namespace that no longer exists — with
+    /// whatever still runs in them. A live machine's instances all have their `eth0`.
+    private static func removeOrphanedInstanceNamespaces() {
+        guard let ip = tool("ip") else { return }
+        let namespaces = (try? execute(ip, ["netns", "list"]).output) ?? ""
+        for line in namespaces.split(separator: "\n") {
+            let name = String(line.split(separator: " ").first ?? "")
+            guard name.hasPrefix("flotilla-"), (try? execute(ip, ["-n", name, "link", "show", "eth0"]))?.status != 0 else { continue }
+            killEverything(in: name)
+            _ = try? execute(ip, ["netns", "delete", name])
+            try? FileManager.default.removeItem(atPath: InstanceNetworks.netnsEtc + name)
+        }
     }
 
     /// Removes namespaces and links that an earlier run of a process that no longer exists left behind.
@@ -234,6 +265,7 @@ package final class TestBed: Sendable {
             let name = String(fields[1].dropLast().split(separator: "@").first ?? "")
             if let pid = owner(name), Glibc.kill(pid, 0) != 0 { _ = try? execute(ip, ["link", "delete", name]) }
         }
+        removeOrphanedInstanceNamespaces()
     }
 
     /// The creating process of a bed's name (`fb<pid>x…`), or nil for any other name.

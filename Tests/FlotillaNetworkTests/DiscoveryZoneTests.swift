@@ -1,0 +1,70 @@
+import FlotillaModel
+import FlotillaNetwork
+import Testing
+
+/// The `flotilla.` zone's answers and the DNS messages that carry them, byte for byte.
+struct DiscoveryZoneTests {
+    let zone = DiscoveryZone(endpoints: [
+        "/flotilla/endpoints/web/web@1": ServiceEndpoint(stack: "web", instance: "web@1", machine: "m1", address: "10.5.1.2"),
+        "/flotilla/endpoints/web/web@2": ServiceEndpoint(stack: "web", instance: "web@2", machine: "m2", address: "10.5.2.3"),
+        "/flotilla/endpoints/db/db@1": ServiceEndpoint(stack: "db", instance: "db@1", machine: "m2", address: "10.5.2.4"),
+    ])
+
+    /// A query as a stub resolver sends it: ID, RD, one question, an EDNS record after it.
+    func query(_ name: String, type: UInt16 = 1, id: UInt16 = 0xBEEF) -> [UInt8] {
+        var bytes: [UInt8] = [UInt8(id >> 8), UInt8(id & 0xFF), 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 1]
+        for label in name.split(separator: ".") { bytes.append(UInt8(label.utf8.count)); bytes += Array(label.utf8) }
+        bytes += [0, UInt8(type >> 8), UInt8(type & 0xFF), 0, 1]
+        bytes += [0, 0, 41, 0x04, 0xD0, 0, 0, 0, 0, 0, 0]   // OPT, 1232-byte UDP payload
+        return bytes
+    }
+
+    func reply(_ bytes: [UInt8]) throws -> [UInt8] {
+        guard case .reply(let answer) = zone.handle(bytes) else { Issue.record("no reply"); return [] }
+        return answer
+    }
+
+    @Test("a stack's name has an A record per running instance, sorted; an instance's name has its own")
+    func names() throws {
+        let stack = try reply(query("web.flotilla."))
+        #expect(Array(stack[0..<12]) == [0xBE, 0xEF, 0x85, 0x80, 0, 1, 0, 2, 0, 0, 0, 0], "QR AA RD RA, NOERROR, 1 question, 2 answers")
+        let question = query("web.flotilla.")[12..<(12 + 14 + 4)]
+        #expect(Array(stack[12..<(12 + question.count)]) == Array(question))
+        let first = 12 + question.count
+        #expect(Array(stack[first...]) == [0xC0, 0x0C, 0, 1, 0, 1, 0, 0, 0, 1, 0, 4, 10, 5, 1, 2,
+                                           0xC0, 0x0C, 0, 1, 0, 1, 0, 0, 0, 1, 0, 4, 10, 5, 2, 3])
+        let one = try reply(query("2.WEB.flotilla"))
+        #expect(Array(one[6..<8]) == [0, 1])
+        #expect(Array(one.suffix(4)) == [10, 5, 2, 3])
+    }
+
+    @Test("unknown names of the zone are NXDOMAIN; AAAA and SRV of a known name have no records")
+    func negatives() throws {
+        #expect(try reply(query("cache.flotilla."))[3] & 0x0F == 3)
+        #expect(try reply(query("9.web.flotilla."))[3] & 0x0F == 3)
+        #expect(try reply(query("flotilla."))[3] & 0x0F == 3)
+        let aaaa = try reply(query("web.flotilla.", type: 28))
+        #expect(aaaa[3] & 0x0F == 0 && aaaa[7] == 0)
+        let srv = try reply(query("db.flotilla.", type: 33))
+        #expect(srv[3] & 0x0F == 0 && srv[7] == 0)
+    }
+
+    @Test("other names are forwarded; answers and junk are dropped; other opcodes are NOTIMP")
+    func elsewhere() {
+        guard case .forward(let message) = zone.handle(query("example.org.")) else { Issue.record("not forwarded"); return }
+        #expect(message.question?.name == "example.org.")
+        var answer = query("web.flotilla.")
+        answer[2] |= 0x80
+        #expect(zone.handle(answer) == .drop)
+        #expect(zone.handle([1, 2, 3]) == .drop)
+        var status = query("web.flotilla.")
+        status[2] = 0x10   // opcode 2 (STATUS)
+        guard case .reply(let bytes) = zone.handle(status) else { Issue.record("no reply"); return }
+        #expect(bytes[3] & 0x0F == 4)
+    }
+
+    @Test("nameservers are read from resolv.conf")
+    func resolvers() {
+        #expect(DiscoveryDNS<ContinuousClock>.resolvers(in: "# x\nnameserver 10.0.0.2\nsearch lan\nnameserver  fd00::1\n") == ["10.0.0.2", "fd00::1"])
+    }
+}

@@ -1,3 +1,4 @@
+import FlotillaModel
 import Foundation
 import Synchronization
 
@@ -38,21 +39,45 @@ package struct InstanceAttachment: Sendable, Hashable, Codable {
     package var address: String
     /// The subnet's prefix length.
     package var prefixLength: Int
-    /// Host ports forwarded to the same port of the instance (its units' `resources.ports`).
-    package var ports: [Int]
+    /// The machine's ports forwarded to the instance.
+    package var forwards: [PortForward]
 
-    package init(namespace: String, hostInterface: String, address: String, prefixLength: Int, ports: [Int] = []) {
+    package init(namespace: String, hostInterface: String, address: String, prefixLength: Int, forwards: [PortForward] = []) {
         self.namespace = namespace; self.hostInterface = hostInterface; self.address = address; self.prefixLength = prefixLength
-        self.ports = ports
+        self.forwards = forwards
     }
 
-    private enum CodingKeys: String, CodingKey { case namespace, hostInterface, address, prefixLength, ports }
+    private enum CodingKeys: String, CodingKey { case namespace, hostInterface, address, prefixLength, forwards }
 
     package init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(namespace: try c.decode(String.self, forKey: .namespace), hostInterface: try c.decode(String.self, forKey: .hostInterface),
                   address: try c.decode(String.self, forKey: .address), prefixLength: try c.decode(Int.self, forKey: .prefixLength),
-                  ports: try c.decodeIfPresent([Int].self, forKey: .ports) ?? [])
+                  forwards: try c.decodeIfPresent([PortForward].self, forKey: .forwards) ?? [])
+    }
+}
+
+/// One of the machine's ports forwarded to a port of an instance.
+package struct PortForward: Sendable, Hashable, Codable {
+    /// The machine's port.
+    package var host: Int
+    /// The instance's port.
+    package var port: Int
+    /// `tcp` or `udp`.
+    package var transport: NamedPort.Transport
+
+    package init(host: Int, port: Int, transport: NamedPort.Transport) {
+        self.host = host; self.port = port; self.transport = transport
+    }
+
+    /// What an instance of `units` gets forwarded: each named port's host port to that port
+    /// (its protocol), and every other `resources.ports` entry to the same port (TCP and UDP).
+    package static func all(of units: [UnitSpec]) -> [PortForward] {
+        let named = units.flatMap(\.ports).compactMap { port in port.host.map { PortForward(host: $0, port: port.port, transport: port.transport) } }
+        let hosts = Set(named.map(\.host))
+        let plain = units.flatMap(\.resources.ports).filter { !hosts.contains($0) }
+            .flatMap { port in NamedPort.Transport.allCases.map { PortForward(host: port, port: port, transport: $0) } }
+        return named + plain
     }
 }
 
@@ -62,9 +87,9 @@ package struct InstanceAttachment: Sendable, Hashable, Codable {
 /// after the gateway), the gateway as default route, and the overlay's MTU. Its
 /// `/etc/netns/<namespace>/resolv.conf` names the gateway (``DiscoveryDNS``) with search
 /// domain `flotilla.`; `ip netns exec` puts it in place of `/etc/resolv.conf` for the units.
-/// Host ports the units reserve (`resources.ports`) are forwarded to the instance, TCP and UDP,
-/// for traffic addressed to one of the machine's own addresses (nftables table
-/// `ip flotilla_ports`: one map per protocol from host port to instance address).
+/// The machine's ports are forwarded to the instance (``PortForward``) for traffic addressed
+/// to one of the machine's own addresses (nftables table `ip flotilla_ports`: one map per
+/// protocol from host port to instance address and port).
 ///
 /// Named namespaces outlive the agent, so an agent restart leaves running instances and
 /// their addresses alone; which addresses are taken is what the supervisor's runs record.
@@ -77,9 +102,9 @@ package struct InstanceNetworks: Sendable {
     }
 
     /// A namespace for one run of an instance, named after `seed` (the instance and the run's
-    /// serial), with the lowest address of the subnet not in `taken`, and `ports` of the
-    /// machine forwarded to it.
-    package func attach(seed: String, taken: Set<String>, ports: [Int] = []) throws -> InstanceAttachment {
+    /// serial), with the lowest address of the subnet not in `taken`, and `forwards` from the
+    /// machine's ports.
+    package func attach(seed: String, taken: Set<String>, forwards: [PortForward] = []) throws -> InstanceAttachment {
         guard let local = overlay.current else {
             throw NetworkKernelError("network: overlay needs this machine's overlay network, which it does not have (no config at the network prefix yet, the overlay is still starting, or the agent runs with --no-overlay)")
         }
@@ -92,7 +117,7 @@ package struct InstanceNetworks: Sendable {
         let tag = Self.tag(seed)
         let attachment = InstanceAttachment(namespace: "flotilla-" + tag, hostInterface: "fv" + tag,
                                             address: IPv4Address(candidate).description, prefixLength: subnet.prefixLength,
-                                            ports: ports)
+                                            forwards: forwards)
         do {
             try kernel.run("ip", ["netns", "add", attachment.namespace])
             try kernel.run("ip", ["link", "add", attachment.hostInterface, "mtu", "\(local.mtu)", "type", "veth",
@@ -104,7 +129,7 @@ package struct InstanceNetworks: Sendable {
             try kernel.run("ip", inside + ["link", "set", "eth0", "up"])
             try kernel.run("ip", inside + ["route", "add", "default", "via", subnet.gateway.description])
             try Self.writeResolver(namespace: attachment.namespace, nameserver: subnet.gateway)
-            if !ports.isEmpty { try forward(ports, to: attachment.address) }
+            if !forwards.isEmpty { try forward(forwards, to: attachment.address) }
         } catch {
             detach(attachment)
             throw error
@@ -112,12 +137,15 @@ package struct InstanceNetworks: Sendable {
         return attachment
     }
 
+    /// Whether the namespace is still there (named namespaces do not survive a reboot).
+    package func exists(_ attachment: InstanceAttachment) -> Bool {
+        FileManager.default.fileExists(atPath: "/run/netns/" + attachment.namespace)
+    }
+
     /// Removes the namespace (its veth pair goes with it); best effort, for stopped instances.
     package func detach(_ attachment: InstanceAttachment) {
-        for port in attachment.ports {
-            for map in ["tcp", "udp"] {
-                _ = try? kernel.execute("nft", ["delete element ip \(Self.portsTable) \(map)_ports { \(port) }"])
-            }
+        for forward in attachment.forwards {
+            _ = try? kernel.execute("nft", ["delete element ip \(Self.portsTable) \(forward.transport.rawValue)_ports { \(forward.host) }"])
         }
         _ = try? kernel.execute("ip", ["link", "delete", attachment.hostInterface])
         _ = try? kernel.execute("ip", ["netns", "delete", attachment.namespace])
@@ -127,16 +155,16 @@ package struct InstanceNetworks: Sendable {
     /// The nftables table of forwarded host ports.
     static let portsTable = "flotilla_ports"
 
-    /// Adds `ports` → `address` to the maps, making the table first when it is missing (it is
-    /// never flushed: after an agent restart it still holds the running instances' ports).
-    private func forward(_ ports: [Int], to address: String) throws {
+    /// Adds `forwards` to `address` to the maps, making the table first when it is missing (it
+    /// is never flushed: after an agent restart it still holds the running instances' ports).
+    private func forward(_ forwards: [PortForward], to address: String) throws {
         if (try? kernel.execute("nft", ["list", "table", "ip", Self.portsTable]))?.0 != 0 {
             var commands = ["add table ip \(Self.portsTable)"]
-            for map in ["tcp", "udp"] { commands.append("add map ip \(Self.portsTable) \(map)_ports { type inet_service : ipv4_addr; }") }
+            for map in ["tcp", "udp"] { commands.append("add map ip \(Self.portsTable) \(map)_ports { type inet_service : ipv4_addr . inet_service; }") }
             for (chain, hook, priority) in [("prerouting", "prerouting", "dstnat"), ("output", "output", "-100")] {
                 commands.append("add chain ip \(Self.portsTable) \(chain) { type nat hook \(hook) priority \(priority); policy accept; }")
                 for map in ["tcp", "udp"] {
-                    commands.append("add rule ip \(Self.portsTable) \(chain) fib daddr type local dnat to \(map) dport map @\(map)_ports")
+                    commands.append("add rule ip \(Self.portsTable) \(chain) fib daddr type local dnat ip to \(map) dport map @\(map)_ports")
                 }
             }
             do {
@@ -146,10 +174,8 @@ package struct InstanceNetworks: Sendable {
                 throw error
             }
         }
-        for port in ports {
-            for map in ["tcp", "udp"] {
-                try kernel.run("nft", ["add element ip \(Self.portsTable) \(map)_ports { \(port) : \(address) }"])
-            }
+        for forward in forwards {
+            try kernel.run("nft", ["add element ip \(Self.portsTable) \(forward.transport.rawValue)_ports { \(forward.host) : \(address) . \(forward.port) }"])
         }
     }
 

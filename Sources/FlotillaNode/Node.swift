@@ -105,8 +105,10 @@ package final class Node: Sendable {
             supervision.logger = logger.labelled("flotilla.supervisor")
             let supervisor = Supervisor(configuration: supervision, driver: c.driver)
             let measured = UsageProbe.capacity(directory: c.stateDirectory)
+            var metadata = c.metadata
+            if c.overlay != nil { metadata.add(StackSpec.overlayMetadata.key, StackSpec.overlayMetadata.value) }
             let record = MachineRecord(
-                id: machineID, hostname: ProcessInfo.processInfo.hostName, apiURL: api.url, metadata: c.metadata,
+                id: machineID, hostname: ProcessInfo.processInfo.hostName, apiURL: api.url, metadata: metadata,
                 capacity: Resources(cpu: c.cpu ?? measured.cpu, memory: c.memory ?? measured.memory, disk: c.disk ?? measured.disk),
                 startedAt: Date().timeIntervalSince1970, version: FlotillaVersion.current)
             let leaseEvents = LeaseEvents()

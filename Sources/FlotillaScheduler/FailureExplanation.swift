@@ -48,7 +48,7 @@ extension SchedulingPass {
         case .cordoned: return .machineCordoned
         case .avoided: return .failedBefore
         case .machineID: return .machineID(stack.spec.placement.machineID ?? "")
-        case .metadata: return .metadata(stack.spec.placement.metadataSummary)
+        case .metadata: return .metadata(stack.spec.schedulingPlacement.metadataSummary)
         case .machineOf(let target): return .machineOf(instances.targetNames[Int(target)])
         case .conflict(let pattern): return .conflict(patterns.texts[Int(pattern)])
         case .spread: return .spread(stack.name)

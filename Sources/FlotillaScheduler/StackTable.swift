@@ -70,7 +70,7 @@ struct StackTable {
         var stacks: [CompiledStack] = []
         var indexByName: [String: Int32] = [:]
         for spec in sorted {
-            let rules = spec.placement
+            let rules = spec.schedulingPlacement
             var rule: Int32 = -1
             if !rules.metadata.isEmpty {
                 if let id = ruleIDs[rules.metadata] {

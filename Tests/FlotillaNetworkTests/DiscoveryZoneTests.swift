@@ -1,5 +1,5 @@
 import FlotillaModel
-import FlotillaNetwork
+@testable import FlotillaNetwork
 import Testing
 
 /// The `flotilla.` zone's answers and the DNS messages that carry them, byte for byte.
@@ -7,7 +7,10 @@ struct DiscoveryZoneTests {
     let zone = DiscoveryZone(endpoints: [
         "/flotilla/endpoints/web/web@1": ServiceEndpoint(stack: "web", instance: "web@1", machine: "m1", address: "10.5.1.2"),
         "/flotilla/endpoints/web/web@2": ServiceEndpoint(stack: "web", instance: "web@2", machine: "m2", address: "10.5.2.3"),
-        "/flotilla/endpoints/db/db@1": ServiceEndpoint(stack: "db", instance: "db@1", machine: "m2", address: "10.5.2.4"),
+        "/flotilla/endpoints/db/db@1": ServiceEndpoint(stack: "db", instance: "db@1", machine: "m2", address: "10.5.2.4",
+                                                       ports: [NamedPort(name: "pg", port: 5432)]),
+        "/flotilla/endpoints/db/db@2": ServiceEndpoint(stack: "db", instance: "db@2", machine: "m1", address: "10.5.1.3",
+                                                       ports: [NamedPort(name: "pg", port: 5433), NamedPort(name: "stats", port: 9000, transport: .udp)]),
     ])
 
     /// A query as a stub resolver sends it: ID, RD, one question, an EDNS record after it.
@@ -47,6 +50,25 @@ struct DiscoveryZoneTests {
         #expect(aaaa[3] & 0x0F == 0 && aaaa[7] == 0)
         let srv = try reply(query("db.flotilla.", type: 33))
         #expect(srv[3] & 0x0F == 0 && srv[7] == 0)
+        #expect(try reply(query("_http._tcp.db.flotilla.", type: 33))[3] & 0x0F == 3, "no instance has the port")
+        #expect(try reply(query("_stats._tcp.db.flotilla.", type: 33))[3] & 0x0F == 3, "the port is UDP")
+        let aOfService = try reply(query("_pg._tcp.db.flotilla."))
+        #expect(aOfService[3] & 0x0F == 0 && aOfService[7] == 0, "a service name has SRV records only")
+    }
+
+    @Test("a named port has an SRV record per instance, pointing at the instance's name")
+    func services() throws {
+        let question = query("_pg._tcp.db.flotilla.", type: 33)
+        let answer = try reply(question)
+        #expect(Array(answer[6..<8]) == [0, 2])
+        let first = 12 + (question.count - 12 - 11)   // past the header and question (the query's OPT record is not echoed)
+        let target1: [UInt8] = [1, 0x31, 2, 0x64, 0x62, 8] + Array("flotilla".utf8) + [0]   // 1.db.flotilla.
+        let record1: [UInt8] = [0xC0, 0x0C, 0, 33, 0, 1, 0, 0, 0, 1, 0, UInt8(6 + target1.count), 0, 0, 0, 10, 0x15, 0x38] + target1
+        #expect(Array(answer[first..<(first + record1.count)]) == record1, "priority 0, weight 10, port 5432, 1.db.flotilla.")
+        #expect(Array(answer.suffix(2 + target1.count)) == [0x15, 0x39] + [1, 0x32] + Array(target1.dropFirst(2)), "port 5433, 2.db.flotilla.")
+        let one = try reply(query("_stats._udp.2.db.flotilla.", type: 33))
+        #expect(Array(one[6..<8]) == [0, 1])
+        #expect(DiscoveryZone.target(of: ServiceEndpoint(stack: "Web", instance: "Web@3", machine: "m", address: "10.0.0.1")) == "3.web.flotilla.")
     }
 
     @Test("other names are forwarded; answers and junk are dropped; other opcodes are NOTIMP")

@@ -7,7 +7,7 @@ import Foundation
 import Glibc
 import Testing
 
-/// A partition in the test bed, with real agents on the overlay: the machine running an
+/// A partition in the test bed, with real agents on the overlay (vxlan, host-gw): the machine running an
 /// exclusive unit and an instance on the overlay is cut off from the others (and from the
 /// store, on host 1). It stops the exclusive unit itself before its lease can expire; the unit
 /// then starts on the other machine, and the overlay instance runs there too, with an address
@@ -16,9 +16,9 @@ import Testing
 /// subnet again.
 @Suite(.serialized, .enabled(if: TestBed.unavailableReason == nil, "\(TestBed.unavailableReason ?? "")"))
 struct PartitionBedTests {
-    @Test("a partitioned machine's exclusive unit is fenced and runs elsewhere; after healing it runs once")
-    func partitionFencesAndHeals() async throws {
-        let directory = NSTemporaryDirectory() + "flotilla-partition-\(UUID().uuidString.prefix(8))"
+    @Test("a partitioned machine's exclusive unit is fenced and runs elsewhere; after healing it runs once", arguments: ["vxlan", "host-gw"])
+    func partitionFencesAndHeals(backend: String) async throws {
+        let directory = NSTemporaryDirectory() + "flotilla-partition-\(backend)-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try await TestBed.with(hosts: 3) { bed in
@@ -28,7 +28,7 @@ struct PartitionBedTests {
                 endpoints: ["\(bed.hosts[0].address):2379"],
                 transportSecurity: try EtcdTLS.files(ca: tls + "ca.crt", certificate: tls + "client.crt", key: tls + "client.key").clientSecurity))
             defer { Task { await store.close() } }
-            try await store.put("/coreos.com/network/config", #"{"Network": "10.7.0.0/16", "Backend": {"Type": "vxlan"}}"#)
+            try await store.put("/coreos.com/network/config", #"{"Network": "10.7.0.0/16", "Backend": {"Type": "\#(backend)"}}"#)
             let subnets = try await bed.waitForSubnets(machines)
             // A sleep of a length no other process uses marks the unit's process.
             let marker = String(900_000 + Int.random(in: 0..<99_999))

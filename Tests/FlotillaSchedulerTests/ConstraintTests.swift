@@ -26,6 +26,18 @@ import Testing
         #expect(none.failure("a@1")?.description == "0/2 machines fit a@1: 2 not machine 0123")
     }
 
+    @Test func overlayStacksGoOnlyToMachinesOnTheOverlay() {
+        let machines = [Build.machine("a"), Build.machine("b", ["flotilla.overlay": "true"])]
+        var web = Build.stack("web", count: 2)
+        web.network = .overlay
+        let plan = Build.plan(machines, [web, Build.stack("db", count: 2, spread: .machine)])
+        #expect(plan.placements["web@1"] == "b")
+        #expect(plan.placements["web@2"] == "b")
+        #expect(Set([plan.placements["db@1"], plan.placements["db@2"]]) == ["a", "b"], "network: host goes anywhere")
+        let lone = Build.plan([Build.machine("a")], [web])
+        #expect(lone.failure("web@1")?.description == "0/1 machines fit web@1: 1 metadata flotilla.overlay=true not matched")
+    }
+
     @Test func metadataSameKeyIsOrDifferentKeysAreAnd() {
         let machines = [
             Build.machine("a", ["region": "eu", "disk": "ssd"]), Build.machine("b", ["region": "us", "disk": "ssd"]),

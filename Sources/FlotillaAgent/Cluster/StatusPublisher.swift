@@ -80,7 +80,9 @@ package actor StatusPublisher: Service {
         let ready = !statuses.isEmpty && statuses.allSatisfy {
             $0.state == .running && ($0.health == nil || $0.health == .healthy) && $0.address != nil && $0.stack != nil
         }
-        let wanted = ready ? ServiceEndpoint(stack: statuses[0].stack!, instance: instance, machine: machineID, address: statuses[0].address!) : nil
+        let ports = statuses.flatMap { $0.ports ?? [] }.sorted { $0.name < $1.name }
+        let wanted = ready ? ServiceEndpoint(stack: statuses[0].stack!, instance: instance, machine: machineID, address: statuses[0].address!,
+                                             ports: ports.isEmpty ? nil : ports) : nil
         if endpoints[key] != wanted {
             endpoints[key] = wanted
             dirty.insert(key)

@@ -65,19 +65,22 @@ extension Supervisor {
         }
     }
 
-    /// The run's overlay namespace (`network: overlay`), made now if it has none yet; nil for
-    /// `network: host`.
+    /// The run's overlay namespace (`network: overlay`), made now if it has none yet (or if the
+    /// one on record is gone: the machine rebooted); nil for `network: host`.
     private func attachNetwork(_ instance: String) throws(SpawnFailure) -> InstanceAttachment? {
         let owner = instances[instance]!
         guard owner.assignment.network == .overlay else { return nil }
-        if let existing = owner.network { return existing }
         guard let networks = configuration.networks else {
             throw SpawnFailure("network: overlay is not available: this agent runs without an overlay network (--no-overlay)")
+        }
+        if let existing = owner.network {
+            if networks.exists(existing) { return existing }
+            instances[instance]!.network = nil
         }
         do {
             let taken = Set(instances.values.compactMap { $0.network?.address })
             let made = try networks.attach(seed: "\(configuration.machine)/\(instance)/\(owner.serial)", taken: taken,
-                                           ports: owner.assignment.units.flatMap(\.resources.ports))
+                                           forwards: PortForward.all(of: owner.assignment.units))
             instances[instance]!.network = made
             for unit in owner.order { saveRecord(instance: instance, unit: unit) }
             return made
@@ -109,7 +112,7 @@ extension Supervisor {
                           lastError: run.lifecycle.lastError, warning: run.cgroup?.warning, since: run.lifecycle.since,
                           fencingToken: owner.assignment.fencingToken, lastRun: run.lastRun,
                           nextRun: owner.target == .run ? run.nextRun : nil, stack: owner.assignment.stack,
-                          address: owner.network?.address)
+                          address: owner.network?.address, ports: owner.network == nil || run.spec.ports.isEmpty ? nil : run.spec.ports)
     }
 
     /// Publishes the statuses of `names` that changed since they were last published; each

@@ -15,8 +15,10 @@ public struct ServiceEndpoint: Sendable, Hashable, Codable {
     public var machine: String
     /// The instance's overlay address, dotted.
     public var address: String
+    /// Its units' named ports, by name (nil when it has none).
+    public var ports: [NamedPort]?
 
-    public init(stack: String, instance: String, machine: String, address: String) {
-        self.stack = stack; self.instance = instance; self.machine = machine; self.address = address
+    public init(stack: String, instance: String, machine: String, address: String, ports: [NamedPort]? = nil) {
+        self.stack = stack; self.instance = instance; self.machine = machine; self.address = address; self.ports = ports
     }
 }

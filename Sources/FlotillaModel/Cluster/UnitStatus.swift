@@ -40,17 +40,20 @@ public struct UnitStatus: Sendable, Hashable, Codable {
     public var stack: String?
     /// The instance's overlay address (a stack with `network: overlay`) while it has one.
     public var address: String?
+    /// The unit's named ports, with the address (nil without one, or without named ports).
+    public var ports: [NamedPort]?
 
     /// Creates a status record.
     public init(instance: String, unit: String, machine: String, state: UnitState, pid: Int32? = nil,
                 exitCode: Int32? = nil, exitSignal: Int32? = nil, restarts: Int = 0, health: HealthState? = nil,
                 lastError: String? = nil, warning: String? = nil, since: Double, fencingToken: Int64,
-                lastRun: Double? = nil, nextRun: Double? = nil, stack: String? = nil, address: String? = nil) {
+                lastRun: Double? = nil, nextRun: Double? = nil, stack: String? = nil, address: String? = nil,
+                ports: [NamedPort]? = nil) {
         self.instance = instance; self.unit = unit; self.machine = machine; self.state = state
         self.pid = pid; self.exitCode = exitCode; self.exitSignal = exitSignal; self.restarts = restarts
         self.health = health; self.lastError = lastError; self.warning = warning; self.since = since
         self.fencingToken = fencingToken; self.lastRun = lastRun; self.nextRun = nextRun
-        self.stack = stack; self.address = address
+        self.stack = stack; self.address = address; self.ports = ports
     }
 }
 

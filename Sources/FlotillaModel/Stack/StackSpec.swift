@@ -56,6 +56,19 @@ public struct StackSpec: Sendable, Hashable, Codable, Identifiable {
     /// What one instance asks of its machine: the sum of its units' requests.
     public var resources: Resources { units.reduce(.zero) { $0 + $1.resources } }
 
+    /// The metadata every machine taking part in the overlay network carries (its agent adds it
+    /// unless it runs with `--no-overlay`); a `network: overlay` stack needs it.
+    public static let overlayMetadata = (key: "flotilla.overlay", value: "true")
+
+    /// `placement` as the scheduler applies it: with `network: overlay`, only on machines that
+    /// take part in the overlay (``overlayMetadata``).
+    public var schedulingPlacement: PlacementRules {
+        guard network == .overlay else { return placement }
+        var rules = placement
+        rules.metadata[Self.overlayMetadata.key] = [Self.overlayMetadata.value]
+        return rules
+    }
+
     /// True when any unit is `exclusive` (fenced).
     public var isExclusive: Bool { units.contains { $0.exclusive } }
 

@@ -10,6 +10,8 @@ struct CompiledUnit {
     var after: [(text: String, node: Node)] = []
     /// `resources.ports` entries with their nodes.
     var ports: [(value: Int, node: Node)] = []
+    /// `ports:` entries (named ports) with their nodes.
+    var namedPorts: [(port: NamedPort, node: Node)] = []
     /// `[X-Fleet]` rules of a reused unit file, merged into the stack's placement.
     var placement = PlacementRules()
     /// The `unit:` value, where placement merge problems are reported.

@@ -90,6 +90,7 @@ struct StackCompiler {
             reader.error(entry.value, "stack '\(name)' has \(canary) canaries but a count of \(count); canary must be at most the count")
         }
         checkPorts(units, stackName: name)
+        checkNamedPorts(units, stackName: name, overlay: stack.network == .overlay)
         checkAfter(units, names: unitNames)
         for unit in units { merge(unit, into: &stack.placement) }
         stack.units = units.map(\.spec)
@@ -120,6 +121,23 @@ struct StackCompiler {
                     reader.error(port.node, "port \(port.value) is already used by unit '\(owner)' of stack '\(stackName)'")
                 } else {
                     owners[port.value] = unit.spec.name
+                }
+            }
+        }
+    }
+
+    /// Named ports belong to overlay instances, and one instance names a port once.
+    private func checkNamedPorts(_ units: [CompiledUnit], stackName: String, overlay: Bool) {
+        var owners: [String: String] = [:]
+        for unit in units {
+            for (port, node) in unit.namedPorts {
+                if !overlay {
+                    reader.error(node, "port '\(port.name)' of unit '\(unit.spec.name)': named ports need 'network: overlay' on stack '\(stackName)' (with the machine's network, reserve host ports with resources.ports)")
+                }
+                if let owner = owners[port.name] {
+                    reader.error(node, "port name '\(port.name)' is already used by unit '\(owner)' of stack '\(stackName)'")
+                } else {
+                    owners[port.name] = unit.spec.name
                 }
             }
         }

@@ -6,7 +6,7 @@ struct UnitCompiler {
     static let processKeys = ["exec", "type", "restart", "restart_sec", "stop_timeout", "env", "user",
                               "working_dir", "schedule", "description"]
     /// Keys that may be combined with `unit:`.
-    static let sharedKeys = ["unit", "resources", "env_from", "after", "health", "exclusive"]
+    static let sharedKeys = ["unit", "resources", "env_from", "after", "health", "exclusive", "ports"]
     /// Every key a unit may have.
     static let knownKeys = processKeys + sharedKeys
 
@@ -120,8 +120,18 @@ struct UnitCompiler {
                 HealthSyntax(reader: reader).read(value, into: &unit.spec)
             case "exclusive":
                 if let flag = reader.bool(value, "exclusive") { unit.spec.exclusive = flag }
+            case "ports":
+                unit.namedPorts = PortSyntax(reader: reader, unitName: unit.spec.name, stackName: stackName).read(value)
+                unit.spec.ports = unit.namedPorts.map(\.port)
             default: break
             }
+        }
+        // Host ports of named ports are the machine's, as resources.ports are: the scheduler
+        // places around them and the stack checks that they are used once.
+        for (port, node) in unit.namedPorts {
+            guard let host = port.host else { continue }
+            unit.spec.resources.ports.append(host)
+            unit.ports.append((host, node))
         }
     }
 

@@ -9,7 +9,7 @@ extension UnitSpec {
         case restart, restartSec, timeoutStartSec, timeoutStopSec, killSignal, environment, environmentFiles
         case environmentFromStore, storeEnvironment, workingDirectory, user, group, remainAfterExit, resources, after, health
         case healthFailures, healthGrace
-        case exclusive, timer, location
+        case exclusive, timer, location, ports
     }
 
     public init(from decoder: any Decoder) throws {
@@ -46,6 +46,7 @@ extension UnitSpec {
         try read(.exclusive, into: &exclusive)
         timer = try c.decodeIfPresent(TimerSpec.self, forKey: .timer)
         location = try c.decodeIfPresent(SourceLocation.self, forKey: .location)
+        try read(.ports, into: &ports)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -84,6 +85,7 @@ extension UnitSpec {
         try write(exclusive, defaults.exclusive, .exclusive)
         try c.encodeIfPresent(timer, forKey: .timer)
         try c.encodeIfPresent(location, forKey: .location)
+        try write(ports, defaults.ports, .ports)
     }
 }
 

@@ -50,6 +50,10 @@ public struct UnitSpec: Sendable, Hashable, Codable {
     public var remainAfterExit: Bool
     /// What the unit asks of its machine.
     public var resources: Resources
+    /// Named ports (`ports:`; `network: overlay` only): published with the instance's
+    /// endpoint, SRV records, host ports forwarded. Their host ports are also in
+    /// ``resources``' ports.
+    public var ports: [NamedPort] = []
     /// Units of the same stack this one starts after (`After=` / `after`).
     public var after: [String]
     /// How to tell that the unit is healthy, when it says.

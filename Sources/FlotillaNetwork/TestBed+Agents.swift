@@ -32,6 +32,7 @@ extension TestBed {
                 let token = try String(contentsOfFile: agents.states[0] + "/join.token", encoding: .utf8)
                 arguments += ["--join", "https://\(hosts[0].address):\(apiPort)", "--join-token", token.trimmingCharacters(in: .whitespacesAndNewlines)]
             }
+            try FileManager.default.createDirectory(atPath: (log(host) as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             agents.processes.append(try start(host, arguments, environment: environment, log: log(host)))
             agents.arguments.append(arguments)
             agents.states.append(directory)

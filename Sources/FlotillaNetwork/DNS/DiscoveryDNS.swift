@@ -23,13 +23,16 @@ package struct DiscoveryDNS<C: Clock>: Service where C.Duration == Duration {
     let clock: C
     /// The port it listens on (53; tests may use another).
     let port: Int
-    /// Where other names go, from `/etc/resolv.conf` unless given.
+    /// Where other names go, from `/etc/resolv.conf` unless given, and their port (53; tests
+    /// may use another).
     let upstream: [String]
+    let upstreamPort: Int
 
     package init(store: any KeyValueStore, layout: StoreLayout, overlay: OverlayState, logger: Logger, clock: C,
-                 port: Int = 53, upstream: [String]? = nil) {
+                 port: Int = 53, upstream: [String]? = nil, upstreamPort: Int = 53) {
         self.store = store; self.layout = layout; self.overlay = overlay; self.logger = logger; self.clock = clock
         self.port = port
+        self.upstreamPort = upstreamPort
         self.upstream = upstream ?? Self.resolvers(in: (try? String(contentsOfFile: "/etc/resolv.conf", encoding: .utf8)) ?? "")
     }
 
@@ -171,7 +174,7 @@ package struct DiscoveryDNS<C: Clock>: Service where C.Duration == Duration {
 
     /// Asks `server` over UDP; nil when it has not answered within 2 s.
     private func forward(_ query: [UInt8], to server: String) async throws -> [UInt8]? {
-        let destination = try SocketAddress(ipAddress: server, port: 53)
+        let destination = try SocketAddress(ipAddress: server, port: upstreamPort)
         let channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .bind(host: destination.protocol == .inet6 ? "::" : "0.0.0.0", port: 0) { channel in
                 channel.eventLoop.makeCompletedFuture {

@@ -14,10 +14,11 @@ package struct IPRoute2: Sendable {
         self.namespace = namespace
     }
 
-    /// Runs `tool` with `arguments` in ``namespace``; throws with its output when it fails.
+    /// Runs `tool` with `arguments` in ``namespace`` (with `input` on its standard input);
+    /// throws with its output when it fails.
     @discardableResult
-    package func run(_ tool: String, _ arguments: [String]) throws -> String {
-        let (status, output) = try execute(tool, arguments)
+    package func run(_ tool: String, _ arguments: [String], input: String? = nil) throws -> String {
+        let (status, output) = try execute(tool, arguments, input: input)
         guard status == 0 else {
             throw NetworkKernelError("\(tool) \(arguments.joined(separator: " ")) failed: \(output.trimmingCharacters(in: .whitespacesAndNewlines))")
         }
@@ -25,14 +26,14 @@ package struct IPRoute2: Sendable {
     }
 
     /// Runs `tool` in ``namespace`` and returns its status and output.
-    func execute(_ tool: String, _ arguments: [String]) throws -> (Int32, String) {
-        guard let namespace else { return try Self.execute(tool, arguments) }
-        return try Self.execute("ip", ["netns", "exec", namespace, tool] + arguments)
+    func execute(_ tool: String, _ arguments: [String], input: String? = nil) throws -> (Int32, String) {
+        guard let namespace else { return try Self.execute(tool, arguments, input: input) }
+        return try Self.execute("ip", ["netns", "exec", namespace, tool] + arguments, input: input)
     }
 
     /// Runs `tool` (a name looked up in the system directories, or a path) and returns its
-    /// status and output (stdout and stderr together).
-    package static func execute(_ tool: String, _ arguments: [String]) throws -> (Int32, String) {
+    /// status and output (stdout and stderr together); `input` goes to its standard input.
+    package static func execute(_ tool: String, _ arguments: [String], input: String? = nil) throws -> (Int32, String) {
         let candidates = tool.hasPrefix("/") ? [tool] : ["/usr/sbin/", "/sbin/", "/usr/bin/", "/bin/"].map { $0 + tool }
         guard let path = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
             throw NetworkKernelError("\(tool) is not installed (apt-get install iproute2 nftables)")
@@ -43,7 +44,13 @@ package struct IPRoute2: Sendable {
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
+        let stdin = input.map { _ in Pipe() }
+        if let stdin { process.standardInput = stdin }
         try process.run()
+        if let stdin, let input {
+            stdin.fileHandleForWriting.write(Data(input.utf8))
+            try? stdin.fileHandleForWriting.close()
+        }
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))

@@ -119,15 +119,19 @@ package struct InstanceNetworks: Sendable {
                                             address: IPv4Address(candidate).description, prefixLength: subnet.prefixLength,
                                             forwards: forwards)
         do {
-            try kernel.run("ip", ["netns", "add", attachment.namespace])
-            try kernel.run("ip", ["link", "add", attachment.hostInterface, "mtu", "\(local.mtu)", "type", "veth",
-                                  "peer", "name", "eth0", "mtu", "\(local.mtu)", "netns", attachment.namespace])
-            try kernel.run("ip", ["link", "set", attachment.hostInterface, "master", OverlayDevices.bridge, "up"])
-            let inside = ["-n", attachment.namespace]
-            try kernel.run("ip", inside + ["link", "set", "lo", "up"])
-            try kernel.run("ip", inside + ["addr", "add", "\(attachment.address)/\(subnet.prefixLength)", "dev", "eth0"])
-            try kernel.run("ip", inside + ["link", "set", "eth0", "up"])
-            try kernel.run("ip", inside + ["route", "add", "default", "via", subnet.gateway.description])
+            // Two `ip -batch` runs (the machine's side, then the namespace's): a process per
+            // command would cost more than the kernel's work.
+            try kernel.run("ip", ["-batch", "-"], input: [
+                "netns add \(attachment.namespace)",
+                "link add \(attachment.hostInterface) mtu \(local.mtu) type veth peer name eth0 mtu \(local.mtu) netns \(attachment.namespace)",
+                "link set \(attachment.hostInterface) master \(OverlayDevices.bridge) up",
+            ].joined(separator: "\n") + "\n")
+            try kernel.run("ip", ["-n", attachment.namespace, "-batch", "-"], input: [
+                "link set lo up",
+                "addr add \(attachment.address)/\(subnet.prefixLength) dev eth0",
+                "link set eth0 up",
+                "route add default via \(subnet.gateway)",
+            ].joined(separator: "\n") + "\n")
             try Self.writeResolver(namespace: attachment.namespace, nameserver: subnet.gateway)
             if !forwards.isEmpty { try forward(forwards, to: attachment.address) }
         } catch {

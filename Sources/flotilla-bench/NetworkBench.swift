@@ -11,7 +11,8 @@ import Foundation
 /// agents), each as a ratio against a peer measured in the same run — TCP throughput between
 /// two instances over vxlan and host-gw against the same iperf3 transfer between the hosts
 /// directly; DNS answer latency against a UDP echo to the same address; the time from applying
-/// a stack to its name resolving against the time to its unit running. Root and iperf3 needed
+/// an overlay stack to its name resolving against the time from applying the same stack on the
+/// machine's network to its running status being written. Root and iperf3 needed
 /// (`scripts/bench-network` installs it).
 struct NetworkBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -45,7 +46,8 @@ struct NetworkBench: AsyncParsableCommand {
                                                log: { "\(directory)/a\($0.index).log" }, ttl: 5, flags: [[], []],
                                                environment: ["FLOTILLA_CONFIG": directory + "/client.yaml"])
         let tls = try EtcdTLS.files(ca: directory + "/a1/tls/ca.crt", certificate: directory + "/a1/tls/client.crt", key: directory + "/a1/tls/client.key")
-        try await EtcdStore.with(configuration: .init(endpoints: ["\(bed.hosts[0].address):2379"], transportSecurity: tls.clientSecurity)) {
+        let storeConfiguration = EtcdStore.Configuration(endpoints: ["\(bed.hosts[0].address):2379"], transportSecurity: tls.clientSecurity)
+        try await EtcdStore.with(configuration: storeConfiguration) {
             let config = #"{"Network": "10.8.0.0/16", "Backend": {"Type": "\#(backend)"}}"#
             _ = try await $0.put(PutRequest(key: Bytes(utf8: "/coreos.com/network/config"), value: Bytes(utf8: config)))
         }
@@ -90,14 +92,17 @@ struct NetworkBench: AsyncParsableCommand {
                target: String(format: "%.2f× a UDP echo (%.3f ms)", numbers[1] / numbers[3], numbers[3]))
 
         guard backend == "vxlan" else { return }
-        // Start to resolvable: apply a stack, time its name resolving and its unit running.
-        var resolvable: [Double] = [], up: [Double] = []
-        for k in 1...starts {
+        // Start to resolvable: apply an overlay stack, time its endpoint key written (polled from
+        // here every 2 ms) and its name resolving; then apply the same stack on the machine's
+        // network and time its running status written.
+        var resolvable: [Double] = [], up: [Double] = [], published: [Double] = []
+        try await EtcdStore.with(configuration: storeConfiguration) { store in for k in 1...starts {
             let watcher = Process()
             watcher.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
             watcher.arguments = ["netns", "exec", inside, "/usr/bin/python3", "-c", Self.resolveWatcher, "probe\(k).flotilla."]
             let pipe = Pipe()
             watcher.standardOutput = pipe
+            watcher.standardError = pipe
             try watcher.run()
             try await Task.sleep(for: .milliseconds(200))
             let applied = Date().timeIntervalSince1970
@@ -109,23 +114,45 @@ struct NetworkBench: AsyncParsableCommand {
                     units:
                       idle: { exec: [/bin/sleep, "1000000"] }
                 """, name: "probe\(k)"))
-            let since = try await running(client, "probe\(k)@1").since
+            let key = Bytes(utf8: StoreLayout().endpoint(stack: "probe\(k)", instance: "probe\(k)@1"))
+            while try await store.range(RangeRequest(key: key)).kvs.isEmpty {
+                guard Date().timeIntervalSince1970 < applied + 30 else { throw BenchError("probe\(k)@1 has no endpoint after 30 s") }
+                try await Task.sleep(for: .milliseconds(2))
+            }
+            published.append(Date().timeIntervalSince1970 - applied)
             watcher.waitUntilExit()
             let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             guard let resolved = Double(output.trimmingCharacters(in: .whitespacesAndNewlines)) else { throw BenchError("the watcher printed: \(output)") }
             resolvable.append(resolved - applied)
-            up.append(since - applied)
-        }
-        let medianResolvable = resolvable.sorted()[resolvable.count / 2], medianUp = up.sorted()[up.count / 2]
-        figure("apply to name resolving (median of \(starts))", String(format: "%.0f ms", medianResolvable * 1000),
-               target: String(format: "%.2f× apply to unit running (%.0f ms)", medianResolvable / medianUp, medianUp * 1000))
+
+            let hostApplied = Date().timeIntervalSince1970
+            _ = try await client.apply(stackRequest("""
+                stacks:
+                  hprobe\(k):
+                    placement: { metadata: { machine: ["2"] } }
+                    units:
+                      idle: { exec: [/bin/sleep, "1000000"] }
+                """, name: "hprobe\(k)"))
+            let status = Bytes(utf8: StoreLayout().status(instance: "hprobe\(k)@1", unit: "idle"))
+            while try await store.range(RangeRequest(key: status)).kvs.first
+                .flatMap({ try? RecordCodec.decode(UnitStatus.self, from: $0.value, key: "status") })?.state != .running {
+                guard Date().timeIntervalSince1970 < hostApplied + 30 else { throw BenchError("hprobe\(k)@1 is not running after 30 s") }
+                try await Task.sleep(for: .milliseconds(2))
+            }
+            up.append(Date().timeIntervalSince1970 - hostApplied)
+        } }
+        let median = { (values: [Double]) in values.sorted()[values.count / 2] }
+        figure("apply to name resolving (median of \(starts))", String(format: "%.0f ms", median(resolvable) * 1000),
+               target: String(format: "%.2f× a host-network stack's running status (%.0f ms)", median(resolvable) / median(up), median(up) * 1000))
+        figure("apply to endpoint key written (median)", String(format: "%.0f ms", median(published) * 1000),
+               target: String(format: "%.2f× a host-network stack's running status", median(published) / median(up)))
     }
 
-    /// The instance's running unit: its address, pid and since, once it runs (at most 30 s).
-    private func running(_ client: APIClient, _ instance: String) async throws -> (address: String, pid: Int32, since: Double) {
+    /// The instance's running unit: its address and pid, once it runs (at most 30 s).
+    private func running(_ client: APIClient, _ instance: String) async throws -> (address: String, pid: Int32) {
         for _ in 0..<600 {
             let status = try await client.status().instances.first { $0.instance == instance }?.units.first?.status
-            if let status, status.state == .running, let address = status.address, let pid = status.pid { return (address, pid, status.since) }
+            if let status, status.state == .running, let address = status.address, let pid = status.pid { return (address, pid) }
             try await Task.sleep(for: .milliseconds(50))
         }
         throw BenchError("\(instance) did not run within 30 s")

@@ -2,10 +2,11 @@ import Foundation
 import Glibc
 import Synchronization
 
-/// Machines on a real network for tests: N hosts, each a network namespace with its own
-/// address on one bridge, as if each were a machine on a LAN. Tests run real processes in a
-/// host (`ip netns exec`), cut hosts off from each other (nftables inside their namespaces),
-/// lose or delay their packets (nftables, tc netem), heal, and freeze or kill what they started.
+/// Machines on a real network for tests and `flotilla dev --netns`: N hosts, each a network
+/// namespace with its own address on one bridge, as if each were a machine on a LAN. Tests run
+/// real processes in a host (`ip netns exec`), cut hosts off from each other (nftables inside
+/// their namespaces), lose or delay their packets (nftables, tc netem), heal, and freeze or kill
+/// what they started.
 ///
 /// Addresses come from 198.18.0.0/15, the range RFC 2544 sets aside for benchmark networks,
 /// which no real network uses: bed `b` uses `198.18.b.0/24` (hosts `.1`…`.N`, the bridge in the

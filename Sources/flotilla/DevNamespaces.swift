@@ -11,7 +11,8 @@ import UnixSignals
 /// machine is a network namespace on a bridge (``TestBed``) running a real `flotilla agent`
 /// (machine 1 bootstraps and serves the store, the others join it); the overlay network is
 /// turned on with a vxlan config, so stacks with `network: overlay` get addresses and DNS
-/// names. Ctrl-C stops the agents and removes the namespaces, links and rules.
+/// names. The agents log to `<state-dir>/machine-K.log` with dev's `--log-level` and
+/// `--log-format`. Ctrl-C stops the agents and removes the namespaces, links and rules.
 extension DevCommand {
     /// The overlay's config in the dev cluster (flannel's JSON).
     static let devOverlayConfig = #"{"Network": "10.5.0.0/16", "Backend": {"Type": "vxlan"}}"#
@@ -23,7 +24,9 @@ extension DevCommand {
         try await TestBed.with(hosts: machines) { bed in
             let agents = try await bed.startAgents(executable: flotillaExecutable(), state: { "\(stateDirectory)/machine-\($0.index)" },
                                                    log: { "\(stateDirectory)/machine-\($0.index).log" }, ttl: Int(ttl),
-                                                   apiPort: apiPort, storePort: storePort, flags: [])
+                                                   apiPort: apiPort, storePort: storePort,
+                                                   flags: Array(repeating: ["--log-level", logging.level.rawValue, "--log-format", logging.format.rawValue],
+                                                                count: machines))
             let first = "\(stateDirectory)/machine-1"
             let tls = try EtcdTLS.files(ca: first + "/tls/ca.crt", certificate: first + "/tls/client.crt", key: first + "/tls/client.key")
             try await EtcdStore.with(configuration: .init(endpoints: ["\(bed.hosts[0].address):\(storePort)"], transportSecurity: tls.clientSecurity)) {

@@ -58,6 +58,10 @@ public struct StoreLayout: Sendable, Hashable {
     public func statuses(of instance: String) -> String { statuses + instance + "/" }
     /// One unit's status.
     public func status(instance: String, unit: String) -> String { statuses(of: instance) + unit }
+    /// Prefix of every reboot group (``RebootGroup``).
+    public var rebootGroups: String { prefix + "reboot/" }
+    /// One reboot group.
+    public func rebootGroup(_ name: String) -> String { rebootGroups + name }
     /// Prefix of every discovery endpoint (``ServiceEndpoint``).
     public var endpoints: String { prefix + "endpoints/" }
     /// Where a running overlay instance is reachable.

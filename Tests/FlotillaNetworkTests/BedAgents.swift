@@ -17,6 +17,24 @@ enum BedAgents {
                                   ttl: ttl, flags: flags, environment: ["FLOTILLA_CONFIG": directory + "/client.yaml"])
     }
 
+    /// A client of agent 1's store, with agent 1's client certificate; the caller closes it.
+    static func store(_ bed: TestBed, directory: String) throws -> EtcdStore {
+        let tls = directory + "/a1/tls/"
+        return try EtcdStore.running(configuration: .init(
+            endpoints: ["\(bed.hosts[0].address):2379"],
+            transportSecurity: try EtcdTLS.files(ca: tls + "ca.crt", certificate: tls + "client.crt", key: tls + "client.key").clientSecurity))
+    }
+
+    /// Agents on every host (TTL 2 s), the overlay turned on with `backend` over `network`, and
+    /// every machine's subnet; the caller closes the store.
+    static func onOverlay(_ bed: TestBed, directory: String, backend: String, network: String) async throws
+        -> (agents: TestBed.Agents, store: EtcdStore, subnets: [IPv4Subnet]) {
+        let agents = try await start(bed, directory: directory, ttl: 2, flags: Array(repeating: [], count: bed.hosts.count))
+        let store = try store(bed, directory: directory)
+        try await store.put("/coreos.com/network/config", #"{"Network": "\#(network)", "Backend": {"Type": "\#(backend)"}}"#)
+        return (agents, store, try await bed.waitForSubnets(agents))
+    }
+
     /// Runs `flotilla ARGS` from the root namespace as the cluster's admin (agent 1's client config).
     static func cli(_ arguments: [String], directory: String) throws -> (status: Int32, output: String) {
         try IPRoute2.execute("/usr/bin/env", ["FLOTILLA_CONFIG=\(directory)/client.yaml", BuiltFlotilla.path] + arguments)

@@ -19,7 +19,7 @@ struct DevNetnsTests {
         dev.executableURL = URL(fileURLWithPath: BuiltFlotilla.path)
         dev.arguments = ["dev", "--machines", "3", "--netns", root + "/examples/web.yaml", "--state-dir", directory + "/state", "--ttl", "2"]
         dev.environment = ProcessInfo.processInfo.environment.merging(["FLOTILLA_CONFIG": directory + "/client.yaml"]) { $1 }
-        FileManager.default.createFile(atPath: directory + "/dev.log", contents: nil)
+        _ = FileManager.default.createFile(atPath: directory + "/dev.log", contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: directory + "/dev.log"))
         dev.standardOutput = log
         dev.standardError = log

@@ -21,14 +21,8 @@ struct InstanceNetworkBedTests {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try await TestBed.with(hosts: 3) { bed in
-            let machines = try await BedAgents.start(bed, directory: directory, ttl: 2, flags: Array(repeating: [], count: 3))
-            let tls = directory + "/a1/tls/"
-            let store = try EtcdStore.running(configuration: .init(
-                endpoints: ["\(bed.hosts[0].address):2379"],
-                transportSecurity: try EtcdTLS.files(ca: tls + "ca.crt", certificate: tls + "client.crt", key: tls + "client.key").clientSecurity))
+            let (machines, store, subnets) = try await BedAgents.onOverlay(bed, directory: directory, backend: backend, network: "10.6.0.0/16")
             defer { Task { await store.close() } }
-            try await store.put("/coreos.com/network/config", #"{"Network": "10.6.0.0/16", "Backend": {"Type": "\#(backend)"}}"#)
-            let subnets = try await bed.waitForSubnets(machines)
 
             try Self.server.write(toFile: directory + "/server.py", atomically: true, encoding: .utf8)
             try Self.client.write(toFile: directory + "/client.py", atomically: true, encoding: .utf8)

@@ -28,10 +28,7 @@ struct OverlayBedTests {
                 ["--no-overlay"],
             ]
             let machines = try await BedAgents.start(bed, directory: directory, flags: flags)
-            let tls = directory + "/a1/tls/"
-            let store = try EtcdStore.running(configuration: .init(
-                endpoints: ["\(bed.hosts[0].address):2379"],
-                transportSecurity: try EtcdTLS.files(ca: tls + "ca.crt", certificate: tls + "client.crt", key: tls + "client.key").clientSecurity))
+            let store = try BedAgents.store(bed, directory: directory)
             defer { Task { await store.close() } }
             try await store.put(prefix + "/config", #"{"Network": "10.5.0.0/16", "Backend": {"Type": "\#(backend)"}}"#)
 

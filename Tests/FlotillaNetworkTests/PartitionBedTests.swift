@@ -22,14 +22,8 @@ struct PartitionBedTests {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try await TestBed.with(hosts: 3) { bed in
-            let machines = try await BedAgents.start(bed, directory: directory, ttl: 2, flags: Array(repeating: [], count: 3))
-            let tls = directory + "/a1/tls/"
-            let store = try EtcdStore.running(configuration: .init(
-                endpoints: ["\(bed.hosts[0].address):2379"],
-                transportSecurity: try EtcdTLS.files(ca: tls + "ca.crt", certificate: tls + "client.crt", key: tls + "client.key").clientSecurity))
+            let (_, store, subnets) = try await BedAgents.onOverlay(bed, directory: directory, backend: backend, network: "10.7.0.0/16")
             defer { Task { await store.close() } }
-            try await store.put("/coreos.com/network/config", #"{"Network": "10.7.0.0/16", "Backend": {"Type": "\#(backend)"}}"#)
-            let subnets = try await bed.waitForSubnets(machines)
             // A sleep of a length no other process uses marks the unit's process.
             let marker = String(900_000 + Int.random(in: 0..<99_999))
             let spec = directory + "/guarded.yaml"

@@ -146,15 +146,20 @@ struct HTTPExchange: Sendable {
 /// and without it the exchange could only say "connection lost".
 private final class ErrorRecorder: ChannelInboundHandler, Sendable {
     typealias InboundIn = ByteBuffer
-    private let first = Mutex<NIOSSLError?>(nil)
+    private let first = Mutex<String?>(nil)
 
+    /// Keeps the first TLS error (the handshake's, or the server's name not matching) in words:
+    /// the request's own failure may surface only as the closed channel that follows it.
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if let tls = error as? NIOSSLError { first.withLock { if $0 == nil { $0 = tls } } }
+        if error is NIOSSLError || error is NIOSSLExtraError {
+            let words = HTTPExchange.words(error)
+            first.withLock { if $0 == nil { $0 = words } }
+        }
         context.fireErrorCaught(error)
     }
 
     /// The TLS error in a few words, if there was one.
-    var words: String? { first.withLock { $0 }.map { HTTPExchange.words($0) } }
+    var words: String? { first.withLock { $0 } }
 }
 
 /// Set once the exchange's deadline has passed.

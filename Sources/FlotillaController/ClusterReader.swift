@@ -106,13 +106,21 @@ extension ClusterReader {
             state.versions[stack] = try await VersionWrites.read(stack, from: store, layout: layout, revision: state.revision)
                 .map { ClusterState.StoredVersion(version: $0.version, revision: $0.revision) }
         }
-        for stack in Set(rolling).union(state.reschedulingStacks).sorted() {
+        try await readStatuses(of: Set(rolling).union(state.reschedulingStacks), into: &state)
+    }
+
+    /// The unit statuses of `stacks`' assigned instances, at the state's revision (what
+    /// ``ClusterState/isAvailable(_:)`` needs; ``read()`` reads only those a rollout or a
+    /// reschedule needs).
+    public func readStatuses(of stacks: Set<String>, into state: inout ClusterState) async throws {
+        for stack in stacks.sorted() {
             let instances = Set(state.assignments.values.filter { $0.assignment.stack == stack }.map(\.assignment.instance))
             var request = RangeRequest.prefix(Bytes(utf8: layout.statuses + stack))
             request.revision = state.revision
             for kv in try await store.range(request).kvs {
                 guard let status = try? RecordCodec.decode(UnitStatus.self, from: kv.value, key: kv.key.utf8String),
                       instances.contains(status.instance) else { continue }
+                guard !(state.statuses[status.instance]?.contains(status) ?? false) else { continue }
                 state.statuses[status.instance, default: []].append(status)
             }
         }

@@ -238,38 +238,14 @@ struct DecisionBuilder {
     private mutating func spendBudget(_ instance: String, _ stack: String, _ machine: String) -> Bool {
         guard state.cordons[machine]?.draining == true, state.machines.contains(where: { $0.id == machine }),
               let budget = state.stacks[stack]?.record.spec.disruption,
-              let stored = state.assignments[instance], isAvailable(stored) else { return true }
-        let used = unavailable[stack] ?? unavailableNow(stack)
+              let stored = state.assignments[instance], state.isAvailable(stored) else { return true }
+        let used = unavailable[stack] ?? state.unavailable(stack)
         guard used < budget.maxUnavailable else {
             unavailable[stack] = used
             return false
         }
         unavailable[stack] = used + 1
         return true
-    }
-
-    /// Instances of `stack` not available now: wanted ones without an assignment on a live
-    /// machine whose every unit (of the current run) is running, and healthy where checked.
-    private func unavailableNow(_ stack: String) -> Int {
-        guard case .count(let wanted)? = state.stacks[stack]?.record.spec.scale else { return 0 }
-        let available = state.assignments.values.filter { $0.assignment.stack == stack && isAvailable($0) }.count
-        return max(0, wanted - available)
-    }
-
-    /// True when `stored` is on a live machine and every unit of its current run is running
-    /// (healthy where checked), or waiting for its schedule, or a oneshot that finished well.
-    private func isAvailable(_ stored: ClusterState.StoredAssignment) -> Bool {
-        guard state.machines.contains(where: { $0.id == stored.assignment.machine }) else { return false }
-        let statuses = state.statuses[stored.assignment.instance] ?? []
-        return stored.assignment.units.allSatisfy { unit in
-            guard let status = statuses.first(where: { $0.unit == unit.name && $0.fencingToken == stored.revision }) else { return false }
-            switch status.state {
-            case .running: return unit.health == nil || status.health == .healthy
-            case .exited: return unit.type == .oneshot || unit.timer != nil
-            case .pending: return unit.timer != nil
-            default: return false
-            }
-        }
     }
 
     /// Leaves `instance` on the draining `machine` until its stack's disruption budget allows

@@ -24,7 +24,9 @@ extension TestBed {
         for host in hosts {
             let directory = state(host)
             var arguments = [executable, "agent", "--state-dir", directory, "--listen", "\(host.address):\(apiPort)",
-                             "--ttl", "\(ttl)", "--subnet-file", directory + "/subnet.env", "--metadata", "machine=\(host.index)"]
+                             "--ttl", "\(ttl)", "--subnet-file", directory + "/subnet.env", "--metadata", "machine=\(host.index)",
+                             // Every host of the bed shares /etc/machine-id: give each its own.
+                             "--machine-id", UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()]
                 + (flags.indices.contains(host.index - 1) ? flags[host.index - 1] : [])
             if host.index == 1 {
                 arguments += ["--store-listen", "\(host.address):\(storePort)"]

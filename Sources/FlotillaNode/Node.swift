@@ -69,7 +69,8 @@ package final class Node: Sendable {
     /// watchdog; nothing else runs before ``services`` do.
     package static func make(_ configuration: NodeConfiguration) async throws -> Node {
         var c = configuration
-        let machineID = try MachineIdentity.load(stateDirectory: URL(fileURLWithPath: c.stateDirectory), override: c.machineID)
+        let machineID = try MachineIdentity.load(stateDirectory: URL(fileURLWithPath: c.stateDirectory), override: c.machineID,
+                                                   osFile: c.osMachineIDFile)
         var logger = c.logger
         logger[metadataKey: "machine"] = "\(machineID.prefix(8))"
         let layout = StoreLayout(prefix: c.prefix)
@@ -138,6 +139,15 @@ package final class Node: Sendable {
             parts += [(api, "api"), (supervisor, "supervisor"), (publisher, "status-publisher"),
                       (membership, "membership"), (feed, "assignment-feed"), (controller, "controller"),
                       (renewal, "certificate-renewal")]
+            if c.reboot.strategy != .off {
+                parts.append((RebootAgent(settings: c.reboot, machineID: machineID, stateDirectory: c.stateDirectory, store: backend.store,
+                                          layout: layout, logger: logger.labelled("flotilla.reboot"), clock: ContinuousClock()), "reboot"))
+            }
+            if let listen = c.fleetLockListen {
+                let (host, port) = try HostPort.parse(listen, setting: "FleetLock listen address")
+                parts.append((FleetLockServer(store: backend.store, layout: layout, machineID: machineID, host: host, port: port,
+                                              logger: logger.labelled("flotilla.fleetlock")), "fleetlock"))
+            }
             if let overlay {
                 parts.append((overlay, "overlay-network"))
                 parts.append((DiscoveryDNS(store: backend.store, layout: layout, overlay: overlayState,

@@ -72,6 +72,14 @@ package struct NodeConfiguration: Sendable {
     /// How the node takes part in the overlay network; nil: not at all (`--no-overlay`, and
     /// the in-process nodes of `flotilla dev` and benchmarks, which share one network namespace).
     package var overlay: OverlaySettings?
+    /// The OS's machine ID file (`flotilla agent`: `/etc/machine-id`): a new agent without
+    /// `--machine-id` takes its ID from there, as fleet did, so Zincati's FleetLock id maps to
+    /// it. nil (dev, benchmarks): a random ID.
+    package var osMachineIDFile: String?
+    /// How the machine reboots for OS updates (strategy `off` unless configured).
+    package var reboot = RebootSettings()
+    /// Where the FleetLock server listens (`HOST:PORT`); nil: it does not run.
+    package var fleetLockListen: String?
 
     /// Settings from a config file and flags (flags are already merged into `config`).
     package init(_ config: AgentConfig, logger: Logger = Logger(label: "flotilla.agent")) {
@@ -92,6 +100,8 @@ package struct NodeConfiguration: Sendable {
         stopsUnitsOnShutdown = false
         join = config.join
         joinToken = config.joinToken
+        reboot = config.reboot ?? RebootSettings()
+        fleetLockListen = config.fleetLockListen
         if config.overlay ?? true {
             var overlay = OverlaySettings()
             if let prefix = config.networkPrefix { overlay.prefix = prefix }

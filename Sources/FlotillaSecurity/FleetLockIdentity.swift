@@ -6,13 +6,13 @@ import Crypto
 /// machine ID over the 16 bytes of Zincati's app ID, the first 16 bytes of it, with the
 /// UUID version 4 and variant bits set. The FleetLock server maps an incoming `id` back to a
 /// machine with it, so the machine that asks is the one that is drained.
-package enum FleetLockIdentity {
+public enum FleetLockIdentity {
     /// Zincati's application ID.
-    package static let zincatiAppID = "de35106b6ec24688b63afddaa156679b"
+    public static let zincatiAppID = "de35106b6ec24688b63afddaa156679b"
 
     /// The app-specific ID of `machineID` (32 hex digits, dashes allowed) as 32 lowercase hex
     /// digits; nil when `machineID` is not 128 bits of hex.
-    package static func appSpecificID(machineID: String, appID: String = zincatiAppID) -> String? {
+    public static func appSpecificID(machineID: String, appID: String = zincatiAppID) -> String? {
         guard let key = bytes(machineID), let message = bytes(appID) else { return nil }
         var id = Array(HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: key)).prefix(16))
         id[6] = (id[6] & 0x0F) | 0x40
@@ -33,7 +33,7 @@ package enum FleetLockIdentity {
     }
 
     /// The same ID as 32 lowercase hex digits (FleetLock clients may send it with dashes).
-    package static func normalized(_ id: String) -> String? {
+    public static func normalized(_ id: String) -> String? {
         bytes(id).map { $0.map { String($0, radix: 16).leftPadded(2) }.joined() }
     }
 }

@@ -35,7 +35,8 @@ final class BenchAgents {
     /// Starts agent `k` (1-based) — again, after a kill, with the same state directory.
     func start(_ k: Int) throws {
         var arguments = ["agent", "--state-dir", agents[k - 1].stateDirectory, "--listen", "127.0.0.1:\(agents[k - 1].apiPort)",
-                         "--metadata", "machine=\(k)", "--ttl", String(ttl)]
+                         "--metadata", "machine=\(k)", "--ttl", String(ttl),
+                         "--machine-id", "bench-m\(k)"]
         arguments += k == 1 ? ["--store-listen", "127.0.0.1:\(storePort)"] : ["--store", "https://127.0.0.1:\(storePort)"]
         if k > 1, !FileManager.default.fileExists(atPath: agents[k - 1].stateDirectory + "/tls") {
             arguments += ["--join", agents[0].api, "--join-token", try joinToken()]

@@ -79,7 +79,7 @@ struct AgentOptions: ParsableArguments {
     @Option(name: .customLong("state-dir"), help: "State directory (default /var/lib/flotilla).")
     var stateDirectory: String?
 
-    @Option(name: .customLong("machine-id"), help: "Machine ID to use when none is stored yet.")
+    @Option(name: .customLong("machine-id"), help: "Machine ID to use when none is stored yet (default: the OS's /etc/machine-id, else a new random one).")
     var machineID: String?
 
     @Option(name: .long, help: "Metadata label KEY=VALUE (repeatable; repeated keys add values).")
@@ -147,6 +147,9 @@ struct AgentOptions: ParsableArguments {
     @Flag(name: .customLong("ip-masq"), help: "Masquerade traffic from the overlay network leaving it.")
     var ipMasquerade = false
 
+    @Option(name: .customLong("fleetlock-listen"), help: "Serve FleetLock for Zincati on HOST:PORT (plain HTTP, base path /; off by default). See docs/reboots.md.")
+    var fleetLockListen: String?
+
     /// The config file merged with the flags.
     func agentConfig() throws -> AgentConfig {
         var config = AgentConfig()
@@ -159,6 +162,7 @@ struct AgentOptions: ParsableArguments {
         }
         if let stateDirectory { config.stateDirectory = stateDirectory }
         if let machineID { config.machineID = machineID }
+        if let fleetLockListen { config.fleetLockListen = fleetLockListen }
         for label in metadata {
             let parts = label.split(separator: "=", maxSplits: 1).map(String.init)
             guard parts.count == 2, !parts[0].isEmpty else {
@@ -217,6 +221,7 @@ struct AgentOptions: ParsableArguments {
         configuration.autoCompaction = try compaction.policy()
         configuration.fenceWatchdog = flotillaExecutable()
         configuration.clientConfigPath = ClientConfig.path()
+        configuration.osMachineIDFile = "/etc/machine-id"
         return configuration
     }
 }

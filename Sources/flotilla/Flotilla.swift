@@ -15,7 +15,7 @@ struct Flotilla: AsyncParsableCommand {
         subcommands: [ValidateCommand.self, PlanCommand.self, StoreCommand.self, AgentCommand.self, DevCommand.self,
                       ApplyCommand.self, StatusCommand.self, MachinesCommand.self, MachineCommand.self, LogsCommand.self, StartCommand.self,
                       StopCommand.self, DestroyCommand.self, HistoryCommand.self, RollbackCommand.self, PromoteCommand.self,
-                      EventsCommand.self, TokenCommand.self, FleetctlCommand.self,
+                      EventsCommand.self, TokenCommand.self, RebootCommand.self, FleetctlCommand.self,
                       FenceWatchdogCommand.self]
     )
 }

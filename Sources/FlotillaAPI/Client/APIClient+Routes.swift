@@ -43,6 +43,27 @@ extension APIClient {
         try await send("POST", "/v1/machines/\(Self.segment(machine))/\(action)", as: CordonChange.self)
     }
 
+    /// `GET /v1/reboot[/{group}]`.
+    public func rebootStatus(group: String?) async throws -> RebootStatusReport {
+        try await send("GET", "/v1/reboot" + (group.map { "/" + Self.segment($0) } ?? ""), as: RebootStatusReport.self)
+    }
+
+    /// `POST /v1/reboot/{group}/lock|unlock` (`action`) for `machine` (nil: the agent's own).
+    public func reboot(_ action: String, group: String, machine: String?) async throws -> RebootLockResponse {
+        try await send("POST", "/v1/reboot/\(Self.segment(group))/\(action)", body: RebootLockRequest(machine: machine), as: RebootLockResponse.self)
+    }
+
+    /// `POST /v1/reboot/{group}/slots`.
+    public func rebootSlots(group: String, slots: Int, holdTimeout: Double?) async throws -> RebootStatusReport {
+        try await send("POST", "/v1/reboot/\(Self.segment(group))/slots", body: RebootSlotsRequest(slots: slots, holdTimeout: holdTimeout),
+                       as: RebootStatusReport.self)
+    }
+
+    /// `GET /v1/reboot-history?last=N`.
+    public func rebootHistory(last: Int) async throws -> EventsPage {
+        try await send("GET", "/v1/reboot-history", query: [URLQueryItem(name: "last", value: "\(last)")], as: EventsPage.self)
+    }
+
     /// `DELETE /v1/machines/{id}`: forget a machine that is down.
     public func forget(machine: String) async throws -> CordonChange {
         try await send("DELETE", "/v1/machines/\(Self.segment(machine))", as: CordonChange.self)

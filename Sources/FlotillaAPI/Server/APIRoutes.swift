@@ -1,3 +1,4 @@
+import FlotillaController
 import FlotillaModel
 import FlotillaStore
 import Foundation
@@ -11,6 +12,8 @@ struct APIRoutes: Sendable {
     let machineID: String
     let logs: any LogSource
     let access: AccessRoutes
+    /// Reboot slots (``RebootLocks``), shared by every request.
+    let reboots: RebootLocks
     /// How long a request body may take to arrive (``APITimeouts/body``).
     var bodyTimeout: Duration
     var security: APISecurity { access.security }
@@ -61,6 +64,18 @@ struct APIRoutes: Sendable {
         v1.post("renew") { request, context in
             try await answer { try await access.renew(body(request, JoinRequest.self), caller: context.caller) }
         }
+        v1.get("reboot") { _, _ in try await answer { try await rebootStatus(nil) } }
+        v1.get("reboot/:group") { _, context in try await answer { try await rebootStatus(parameter(context, "group")) } }
+        v1.post("reboot/:group/lock") { request, context in
+            try await answer { try await rebootLock(parameter(context, "group"), body(request, RebootLockRequest.self)) }
+        }
+        v1.post("reboot/:group/unlock") { request, context in
+            try await answer { try await rebootUnlock(parameter(context, "group"), body(request, RebootLockRequest.self)) }
+        }
+        v1.post("reboot/:group/slots") { request, context in
+            try await answer { try await rebootSlots(parameter(context, "group"), body(request, RebootSlotsRequest.self)) }
+        }
+        v1.get("reboot-history") { request, _ in try await answer { try await rebootHistory(query: query(request)) } }
         v1.get("units/:stack") { _, context in try await answer { try await stack(parameter(context, "stack")) } }
     }
 

@@ -1,3 +1,4 @@
+import FlotillaController
 import FlotillaModel
 import FlotillaStore
 import FlotillaSecurity
@@ -79,6 +80,7 @@ public struct APIServer: Sendable {
     private func register(on routes: RouteTable) {
         APIRoutes(store: store, layout: layout, machineID: machineID, logs: logs,
                   access: AccessRoutes(store: store, layout: layout, security: security),
+                  reboots: RebootLocks(store: store, layout: layout, source: machineID),
                   bodyTimeout: timeouts.body).register(on: routes)
         if let metrics {
             routes.get("metrics") { _, _ in

@@ -5,8 +5,10 @@ import Foundation
 public enum MachineIdentity {
     /// Reads the ID from `stateDirectory`, creating the directory and the ID when missing.
     /// An explicit `override` is written there instead when no ID exists yet; when one exists
-    /// and differs, it is an error (a machine does not change identity silently).
-    public static func load(stateDirectory: URL, override: String? = nil) throws -> String {
+    /// and differs, it is an error (a machine does not change identity silently). Without
+    /// an override, a new ID is the one in `osFile` (the OS's `/etc/machine-id`) when that
+    /// holds a valid ID, else a random one; a stored ID always wins over `osFile`.
+    public static func load(stateDirectory: URL, override: String? = nil, osFile: String? = nil) throws -> String {
         let file = stateDirectory.appendingPathComponent("machine-id")
         try FileManager.default.createDirectory(at: stateDirectory, withIntermediateDirectories: true)
         if let data = FileManager.default.contents(atPath: file.path) {
@@ -19,12 +21,19 @@ public enum MachineIdentity {
             }
             return stored
         }
-        let id = override ?? fresh()
+        let id = override ?? osFile.flatMap(osMachineID) ?? fresh()
         guard isValid(id) else {
             throw AgentError("machine ID \"\(id)\" is invalid: use 1 to 64 characters of a-z, 0-9, '-' or '_', not starting with '-'")
         }
         try Data((id + "\n").utf8).write(to: file, options: .atomic)
         return id
+    }
+
+    /// The ID in the OS's machine-id file (trimmed), when the file exists and holds a valid one.
+    static func osMachineID(_ path: String) -> String? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return isValid(text) && text != "uninitialized" ? text : nil
     }
 
     /// A new random ID: 32 lowercase hex digits.

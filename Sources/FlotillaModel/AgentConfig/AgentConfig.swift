@@ -53,6 +53,10 @@ public struct AgentConfig: Sendable, Hashable {
     public var iface: String?
     /// Masquerade traffic from the overlay leaving it (flannel's `--ip-masq`).
     public var ipMasquerade: Bool?
+    /// How the machine reboots for OS updates (`reboot:`); nil: the defaults (strategy off).
+    public var reboot: RebootSettings?
+    /// Where the FleetLock server for Zincati listens (`HOST:PORT`); nil: it does not run.
+    public var fleetLockListen: String?
 
     /// An empty config.
     public init() {}
@@ -60,7 +64,8 @@ public struct AgentConfig: Sendable, Hashable {
     /// The keys a config file may hold.
     public static let keys = ["state_dir", "machine_id", "metadata", "capacity", "store", "store_listen",
                               "listen", "advertise", "ttl", "prefix", "storm_share", "storm_grace", "join", "join_token",
-                              "store_cacert", "store_cert", "store_key", "overlay", "network_prefix", "subnet_file", "iface", "ip_masq"]
+                              "store_cacert", "store_cert", "store_key", "overlay", "network_prefix", "subnet_file", "iface", "ip_masq",
+                              "reboot", "fleetlock_listen"]
 
     /// Parses a config file; `file` names it in diagnostics. With any error, the config is nil.
     public static func parse(text: String, file: String) -> (config: AgentConfig?, diagnostics: [Diagnostic]) {
@@ -136,6 +141,8 @@ public struct AgentConfig: Sendable, Hashable {
         case "subnet_file": subnetFile = reader.string(value, "subnet_file")
         case "iface": iface = reader.string(value, "iface")
         case "ip_masq": ipMasquerade = reader.bool(value, "ip_masq")
+        case "reboot": reboot = reader.rebootSettings(value)
+        case "fleetlock_listen": fleetLockListen = reader.string(value, "fleetlock_listen")
         default: break
         }
     }

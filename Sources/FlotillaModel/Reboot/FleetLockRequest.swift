@@ -49,13 +49,22 @@ public struct FleetLockError: Error, Sendable, Hashable {
         case invalidGroup = "invalid_group"
         case unknownID = "unknown_client_id"
         case semaphoreFull = "failed_lock_semaphore_full"
+        /// The cluster cannot place every instance without the machine, or a disruption
+        /// budget is spent: the machine waits (the value says why).
+        case noCapacity = "failed_lock_no_capacity"
+        /// The machine holds a slot and is being drained; asking again once its instances run
+        /// elsewhere succeeds.
+        case draining = "failed_lock_draining"
+        /// The store could not be read or written.
+        case storeError = "failed_lock_store"
 
-        /// 4xx for what the client sent, 409 when the slots are full.
+        /// 4xx for what the client sent, 409 when it must wait, 503 when the store fails.
         public var status: Int {
             switch self {
             case .missingHeader, .decodeError, .invalidID, .invalidGroup: 400
             case .unknownID: 404
-            case .semaphoreFull: 409
+            case .semaphoreFull, .noCapacity, .draining: 409
+            case .storeError: 503
             }
         }
     }

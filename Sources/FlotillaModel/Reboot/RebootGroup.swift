@@ -16,6 +16,8 @@ public struct RebootGroup: Sendable, Hashable, Codable {
     public var holdTimeout: Double
     /// The holders, oldest first.
     public var holders: [RebootHolder]
+    /// Machines that asked for a slot and wait, with why (`reboot status` shows them).
+    public var waiters: [RebootWaiter] = []
 
     /// The default hold timeout: one hour.
     public static let defaultHoldTimeout: Double = 3600
@@ -37,11 +39,34 @@ public struct RebootGroup: Sendable, Hashable, Codable {
     public func holds(_ machine: String) -> Bool { holders.contains { $0.machine == machine } }
 
     /// Gives `machine` a slot if one is free (or it has one already).
-    public mutating func lock(machine: String, reason: String, now: Double) -> LockOutcome {
+    /// A new holder keeps its cordon before the grant (`cordonBefore`, restored on release) and
+    /// the stacks that ran on it.
+    public mutating func lock(machine: String, reason: String, now: Double, cordonBefore: Bool? = nil,
+                              stacks: [String] = []) -> LockOutcome {
         if holds(machine) { return .granted(new: false) }
         guard holders.count < slots else { return .full(holders: holders.map(\.machine)) }
-        holders.append(RebootHolder(machine: machine, since: now, reason: reason))
+        holders.append(RebootHolder(machine: machine, since: now, reason: reason, cordonBefore: cordonBefore, stacks: stacks))
+        waiters.removeAll { $0.machine == machine }
         return .granted(new: true)
+    }
+
+    /// Records that `machine` waits, and why; `since` stays while the reasons stay the same.
+    /// Returns true when the reasons changed (worth an event).
+    @discardableResult
+    public mutating func wait(machine: String, reasons: [String], now: Double) -> Bool {
+        if let index = waiters.firstIndex(where: { $0.machine == machine }) {
+            if waiters[index].reasons == reasons { return false }
+            waiters[index].reasons = reasons
+            waiters[index].since = now
+            return true
+        }
+        waiters.append(RebootWaiter(machine: machine, since: now, reasons: reasons))
+        return true
+    }
+
+    /// Forgets that `machine` waits (it no longer needs a reboot, or it got a slot).
+    public mutating func stopWaiting(machine: String) {
+        waiters.removeAll { $0.machine == machine }
     }
 
     /// Releases `machine`'s slot; false when it held none (releasing is idempotent).
@@ -49,6 +74,7 @@ public struct RebootGroup: Sendable, Hashable, Codable {
     public mutating func unlock(machine: String) -> Bool {
         let before = holders.count
         holders.removeAll { $0.machine == machine }
+        waiters.removeAll { $0.machine == machine }
         return holders.count != before
     }
 
@@ -72,7 +98,34 @@ public struct RebootHolder: Sendable, Hashable, Codable {
     /// Why, for `reboot status` ("fleetlock pre-reboot", "reboot needed: /run/reboot-required").
     public var reason: String
 
-    public init(machine: String, since: Double, reason: String) {
-        self.machine = machine; self.since = since; self.reason = reason
+    /// The machine's cordon before it took the slot (its `draining` flag; nil: none), which
+    /// releasing the slot puts back, so a cordon of the user's stays.
+    public var cordonBefore: Bool?
+    /// The stacks that had instances on the machine when it took the slot: the drain is done
+    /// when none is left on it and these stacks' instances are available elsewhere.
+    public var stacks: [String] = []
+    /// When the reboot command ran (nil: still draining).
+    public var rebootingSince: Double?
+
+    public init(machine: String, since: Double, reason: String, cordonBefore: Bool? = nil, stacks: [String] = []) {
+        self.machine = machine; self.since = since; self.reason = reason; self.cordonBefore = cordonBefore; self.stacks = stacks
+    }
+
+    /// `draining` or `rebooting`, as `reboot status` shows it.
+    public var phase: String { rebootingSince == nil ? "draining" : "rebooting" }
+}
+
+/// A machine waiting for a reboot slot.
+public struct RebootWaiter: Sendable, Hashable, Codable {
+    /// The machine ID.
+    public var machine: String
+    /// Since when it waits for these reasons (seconds since 1970).
+    public var since: Double
+    /// Why it waits: the slots are held, the cluster has no room without it (the placement
+    /// failures), a stack's disruption budget is spent, or its window is closed.
+    public var reasons: [String]
+
+    public init(machine: String, since: Double, reasons: [String]) {
+        self.machine = machine; self.since = since; self.reasons = reasons
     }
 }

@@ -28,6 +28,8 @@ final class TestCluster: Sendable {
     /// More flags every agent gets.
     private let agentArguments: [String]
     private let started = Mutex<[AgentProcess]>([])
+    /// The flags each agent was added with, by index (a restart gives them again).
+    private let ownArguments = Mutex<[Int: [String]]>([:])
 
     private init(kind: StoreKind, name: String, directory: String, ttl: Int, storeEndpoints: [String], config: String?,
                  etcd: EtcdCluster?, agentArguments: [String]) {
@@ -74,7 +76,7 @@ final class TestCluster: Sendable {
                                   agentArguments: agentArguments + (etcd?.agentArguments ?? []))
         let result = await Result {
             for _ in 0..<count { _ = try await cluster.addAgent() }
-            try await cluster.waitForMachines(count)
+            if count > 0 { try await cluster.waitForMachines(count) }
             return try await body(cluster)
         }
         cluster.shutdown(failed: (try? result.get()) == nil)
@@ -82,11 +84,13 @@ final class TestCluster: Sendable {
         return try result.get()
     }
 
-    /// Starts one more agent with metadata `machine=<its index>`; the even ones generate their
-    /// machine ID, the others get a test-unique `--machine-id`.
-    func addAgent(extraMetadata: [String] = []) async throws -> AgentProcess {
+    /// Starts one more agent with metadata `machine=<its index>` and a test-unique
+    /// `--machine-id`: 32 hex digits for the even ones (as /etc/machine-id holds, which a new
+    /// agent would take otherwise: every agent here shares one host), a readable one for the others.
+    func addAgent(extraMetadata: [String] = [], extraArguments: [String] = [], machineID given: String? = nil) async throws -> AgentProcess {
         let index = agents.count + 1
-        let machineID = index % 2 == 0 ? nil : "t\(UUID().uuidString.prefix(8).lowercased())-m\(index)"
+        let machineID = given ?? (index % 2 == 0 ? UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+            : "t\(UUID().uuidString.prefix(8).lowercased())-m\(index)")
         var join: [String] = []
         if index > 1 {
             // Joiners learn the embedded store's address from the join.
@@ -95,8 +99,9 @@ final class TestCluster: Sendable {
         }
         let agent = try await AgentProcess.start(index: index, directory: directory, machineID: machineID, store: storeEndpoints,
                                                  ttl: ttl, config: config, extraMetadata: extraMetadata,
-                                                 extraArguments: agentArguments + join, environment: environment)
+                                                 extraArguments: agentArguments + extraArguments + join, environment: environment)
         started.withLock { $0.append(agent) }
+        ownArguments.withLock { $0[index] = extraArguments }
         return agent
     }
 
@@ -106,7 +111,8 @@ final class TestCluster: Sendable {
     func restart(_ old: AgentProcess) async throws -> AgentProcess {
         // A joined agent finds its store in its state directory (joined.json).
         let agent = try await AgentProcess.start(index: old.index, directory: directory, machineID: old.machineID, store: storeEndpoints,
-                                                 ttl: ttl, config: config, extraArguments: agentArguments, environment: environment,
+                                                 ttl: ttl, config: config,
+                                                 extraArguments: agentArguments + ownArguments.withLock { $0[old.index] ?? [] }, environment: environment,
                                                  logSuffix: "-restart-\(UUID().uuidString.prefix(6))")
         started.withLock { $0[old.index - 1] = agent }
         return agent

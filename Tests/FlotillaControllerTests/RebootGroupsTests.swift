@@ -1,7 +1,7 @@
 import FlotillaModel
 import FlotillaStore
 import Testing
-@testable import FlotillaAgent
+@testable import FlotillaController
 
 /// Reboot groups: recursive locks, idempotent unlocks, hold timeouts, and slots never
 /// over-granted when machines race for them through the store.

@@ -20,18 +20,33 @@ package struct RebootGroups: Sendable {
         return (try RecordCodec.decode(RebootGroup.self, from: kv.value, key: key), kv.modRevision)
     }
 
-    /// Applies `change` to the group and stores the result (unless `change` left it as it was);
+    /// Every stored group, by name.
+    package func all() async throws -> [RebootGroup] {
+        let prefix = Bytes(utf8: layout.rebootGroups)
+        return try await store.range(RangeRequest(key: prefix, rangeEnd: KeyRange.prefixEnd(prefix))).kvs.map {
+            try RecordCodec.decode(RebootGroup.self, from: $0.value, key: $0.key.utf8String)
+        }.sorted { $0.name < $1.name }
+    }
+
+    /// Applies `change` to the group and stores the result (unless `change` left it as it was:
+    /// reading a group that does not exist writes nothing);
     /// returns what `change` returned. Up to 10 tries when other writers win the race.
-    package func update<T: Sendable>(_ name: String, _ change: (inout RebootGroup) -> T) async throws -> T {
+    package func update<T: Sendable>(_ name: String, _ change: @Sendable (inout RebootGroup) -> T) async throws -> T {
+        try await update(name) { group in (change(&group), []) }
+    }
+
+    /// Like ``update(_:_:)-(_,(inout RebootGroup)->T)``, with more writes (events, a cordon) that
+    /// happen in the same transaction as the group's, and only if it does.
+    package func update<T: Sendable>(_ name: String, _ change: @Sendable (inout RebootGroup) -> (T, [RequestOp])) async throws -> T {
         let key = Bytes(utf8: layout.rebootGroup(name))
         for _ in 0..<10 {
             let (before, revision) = try await read(name)
             var group = before
-            let result = change(&group)
-            if group == before && revision != 0 { return result }
+            let (result, writes) = change(&group)
+            if group == before && writes.isEmpty { return result }
             let guardRevision = revision == 0 ? Compare(key: key, .createRevision(0), .equal) : Compare(key: key, .modRevision(revision), .equal)
-            let response = try await store.txn(TxnRequest(compare: [guardRevision],
-                                                          success: [.put(PutRequest(key: key, value: RecordCodec.encode(group)))]))
+            let put: [RequestOp] = group == before ? [] : [.put(PutRequest(key: key, value: RecordCodec.encode(group)))]
+            let response = try await store.txn(TxnRequest(compare: [guardRevision], success: put + writes))
             if response.succeeded { return result }
         }
         throw RebootGroupsError("reboot group '\(name)' kept changing under 10 tries in a row; try again")

@@ -1,0 +1,127 @@
+import FlotillaController
+import FlotillaModel
+import FlotillaStore
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// The agent's reboot strategy (`reboot:` in its config), a `Service`: every ``interval`` it
+/// gathers the facts (the needed file, its marker of a reboot under way, its registration,
+/// its slot), asks ``RebootStep`` what to do and does it. With `lock`: needed → window →
+/// slot (granted with room in the cluster, then drained) → the command; at the next start,
+/// once registered again, it uncordons and gives the slot back. The needed file is the OS's:
+/// it is never removed here.
+struct RebootAgent<C: Clock>: Service where C.Duration == Duration {
+    let settings: RebootSettings
+    let machineID: String
+    let store: any KeyValueStore
+    let layout: StoreLayout
+    let locks: RebootLocks
+    /// `<state>/reboot-pending`: written just before the command runs, removed once the slot
+    /// is given back after the reboot.
+    let marker: String
+    let logger: Logger
+    let clock: C
+    /// How often the facts are gathered again.
+    var interval: Duration = .seconds(2)
+
+    init(settings: RebootSettings, machineID: String, stateDirectory: String, store: any KeyValueStore, layout: StoreLayout,
+         logger: Logger, clock: C) {
+        self.settings = settings; self.machineID = machineID; self.store = store; self.layout = layout
+        self.logger = logger; self.clock = clock
+        marker = stateDirectory + "/reboot-pending"
+        locks = RebootLocks(store: store, layout: layout, source: machineID)
+    }
+
+    func run() async throws {
+        var commandRan = false
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            if !commandRan {
+                do {
+                    commandRan = try await step()
+                } catch {
+                    logger.warning("reboot step failed; trying again", metadata: ["error": "\(error)"])
+                }
+            }
+            do {
+                try await cancelWhenGracefulShutdown { try await clock.sleep(for: interval) }
+            } catch {
+                return
+            }
+        }
+    }
+
+    /// One step; returns whether the command ran (the agent then only waits to be stopped).
+    private func step() async throws -> Bool {
+        let now = Date().timeIntervalSince1970
+        // Reading through `status` also takes back slots held past the hold timeout.
+        let group = try await locks.status(group: settings.group, now: now).first ?? RebootGroup(name: settings.group)
+        let registered = try await store.range(RangeRequest(key: Bytes(utf8: layout.machine(machineID)))).kvs.isEmpty == false
+        let facts = RebootStep.Facts(needed: FileManager.default.fileExists(atPath: settings.neededFile),
+                                     rebooted: FileManager.default.fileExists(atPath: marker),
+                                     registered: registered, holdsSlot: group.holds(machineID), now: Date(timeIntervalSince1970: now))
+        // A wait recorded earlier (also by an earlier run of the agent) ends unless the step
+        // records it again.
+        let waiting = group.waiters.contains { $0.machine == machineID }
+        let action = RebootStep.next(settings, facts)
+        switch action {
+        case .idle, .awaitRegistration, .reboot:
+            if waiting { try await locks.wait(machine: machineID, group: settings.group, reasons: nil, now: now) }
+        default: break
+        }
+        switch action {
+        case .idle, .awaitRegistration:
+            return false
+        case .finish:
+            let released = try await locks.release(machine: machineID, group: settings.group, why: "back from its reboot and registered", now: now)
+            try? FileManager.default.removeItem(atPath: marker)
+            logger.info("back from a reboot", metadata: ["slot released": "\(released)"])
+            return false
+        case .release(let why):
+            _ = try await locks.release(machine: machineID, group: settings.group, why: why, now: now)
+            return false
+        case .waitForWindow(let why):
+            if facts.holdsSlot { _ = try await locks.release(machine: machineID, group: settings.group, why: why, now: now) }
+            try await locks.wait(machine: machineID, group: settings.group, reasons: [why], now: now)
+            return false
+        case .reboot:
+            return try await reboot(now: now)
+        case .request:
+            let outcome = try await locks.request(machine: machineID, group: settings.group, reason: "reboot needed: \(settings.neededFile)", now: now)
+            switch outcome {
+            case .ready:
+                _ = try await locks.rebooting(machine: machineID, group: settings.group, command: settings.command.joined(separator: " "), now: now)
+                return try await reboot(now: now)
+            case .draining, .waiting, .full: return false
+            }
+        }
+    }
+
+    /// Writes the marker and runs the command; true when it succeeded (the machine goes down
+    /// now). A failed command gives the slot back and removes the marker.
+    private func reboot(now: Double) async throws -> Bool {
+        FileManager.default.createFile(atPath: marker, contents: Data("\(now)\n".utf8))
+        logger.notice("rebooting", metadata: ["command": "\(settings.command.joined(separator: " "))"])
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: settings.command[0].hasPrefix("/") ? settings.command[0] : "/usr/bin/env")
+        process.arguments = settings.command[0].hasPrefix("/") ? Array(settings.command.dropFirst()) : settings.command
+        let status: Int32
+        do {
+            status = try await withCheckedThrowingContinuation { continuation in
+                process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+                do { try process.run() } catch {
+                    process.terminationHandler = nil
+                    continuation.resume(throwing: error)
+                }
+            }
+        } catch {
+            status = -1
+            logger.error("cannot run the reboot command", metadata: ["error": "\(error)"])
+        }
+        guard status != 0 else { return true }
+        try? FileManager.default.removeItem(atPath: marker)
+        _ = try await locks.release(machine: machineID, group: settings.group,
+                                    why: "the reboot command \(settings.command.joined(separator: " ")) failed (exit \(status))", now: now)
+        return false
+    }
+}

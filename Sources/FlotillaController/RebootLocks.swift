@@ -116,6 +116,13 @@ package actor RebootLocks {
         }
     }
 
+    /// Records an event of `kind` about `machine` on its own (the `reboot` strategy's reboots,
+    /// which take no slot).
+    package func record(_ kind: String, machine: String, message: String, now: Double) async throws {
+        let event = try await eventWriter(now: now)
+        _ = try await store.txn(TxnRequest(success: [event(kind, machine, message)]))
+    }
+
     /// Gives `machine`'s slot back and puts its cordon as it was before the grant (removed,
     /// unless the user had cordoned it). Idempotent: false when it held no slot.
     package func release(machine: String, group name: String, why: String, now: Double) async throws -> Bool {

@@ -85,6 +85,8 @@ struct RebootAgent<C: Clock>: Service where C.Duration == Duration {
             try await locks.wait(machine: machineID, group: settings.group, reasons: [why], now: now)
             return false
         case .reboot:
+            try await locks.record("reboot-started", machine: machineID,
+                                   message: "\(machineID) reboots (strategy reboot: no slot, no drain): \(settings.command.joined(separator: " "))", now: now)
             return try await reboot(now: now)
         case .request:
             let outcome = try await locks.request(machine: machineID, group: settings.group, reason: "reboot needed: \(settings.neededFile)", now: now)

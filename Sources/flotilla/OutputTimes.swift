@@ -35,9 +35,10 @@ enum JSONValue: Codable, Equatable {
 /// what older agents read); what `-o json|yaml` prints carries RFC 3339 UTC times
 /// (`2026-12-06T20:07:19.123Z`) under the same keys.
 enum OutputTimes {
-    /// The keys whose numbers are times: `since` (status, unplaced), `at` (events, usage),
-    /// `startedAt` (machines).
-    static let keys: Set<String> = ["since", "at", "startedAt"]
+    /// The keys whose numbers are times: `since` (status, unplaced, reboot holders and
+    /// waiters), `at` (events, usage), `startedAt` (machines), `rebootingSince` and `now`
+    /// (reboot status).
+    static let keys: Set<String> = ["since", "at", "startedAt", "rebootingSince", "now"]
 
     /// `value` with every time under ``keys`` written as RFC 3339.
     static func rfc3339(_ value: JSONValue) -> JSONValue {

@@ -73,7 +73,8 @@ extension ClusterScenarioTests {
             try due.write(to: joined + "/tls")
             let restarted = try await cluster.restart(second)
             var renewed = due
-            for _ in 0..<300 where renewed.client.serialNumber == due.client.serialNumber {
+            // Until both certificates are the new ones: they are written one file at a time.
+            for _ in 0..<300 where renewed.client.serialNumber == due.client.serialNumber || renewed.needsRenewal() {
                 try await Task.sleep(for: .milliseconds(100))
                 renewed = (try? MachineCertificates.load(directory: joined + "/tls")) ?? nil ?? due
             }

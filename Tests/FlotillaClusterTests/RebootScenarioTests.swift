@@ -194,6 +194,8 @@ extension ClusterScenarioTests {
             }
             #expect(try await client.machines().machines.allSatisfy { $0.cordon == nil }, "nothing was drained")
             #expect(try await client.rebootStatus(group: "default").groups.first?.holders.isEmpty == true, "no slot was taken")
+            let reboots = try await cluster.cli(["reboot", "history", "-o", "json"])
+            #expect(reboots.stdout.contains("strategy reboot: no slot, no drain") && reboots.stdout.contains("\"at\" : \"20"), "\(reboots)")
         }
     }
 }

@@ -8,7 +8,8 @@ extension ClusterScenarioTests {
     /// them (POST, `fleet-lock-protocol: true`, the JSON body, no Content-Type; the id is the
     /// app-specific machine ID): pre-reboot locks (and drains) the machine and is recursive,
     /// steady-state releases and uncordons and succeeds again; a second machine finds the one
-    /// slot full; a missing header, a bad body, a bad group, an empty id and an unknown id get
+    /// slot full; a machine with an instance gets `failed_lock_draining` until the instance
+    /// runs elsewhere; a missing header, a bad body, a bad group, an empty id and an unknown id get
     /// their error kinds.
     @Test("FleetLock: Zincati's requests lock, repeat, release and release again; bad ones get their error kinds")
     func fleetLock() async throws {
@@ -45,6 +46,29 @@ extension ClusterScenarioTests {
             #expect(second.status == 200, "\(second)")
             #expect(try await FleetLockCall.post(base + "v1/steady-state", body(dashed), in: cluster.directory).status == 200)
 
+            // A machine with an instance: pre-reboot answers 409 failed_lock_draining until
+            // the instance runs on the other machine, then 200.
+            let applied = try await cluster.cli(["apply", "-f", try cluster.write("one.yaml", """
+                version: 1
+                stacks:
+                  one:
+                    count: 1
+                    units:
+                      main: { exec: [/bin/sleep, "100000"] }
+                """), "--timeout", "60s"])
+            #expect(applied.status == 0, "\(applied)")
+            let host = try #require(try await client.status(stack: "one").running(stack: "one")["one@1"])
+            let hostID = zincati[ids.firstIndex(of: host)!]
+            let draining = try await FleetLockCall.post(base + "v1/pre-reboot", body(hostID), in: cluster.directory)
+            #expect(draining.status == 409 && draining.kind == "failed_lock_draining" && draining.body.contains("one"), "\(draining)")
+            try await eventually("the drain done: pre-reboot answers 200", timeout: .seconds(30), interval: .milliseconds(300)) {
+                try await FleetLockCall.post(base + "v1/pre-reboot", body(hostID), in: cluster.directory).status == 200 ? true : nil
+            }
+            let moved = try await client.status(stack: "one").running(stack: "one")
+            #expect(moved["one@1"] != nil && moved["one@1"] != host, "the instance runs on the other machine before the reboot: \(moved)")
+            #expect(try await FleetLockCall.post(base + "v1/steady-state", body(hostID), in: cluster.directory).status == 200)
+            #expect(try await client.machines().machines.allSatisfy { $0.cordon == nil })
+
             let missing = try await FleetLockCall.post(base + "v1/pre-reboot", body(zincati[0]), in: cluster.directory, protocolHeader: false)
             #expect(missing.status == 400 && missing.kind == "missing_header", "\(missing)")
             let garbled = try await FleetLockCall.post(base + "v1/pre-reboot", #"{"client_params":{"id":"x"}}"#, in: cluster.directory)
@@ -56,7 +80,7 @@ extension ClusterScenarioTests {
             let unknown = try await FleetLockCall.post(base + "v1/pre-reboot", body(UUID().uuidString.lowercased()), in: cluster.directory)
             #expect(unknown.status == 404 && unknown.kind == "unknown_client_id", "\(unknown)")
             let history = try await cluster.cli(["reboot", "history"])
-            #expect(history.stdout.components(separatedBy: "reboot-released").count - 1 == 2, "\(history)")
+            #expect(history.stdout.components(separatedBy: "reboot-released").count - 1 == 3, "\(history)")
         }
     }
 }

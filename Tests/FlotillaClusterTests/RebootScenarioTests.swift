@@ -7,8 +7,8 @@ import Testing
 extension ClusterScenarioTests {
     /// Issue 14, point 5: three machines, a group of one slot, two machines needing a reboot
     /// at once. Their agents (strategy `lock`) reboot strictly one at a time; each is drained
-    /// before its command runs (the command records the time and kills its agent, which is
-    /// then started again, as after a reboot); every instance stays assigned and the stack
+    /// before its command runs (the command records `flotilla status` and kills its agent,
+    /// which is then started again, as after a reboot); every instance stays assigned and the stack
     /// keeps an instance running throughout; both come back, are uncordoned and give the slot
     /// back.
     @Test("two machines needing a reboot in a group of one slot reboot one at a time, each drained first")
@@ -23,7 +23,7 @@ extension ClusterScenarioTests {
                       strategy: lock
                       group: workers
                       needed_file: \(cluster.directory)/needed-\(k)
-                      command: [/bin/sh, -c, 'echo "\(k) $(date +%s.%N)" >> \(rebooted); kill -9 $PPID']
+                      command: [/bin/sh, -c, '\(FlotillaCLI.path) status -o json > \(cluster.directory)/status-\(k).json; echo "\(k) $(date +%s.%N)" >> \(rebooted); kill -9 $PPID']
                       drain_time: 1m
                     """)
                 _ = try await cluster.addAgent(extraArguments: ["--config", config])
@@ -84,12 +84,29 @@ extension ClusterScenarioTests {
             #expect(seen.allSatisfy { $0.holders.count <= 1 }, "never two holders: \(seen.map(\.holders))")
             #expect(Set(seen.compactMap(\.holders.first)) == [cluster.agent(2).machineID, cluster.agent(3).machineID])
             for line in lines {
-                let machine = cluster.agent(Int(line[0])!).machineID, at = Double(line[1])!
-                // The last look before its command ran: it held the slot and nothing was on it.
-                guard let before = seen.last(where: { $0.at < at }) else { Issue.record("no sample before the reboot"); continue }
-                #expect(before.holders == [machine], "\(machine) held the slot when it rebooted")
-                #expect(!before.assigned.values.contains(machine), "\(machine) was drained before its command ran: \(before.assigned)")
+                let k = Int(line[0])!, machine = cluster.agent(k).machineID
+                // What `flotilla status` said when the command ran: both instances run, neither here.
+                let data = try Data(contentsOf: URL(fileURLWithPath: "\(cluster.directory)/status-\(k).json"))
+                let instances = try #require((try JSONSerialization.jsonObject(with: data) as? [String: Any])?["instances"] as? [[String: Any]])
+                let web = instances.filter { $0["stack"] as? String == "web" && $0["placement"] as? String == "placed" }
+                #expect(web.count == 2 && !web.contains { $0["machine"] as? String == machine },
+                        "\(machine) was drained before its command ran: \(web.map { $0["machine"] ?? "-" })")
             }
+            // Strictly one at a time, from the events: each grant → reboot → release interval
+            // ends before the next begins.
+            let events = try await client.rebootHistory(last: 100).events.map(\.event)
+            var intervals: [(machine: String, from: Double, to: Double)] = []
+            for k in 2...3 {
+                let machine = cluster.agent(k).machineID
+                let granted = events.first { $0.kind == "reboot-granted" && $0.machine == machine }?.at
+                let started = events.first { $0.kind == "reboot-started" && $0.machine == machine }?.at
+                let released = events.first { $0.kind == "reboot-released" && $0.machine == machine }?.at
+                guard let granted, let started, let released else { Issue.record("\(machine): \(events.map(\.message))"); continue }
+                #expect(granted <= started && started <= released)
+                intervals.append((machine, granted, released))
+            }
+            intervals.sort { $0.from < $1.from }
+            #expect(intervals.count == 2 && intervals[0].to <= intervals[1].from, "one at a time: \(intervals)")
             #expect(seen.allSatisfy { $0.assigned.count == 2 }, "every instance stayed assigned: \(seen.map(\.assigned.count))")
             #expect(seen.allSatisfy { $0.running >= 1 }, "the budget kept an instance running: \(seen.map(\.running))")
             let history = try await cluster.cli(["reboot", "history"])

@@ -69,6 +69,8 @@ package final class Node: Sendable {
     /// watchdog; nothing else runs before ``services`` do.
     package static func make(_ configuration: NodeConfiguration) async throws -> Node {
         var c = configuration
+        // Settings checked before anything is made or started.
+        let fleetLock = try c.fleetLockListen.map { try HostPort.parse($0, setting: "FleetLock listen address") }
         let machineID = try MachineIdentity.load(stateDirectory: URL(fileURLWithPath: c.stateDirectory), override: c.machineID,
                                                    osFile: c.osMachineIDFile)
         var logger = c.logger
@@ -143,8 +145,7 @@ package final class Node: Sendable {
                 parts.append((RebootAgent(settings: c.reboot, machineID: machineID, stateDirectory: c.stateDirectory, store: backend.store,
                                           layout: layout, logger: logger.labelled("flotilla.reboot"), clock: ContinuousClock()), "reboot"))
             }
-            if let listen = c.fleetLockListen {
-                let (host, port) = try HostPort.parse(listen, setting: "FleetLock listen address")
+            if let (host, port) = fleetLock {
                 parts.append((FleetLockServer(store: backend.store, layout: layout, machineID: machineID, host: host, port: port,
                                               logger: logger.labelled("flotilla.fleetlock")), "fleetlock"))
             }

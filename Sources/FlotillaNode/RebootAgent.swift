@@ -5,7 +5,8 @@ import Foundation
 import Logging
 import ServiceLifecycle
 
-/// The agent's reboot strategy (`reboot:` in its config), a `Service`: every ``interval`` it
+/// The agent's reboot strategy (`reboot:` in its config), a `Service`: every ``interval``
+/// (``waitingInterval`` while it waits for a slot or its window) it
 /// gathers the facts (the needed file, its marker of a reboot under way, its registration,
 /// its slot), asks ``RebootStep`` what to do and does it. With `lock`: needed → window →
 /// slot (granted with room in the cluster, then drained) → the command; at the next start,
@@ -24,6 +25,9 @@ struct RebootAgent<C: Clock>: Service where C.Duration == Duration {
     let clock: C
     /// How often the facts are gathered again.
     var interval: Duration = .seconds(2)
+    /// How often while the machine waits (slots held, no room, window closed): each request
+    /// reads the whole cluster, and many machines may wait at once.
+    var waitingInterval: Duration = .seconds(5)
 
     init(settings: RebootSettings, machineID: String, stateDirectory: String, store: any KeyValueStore, layout: StoreLayout,
          logger: Logger, clock: C) {
@@ -36,23 +40,37 @@ struct RebootAgent<C: Clock>: Service where C.Duration == Duration {
     func run() async throws {
         var commandRan = false
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            var pause = interval
             if !commandRan {
                 do {
-                    commandRan = try await step()
+                    let next = try await step()
+                    commandRan = next == .commandRan
+                    if next == .waiting { pause = waitingInterval }
                 } catch {
                     logger.warning("reboot step failed; trying again", metadata: ["error": "\(error)"])
                 }
             }
             do {
-                try await cancelWhenGracefulShutdown { try await clock.sleep(for: interval) }
+                let sleep = pause
+                try await cancelWhenGracefulShutdown { try await clock.sleep(for: sleep) }
             } catch {
                 return
             }
         }
     }
 
-    /// One step; returns whether the command ran (the agent then only waits to be stopped).
-    private func step() async throws -> Bool {
+    /// What a step leaves the agent doing.
+    enum Next: Equatable {
+        /// Looking again after ``interval``.
+        case again
+        /// Waiting for a slot or the window: looking again after ``waitingInterval``.
+        case waiting
+        /// The command ran: the machine goes down; nothing more to do.
+        case commandRan
+    }
+
+    /// One step.
+    private func step() async throws -> Next {
         let now = Date().timeIntervalSince1970
         // Reading through `status` also takes back slots held past the hold timeout.
         let group = try await locks.status(group: settings.group, now: now).first ?? RebootGroup(name: settings.group)
@@ -71,30 +89,31 @@ struct RebootAgent<C: Clock>: Service where C.Duration == Duration {
         }
         switch action {
         case .idle, .awaitRegistration:
-            return false
+            return .again
         case .finish:
             let released = try await locks.release(machine: machineID, group: settings.group, why: "back from its reboot and registered", now: now)
             try? FileManager.default.removeItem(atPath: marker)
             logger.info("back from a reboot", metadata: ["slot released": "\(released)"])
-            return false
+            return .again
         case .release(let why):
             _ = try await locks.release(machine: machineID, group: settings.group, why: why, now: now)
-            return false
+            return .again
         case .waitForWindow(let why):
             if facts.holdsSlot { _ = try await locks.release(machine: machineID, group: settings.group, why: why, now: now) }
             try await locks.wait(machine: machineID, group: settings.group, reasons: [why], now: now)
-            return false
+            return .waiting
         case .reboot:
             try await locks.record("reboot-started", machine: machineID,
                                    message: "\(machineID) reboots (strategy reboot: no slot, no drain): \(settings.command.joined(separator: " "))", now: now)
-            return try await reboot(now: now)
+            return try await reboot(now: now) ? .commandRan : .again
         case .request:
             let outcome = try await locks.request(machine: machineID, group: settings.group, reason: "reboot needed: \(settings.neededFile)", now: now)
             switch outcome {
             case .ready:
                 _ = try await locks.rebooting(machine: machineID, group: settings.group, command: settings.command.joined(separator: " "), now: now)
-                return try await reboot(now: now)
-            case .draining, .waiting, .full: return false
+                return try await reboot(now: now) ? .commandRan : .again
+            case .draining: return .again
+            case .waiting, .full: return .waiting
             }
         }
     }

@@ -106,6 +106,16 @@ struct StoreServeCommandTests {
         #expect(result.stderr.contains(#"--listen "nowhere" is not HOST:PORT"#), "\(result.stderr)")
     }
 
+    @Test("an agent with a bad --fleetlock-listen stops before it makes anything")
+    func agentRefusesABadFleetLockAddress() throws {
+        let state = NSTemporaryDirectory() + "flotilla-fleetlock-\(UUID().uuidString.prefix(8))"
+        let result = try FlotillaBinary.run(["agent", "--state-dir", state, "--listen", "127.0.0.1:0", "--store-listen", "127.0.0.1:0",
+                                             "--machine-id", "bad-fleetlock", "--fleetlock-listen", "nowhere"])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains(#"FleetLock listen address "nowhere" is not HOST:PORT"#), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: state), "nothing was made")
+    }
+
     @Test("an agent refuses compaction flags with --store: an etcd cluster compacts by its own flags")
     func agentRefusesCompactionFlagsWithAnEtcdCluster() throws {
         let result = try FlotillaBinary.run(["agent", "--state-dir", "/tmp/unused-agent", "--store", "http://127.0.0.1:1",

@@ -73,7 +73,8 @@ extension ClusterScenarioTests {
             try due.write(to: joined + "/tls")
             let restarted = try await cluster.restart(second)
             var renewed = due
-            // Until both certificates are the new ones: they are written one file at a time.
+            // Until the renewal has landed whole: this loop reads the files one by one while the
+            // agent swaps the directory, so it can read an old server and a new client certificate.
             for _ in 0..<300 where renewed.client.serialNumber == due.client.serialNumber || renewed.needsRenewal() {
                 try await Task.sleep(for: .milliseconds(100))
                 renewed = (try? MachineCertificates.load(directory: joined + "/tls")) ?? nil ?? due
